@@ -1,0 +1,28 @@
+"""Training and learning by use: skill lowers effort; habit pulls back to the legacy process.
+
+Training at go-live closes part of the skill gap, with diminishing returns to hours; every
+week of use closes a further share of it, every week away from the CRM loses a little.
+Habit (UTAUT2, Venkatesh et al. 2012) is the pull of the legacy process: full at go-live,
+fading each week a person works in the CRM, kept alive by working around it. Seed 001:
+"A smart CRM system requires a smart user"; seed 004: benefits "evaporating due to
+turnover, inefficiencies".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def trained_skill(skill: np.ndarray, hours: float, half_hours: float) -> np.ndarray:
+    """Skill after ``hours`` of training: each ``half_hours`` closes half of the remaining gap."""
+    return skill + (1.0 - skill) * (1.0 - 0.5 ** (hours / half_hours))
+
+
+def learn_by_use(skill: np.ndarray, using: np.ndarray, learn_rate: float, forget_rate: np.ndarray | float) -> None:
+    """Users close ``learn_rate`` of their skill gap; the others lose ``forget_rate`` of their skill."""
+    skill += np.where(using, learn_rate * (1.0 - skill), -forget_rate * skill)
+
+
+def fade_habit(habit: np.ndarray, on_legacy_path: np.ndarray, decay: float) -> None:
+    """The legacy habit fades for those who worked in the CRM this week."""
+    habit *= np.where(on_legacy_path, 1.0, 1.0 - decay)

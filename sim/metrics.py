@@ -1,0 +1,114 @@
+"""What is recorded each week (aggregates into preallocated arrays) and at the end (agents, summary)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES, Role
+
+EMPLOYEE_COLUMNS = ("intended_use", "gaming", "ignoring")
+PARTNER_COLUMNS = ("partner_self_serve", "partner_go_around", "partner_disengaged")
+ROLE_SUFFIX = {Role.SALES: "_sales", Role.SERVICE: "_service", Role.MANAGER: "_managers"}
+
+
+def timeseries_columns() -> list[str]:
+    cols = ["week", *EMPLOYEE_COLUMNS]
+    for suffix in ROLE_SUFFIX.values():
+        cols += [c + suffix for c in EMPLOYEE_COLUMNS]
+    cols += [*PARTNER_COLUMNS, "data_quality", "trust", "live", "live_partners", "skill", "effort",
+             "perceived_usefulness"]
+    return cols
+
+
+class Recorder:
+    """Weekly aggregates: shares of live people per option and role, and the organisation's stocks."""
+
+    def __init__(self, weeks: int, org):
+        self.columns = {name: np.zeros(weeks) for name in timeseries_columns()}
+        self.rows = 0
+        self.role = org.role
+        self.employees = org.role != Role.PARTNER
+        self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
+
+    def record(self, week: int, state, data_quality: np.ndarray) -> None:
+        c, i = self.columns, self.rows
+        c["week"][i] = week
+        live_emp = state.live & self.employees
+        _shares_into(c, i, EMPLOYEE_COLUMNS, "", state.behaviour[live_emp])
+        for role, suffix in ROLE_SUFFIX.items():
+            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, state.behaviour[live_emp & (self.role == role)])
+        partners = self.role == Role.PARTNER
+        _shares_into(c, i, PARTNER_COLUMNS, "", state.behaviour[state.live & partners])
+        c["data_quality"][i] = np.average(data_quality, weights=self.department_size)
+        c["live"][i] = live_emp.sum() / max(self.employees.sum(), 1)
+        c["live_partners"][i] = (state.live & partners).sum() / max(partners.sum(), 1)
+        for name in ("trust", "skill", "effort", "perceived_usefulness"):
+            values = getattr(state, name)[live_emp]
+            c[name][i] = values.mean() if len(values) else 0.0
+        self.rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({k: v[: self.rows] for k, v in self.columns.items()})
+        frame["week"] = frame["week"].astype("int32")
+        return frame
+
+
+def _shares_into(columns, i, names, suffix, behaviour) -> None:
+    counts = np.bincount(behaviour[behaviour != LEGACY], minlength=3)[:3]
+    total = counts.sum()
+    for k, name in enumerate(names):
+        columns[name + suffix][i] = counts[k] / total if total else 0.0
+
+
+def agent_table(model) -> pd.DataFrame:
+    """One row per person: who they are and where they stand now."""
+    org, state = model.org, model.state
+    role_names = np.array([ROLE_NAMES[Role(r)] for r in range(4)])
+    options = np.array([[*EMPLOYEE_OPTIONS, "legacy"]] * 3 + [[*PARTNER_OPTIONS, "legacy"]])
+    behaviour = options[org.role, np.where(state.behaviour == LEGACY, 3, state.behaviour)]
+    ids = org.external_id if org.external_id is not None else np.arange(org.n)
+    manager = np.where(org.manager >= 0, ids[np.maximum(org.manager, 0)], None) if org.external_id is not None \
+        else org.manager
+    return pd.DataFrame(
+        {
+            "week": np.full(org.n, model.steps, dtype=np.int32),
+            "id": ids,
+            "role": role_names[org.role],
+            "department": np.asarray(org.department_names)[org.department],
+            "site": np.asarray(org.site_names)[org.site],
+            "manager": manager,
+            "behaviour": behaviour,
+            "live": state.live.copy(),
+            "go_live_week": state.go_live_week.copy(),
+            "perceived_usefulness": state.perceived_usefulness.copy(),
+            "effort": state.effort.copy(),
+            "skill": state.skill.copy(),
+            "trust": state.trust.copy(),
+            "habit": state.habit.copy(),
+            "tenure_weeks": state.tenure_weeks.copy(),
+            "weeks_live": state.weeks_live.copy(),
+            "p_chosen": np.where(
+                state.behaviour == LEGACY, np.nan,
+                state.probabilities[np.arange(org.n), np.maximum(state.behaviour, 0)],
+            ),
+        }
+    )
+
+
+def headline(timeseries: pd.DataFrame) -> dict[str, float]:
+    """The outcomes a reader looks at first: the final week, and the last quarter's mean."""
+    last = timeseries.iloc[-1]
+    quarter = timeseries.tail(13)
+    out: dict[str, float] = {}
+    for name in timeseries.columns:
+        if name == "week":
+            continue
+        out[name] = float(last[name])
+        out[f"{name}_last13"] = float(quarter[name].mean())
+    gaming = timeseries["gaming"]
+    out["peak_gaming"] = float(gaming.max())
+    out["peak_gaming_week"] = int(timeseries["week"][gaming.idxmax()])
+    reached = timeseries.loc[(timeseries["intended_use"] >= 0.5) & (timeseries["live"] > 0), "week"]
+    out["weeks_to_half_use"] = int(reached.iloc[0]) if len(reached) else None
+    return out

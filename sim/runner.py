@@ -1,0 +1,72 @@
+"""Run a scenario to the end and collect its tables: the Python API behind ``crmsim run``."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import mesa
+import pandas as pd
+from tqdm.auto import tqdm
+
+import sim
+from sim.metrics import agent_table, headline
+from sim.model import CRMRollout
+from sim.scenario import Scenario
+
+
+@dataclass
+class Result:
+    """What a run leaves behind: weekly aggregates, the people at the end, and a summary."""
+
+    timeseries: pd.DataFrame
+    agents: pd.DataFrame
+    summary: dict
+
+    def save(self, out_dir: str | Path, plots: bool = True) -> Path:
+        """Write tables, summary and plots; an existing folder is replaced whole or not at all."""
+        from sim.output import write_run
+
+        return write_run(self, Path(out_dir), plots=plots)
+
+
+def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
+    """Run ``scenario`` (the default one if None) for ``run.weeks`` weeks."""
+    model = CRMRollout(scenario)
+    weeks = model.scenario.run.weeks
+    with tqdm(total=weeks, unit="wk", desc=model.scenario.name, disable=not progress, leave=False) as bar:
+        while model.running:
+            model.step()
+            bar.update(1)
+    timeseries = model.recorder.frame()
+    agents = pd.concat([*model.snapshots, agent_table(model)], ignore_index=True)
+    return Result(timeseries=timeseries, agents=agents, summary=summarise(model, timeseries))
+
+
+def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
+    """Headline outcomes and provenance: versions, scenario hash, seed, the resolved scenario."""
+    scenario = model.scenario
+    return {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.hash,
+        "seed": scenario.run.seed,
+        "weeks": int(model.steps),
+        "people": {
+            "employees": model.org.employees,
+            "partners": int(model.org.n - model.org.employees),
+            "ties": int(model.org.adjacency.nnz // 2),
+        },
+        "outcomes": headline(timeseries),
+        "versions": {
+            "crmsim": sim.__version__,
+            "mesa": mesa.__version__,
+            "python": platform.python_version(),
+        },
+        "resolved_scenario": scenario.resolved(),
+    }
+
+
+def summary_json(summary: dict) -> str:
+    return json.dumps(summary, indent=2, sort_keys=False, default=str)
