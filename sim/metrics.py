@@ -44,8 +44,7 @@ class Recorder:
         c["live"][i] = live_emp.sum() / max(self.employees.sum(), 1)
         c["live_partners"][i] = (state.live & partners).sum() / max(partners.sum(), 1)
         for name in ("trust", "skill", "effort", "perceived_usefulness"):
-            values = getattr(state, name)[live_emp]
-            c[name][i] = values.mean() if len(values) else 0.0
+            c[name][i] = getattr(state, name)[self.employees].mean()
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from tqdm.auto import tqdm
 import sim
 from sim.metrics import agent_table, headline
 from sim.model import CRMRollout
+from sim.output import write_run
 from sim.scenario import Scenario
 
 
@@ -27,8 +27,6 @@ class Result:
 
     def save(self, out_dir: str | Path, plots: bool = True) -> Path:
         """Write tables, summary and plots; an existing folder is replaced whole or not at all."""
-        from sim.output import write_run
-
         return write_run(self, Path(out_dir), plots=plots)
 
 
@@ -66,7 +64,3 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
         },
         "resolved_scenario": scenario.resolved(),
     }
-
-
-def summary_json(summary: dict) -> str:
-    return json.dumps(summary, indent=2, sort_keys=False, default=str)
