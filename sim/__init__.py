@@ -1,8 +1,8 @@
 """crmsim: an agent-based simulation of how CRM rollouts succeed, drift and fail.
 
-    from sim import Scenario, CRMRollout, run
-    result = run(Scenario.default().with_overrides({"policy.integration": "full"}))
-    result.timeseries, result.agents, result.summary
+from sim import Scenario, CRMRollout, run
+result = run(Scenario.default().with_overrides({"policy.integration": "full"}))
+result.timeseries, result.agents, result.summary
 """
 
 __version__ = "0.1.0"

@@ -16,8 +16,16 @@ def timeseries_columns() -> list[str]:
     cols = ["week", *EMPLOYEE_COLUMNS]
     for suffix in ROLE_SUFFIX.values():
         cols += [c + suffix for c in EMPLOYEE_COLUMNS]
-    cols += [*PARTNER_COLUMNS, "data_quality", "trust", "live", "live_partners", "skill", "effort",
-             "perceived_usefulness"]
+    cols += [
+        *PARTNER_COLUMNS,
+        "data_quality",
+        "trust",
+        "live",
+        "live_partners",
+        "skill",
+        "effort",
+        "perceived_usefulness",
+    ]
     return cols
 
 
@@ -67,8 +75,11 @@ def agent_table(model) -> pd.DataFrame:
     options = np.array([[*EMPLOYEE_OPTIONS, "legacy"]] * 3 + [[*PARTNER_OPTIONS, "legacy"]])
     behaviour = options[org.role, np.where(state.behaviour == LEGACY, 3, state.behaviour)]
     ids = org.external_id if org.external_id is not None else np.arange(org.n)
-    manager = np.where(org.manager >= 0, ids[np.maximum(org.manager, 0)], None) if org.external_id is not None \
+    manager = (
+        np.where(org.manager >= 0, ids[np.maximum(org.manager, 0)], None)
+        if org.external_id is not None
         else org.manager
+    )
     return pd.DataFrame(
         {
             "week": np.full(org.n, model.steps, dtype=np.int32),
@@ -88,7 +99,8 @@ def agent_table(model) -> pd.DataFrame:
             "tenure_weeks": state.tenure_weeks.copy(),
             "weeks_live": state.weeks_live.copy(),
             "p_chosen": np.where(
-                state.behaviour == LEGACY, np.nan,
+                state.behaviour == LEGACY,
+                np.nan,
                 state.probabilities[np.arange(org.n), np.maximum(state.behaviour, 0)],
             ),
         }

@@ -123,7 +123,9 @@ class CRMRollout(mesa.Model):
         state, org, sc = self.state, self.org, self.scenario
         live = state.live
         partner = org.role == Role.PARTNER
-        in_crm = live & np.where(partner, state.behaviour == SELF_SERVE, (state.behaviour == USE) | (state.behaviour == GAME))
+        in_crm = live & np.where(
+            partner, state.behaviour == SELF_SERVE, (state.behaviour == USE) | (state.behaviour == GAME)
+        )
         on_legacy_path = ~live | np.where(partner, state.behaviour == GO_AROUND, state.behaviour == IGNORE)
         learning.learn_by_use(state.skill, in_crm, sc.learning.learn_rate, np.where(live, sc.learning.forget_rate, 0.0))
         learning.fade_habit(state.habit, on_legacy_path, sc.behaviour.habit_decay)
@@ -152,7 +154,9 @@ class CRMRollout(mesa.Model):
         return state
 
     def _spread(self, settings: dict[Role, RoleParameters]) -> RoleArrays:
-        table = {name: np.array([getattr(settings[Role(r)], name) for r in range(4)]) for name in RoleArrays.__annotations__}
+        table = {
+            name: np.array([getattr(settings[Role(r)], name) for r in range(4)]) for name in RoleArrays.__annotations__
+        }
         return RoleArrays(**{name: values[self.org.role] for name, values in table.items()})
 
     def _snapshot_if_due(self, week: int) -> None:

@@ -52,9 +52,7 @@ class Organisation:
 def build(scenario: Scenario, rng: np.random.Generator) -> Organisation:
     """The scenario's organisation: imported if it names CSV files, generated otherwise."""
     if scenario.org.people_csv:
-        return import_csv(
-            scenario.resolve_path(scenario.org.people_csv), scenario.resolve_path(scenario.org.edges_csv)
-        )
+        return import_csv(scenario.resolve_path(scenario.org.people_csv), scenario.resolve_path(scenario.org.edges_csv))
     return generate(scenario, rng)
 
 
@@ -204,7 +202,9 @@ def import_csv(people_path, edges_path) -> Organisation:
     bad = ~roles.isin(IMPORT_ROLES)
     if bad.any():
         i = bad.idxmax()
-        raise InputError(src, f"line {_line(i)}: role", f"got {people['role'][i]!r}; allowed: {', '.join(IMPORT_ROLES)}")
+        raise InputError(
+            src, f"line {_line(i)}: role", f"got {people['role'][i]!r}; allowed: {', '.join(IMPORT_ROLES)}"
+        )
     for column in ("department", "site"):
         empty = people[column].isna() | (people[column].astype(str).str.strip() == "")
         if empty.any():
@@ -269,7 +269,9 @@ def import_csv(people_path, edges_path) -> Organisation:
         neighbours = adjacency.indices[adjacency.indptr[p] : adjacency.indptr[p + 1]]
         employees = neighbours[role[neighbours] != Role.PARTNER]
         if len(employees) == 0:
-            raise InputError(src, "manager", f"partner {ids.iloc[order[p]]!r} has no sales rep and no tie to an employee")
+            raise InputError(
+                src, "manager", f"partner {ids.iloc[order[p]]!r} has no sales rep and no tie to an employee"
+            )
         manager[p] = employees[0]
 
     return Organisation(
@@ -294,7 +296,9 @@ def _read_csv(path, required: list[str], optional: list[str]) -> pd.DataFrame:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputError(str(path), missing[0], f"missing column; required: {', '.join(required)}; optional: {', '.join(optional)}")
+        raise InputError(
+            str(path), missing[0], f"missing column; required: {', '.join(required)}; optional: {', '.join(optional)}"
+        )
     unknown = [c for c in frame.columns if c not in required + optional]
     if unknown:
         raise InputError(str(path), unknown[0], f"unknown column; allowed: {', '.join(required + optional)}")

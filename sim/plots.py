@@ -27,19 +27,32 @@ BEHAVIOUR_LABELS = {
     "partner_disengaged": "disengage",
 }
 STOCK_COLOURS = {"data_quality": "#1f5fa8", "trust": "#8e44ad", "live": "#444444"}
-ROLE_PANELS = [("All employees", ""), ("Sales reps", "_sales"), ("Service staff", "_service"),
-               ("Managers", "_managers"), ("Channel partners", None)]
+ROLE_PANELS = [
+    ("All employees", ""),
+    ("Sales reps", "_sales"),
+    ("Service staff", "_service"),
+    ("Managers", "_managers"),
+    ("Channel partners", None),
+]
 
 
 def behaviour_by_role(ts: pd.DataFrame, title: str = ""):
     """Stacked shares of use, gaming and ignoring per role (among those live), over the weeks."""
     fig, axes = plt.subplots(1, len(ROLE_PANELS), figsize=(17, 3.6), sharey=True)
     for ax, (label, suffix) in zip(axes, ROLE_PANELS, strict=True):
-        names = ["partner_self_serve", "partner_go_around", "partner_disengaged"] if suffix is None \
+        names = (
+            ["partner_self_serve", "partner_go_around", "partner_disengaged"]
+            if suffix is None
             else ["intended_use", "gaming", "ignoring"]
+        )
         columns = names if suffix is None else [n + suffix for n in names]
-        ax.stackplot(ts["week"], *[ts[c] for c in columns], colors=[BEHAVIOUR_COLOURS[n] for n in names],
-                     labels=[BEHAVIOUR_LABELS[n] for n in names], alpha=0.9)
+        ax.stackplot(
+            ts["week"],
+            *[ts[c] for c in columns],
+            colors=[BEHAVIOUR_COLOURS[n] for n in names],
+            labels=[BEHAVIOUR_LABELS[n] for n in names],
+            alpha=0.9,
+        )
         ax.set_title(label)
         ax.set_xlabel("week")
         ax.set_ylim(0, 1)
@@ -54,8 +67,7 @@ def data_quality_and_trust(ts: pd.DataFrame, title: str = ""):
     """Data quality, trust (which follows it with a lag) and the share of employees live."""
     fig, ax = plt.subplots(figsize=(8, 4))
     for name, label in (("data_quality", "data quality"), ("trust", "trust"), ("live", "employees live")):
-        ax.plot(ts["week"], ts[name], color=STOCK_COLOURS[name], label=label,
-                linestyle=":" if name == "live" else "-")
+        ax.plot(ts["week"], ts[name], color=STOCK_COLOURS[name], label=label, linestyle=":" if name == "live" else "-")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("week")
     ax.legend()

@@ -29,9 +29,7 @@ class Section(BaseModel):
 class RunSettings(Section):
     seed: int = Field(42, ge=0, description="Master random seed; same seed, same results.")
     weeks: int = Field(156, ge=1, le=2000, description="Length of the run [weeks]; one step = one week.")
-    snapshot_every: int = Field(
-        0, ge=0, description="Agent snapshot interval [weeks]; 0 = only at the end of the run."
-    )
+    snapshot_every: int = Field(0, ge=0, description="Agent snapshot interval [weeks]; 0 = only at the end of the run.")
 
 
 class Organisation(Section):
@@ -59,12 +57,18 @@ class Network(Section):
     kind: Literal["small_world", "scale_free"] = Field(
         "small_world", description="Ties among employees: small-world teams, or one scale-free graph."
     )
-    team_degree: int = Field(4, ge=0, le=50, description="Ring-lattice ties per person inside a team (Watts-Strogatz k).")
+    team_degree: int = Field(
+        4, ge=0, le=50, description="Ring-lattice ties per person inside a team (Watts-Strogatz k)."
+    )
     rewire: float = Field(0.1, ge=0, le=1, description="Watts-Strogatz rewiring probability inside a team [0-1].")
-    cross_team_ties: float = Field(1.0, ge=0, le=50, description="Mean ties per person to other teams on the same site.")
+    cross_team_ties: float = Field(
+        1.0, ge=0, le=50, description="Mean ties per person to other teams on the same site."
+    )
     cross_site_ties: float = Field(0.2, ge=0, le=50, description="Mean ties per person to people on other sites.")
     scale_free_m: int = Field(2, ge=1, le=20, description="Barabasi-Albert attachment m (kind = scale_free).")
-    partner_ties: float = Field(2.0, ge=0, le=50, description="Mean ties per partner to other partners (they compare terms).")
+    partner_ties: float = Field(
+        2.0, ge=0, le=50, description="Mean ties per partner to other partners (they compare terms)."
+    )
 
 
 class Policy(Section):
@@ -98,7 +102,9 @@ class Behaviour(Section):
     experience_halflife_weeks: float = Field(
         26.0, gt=0, le=1000, description="Experience at which effort and voluntary social weight halve [weeks]."
     )
-    habit_decay: float = Field(0.05, ge=0, le=1, description="Weekly decay of the legacy habit while not ignoring [1/week].")
+    habit_decay: float = Field(
+        0.05, ge=0, le=1, description="Weekly decay of the legacy habit while not ignoring [1/week]."
+    )
     attitude_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal attitude towards the CRM.")
     integrity_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal reluctance to game.")
 
@@ -108,7 +114,9 @@ class RoleParameters(Section):
 
     base_usefulness: float = Field(0.3, ge=-5, le=5, description="Usefulness of the CRM for the job, data aside.")
     base_effort: float = Field(0.5, ge=0, le=5, description="Interface effort of proper entry for an unskilled user.")
-    double_entry: float = Field(0.3, ge=0, le=5, description="Extra effort per unit of unintegrated work (two systems).")
+    double_entry: float = Field(
+        0.3, ge=0, le=5, description="Extra effort per unit of unintegrated work (two systems)."
+    )
     gaming_gain: float = Field(0.1, ge=-5, le=5, description="Private gain from misleading or selective entry.")
 
 
@@ -121,20 +129,35 @@ class Roles(Section):
 
 class DataQuality(Section):
     initial_quality: float = Field(0.4, ge=0, le=1, description="Quality of the migrated legacy data at go-live [0-1].")
-    adjustment_rate: float = Field(0.08, ge=0, le=1, description="Weekly pull of data quality towards entry quality [1/week].")
-    gaming_entry_quality: float = Field(0.2, ge=0, le=1, description="Quality of a gamed (misleading/selective) entry [0-1].")
-    trust_lag_weeks: float = Field(8.0, ge=1, le=500, description="Time constant of trust following data quality [weeks].")
+    adjustment_rate: float = Field(
+        0.08, ge=0, le=1, description="Weekly pull of data quality towards entry quality [1/week]."
+    )
+    gaming_entry_quality: float = Field(
+        0.2, ge=0, le=1, description="Quality of a gamed (misleading/selective) entry [0-1]."
+    )
+    trust_lag_weeks: float = Field(
+        8.0, ge=1, le=500, description="Time constant of trust following data quality [weeks]."
+    )
     manager_benefit_share: float = Field(
-        0.7, ge=0, le=1, description="Share of the value of data that goes to managers, not to those who enter it [0-1]."
+        0.7,
+        ge=0,
+        le=1,
+        description="Share of the value of data that goes to managers, not to those who enter it [0-1].",
     )
 
 
 class Learning(Section):
-    training_half_hours: float = Field(8.0, gt=0, le=400, description="Training that closes half the skill gap [hours].")
+    training_half_hours: float = Field(
+        8.0, gt=0, le=400, description="Training that closes half the skill gap [hours]."
+    )
     prior_skill: float = Field(0.2, ge=0, le=1, description="Mean skill with the CRM before any training [0-1].")
-    learn_rate: float = Field(0.04, ge=0, le=1, description="Weekly learning by use: share of the skill gap closed [1/week].")
+    learn_rate: float = Field(
+        0.04, ge=0, le=1, description="Weekly learning by use: share of the skill gap closed [1/week]."
+    )
     forget_rate: float = Field(0.01, ge=0, le=1, description="Weekly loss of skill while not using [1/week].")
-    skill_effort_reduction: float = Field(0.7, ge=0, le=1, description="Share of interface effort a full skill removes [0-1].")
+    skill_effort_reduction: float = Field(
+        0.7, ge=0, le=1, description="Share of interface effort a full skill removes [0-1]."
+    )
 
 
 class Scenario(Section):
@@ -247,7 +270,9 @@ def _check_key(key: str, parts: list[str], source: str) -> None:
         is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
         last = i == len(parts) - 1
         if is_section and last:
-            raise InputError(source, key, "is a section; set one of its fields, e.g. " f"{key}.{next(iter(annotation.model_fields))}")
+            raise InputError(
+                source, key, f"is a section; set one of its fields, e.g. {key}.{next(iter(annotation.model_fields))}"
+            )
         if not is_section and not last:
             raise InputError(source, key, f"{'.'.join(parts[: i + 1])} is a value, not a section")
         if is_section:

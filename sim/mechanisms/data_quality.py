@@ -19,8 +19,9 @@ import numpy as np
 from sim.state import GAME, USE
 
 
-def entry_quality(department: np.ndarray, behaviour: np.ndarray, entering: np.ndarray,
-                  departments: int, gaming_quality: float) -> tuple[np.ndarray, np.ndarray]:
+def entry_quality(
+    department: np.ndarray, behaviour: np.ndarray, entering: np.ndarray, departments: int, gaming_quality: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Per department: the mean quality of this week's entries, and how many people entered."""
     quality = np.where(behaviour == USE, 1.0, np.where(behaviour == GAME, gaming_quality, 0.0))
     d = department[entering]

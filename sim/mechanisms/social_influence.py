@@ -41,4 +41,3 @@ def manager_pressure(manager: np.ndarray, behaviour: np.ndarray, mandate: float)
     boss_behaviour = behaviour[np.where(has_manager, manager, 0)]
     push = PUSH_BY_MANAGER_BEHAVIOUR[np.where(boss_behaviour == LEGACY, 3, boss_behaviour)]
     return np.where(has_manager, mandate * push, 0.0)
-
