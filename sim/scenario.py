@@ -64,7 +64,9 @@ class Network(Section):
     cross_team_ties: float = Field(
         1.0, ge=0, le=50, description="Mean ties per person to other teams on the same site."
     )
-    cross_site_ties: float = Field(0.2, ge=0, le=50, description="Mean ties per person to people on other sites.")
+    cross_site_ties: float = Field(
+        0.2, ge=0, le=50, description="Mean random ties per person across the whole firm (most cross sites)."
+    )
     scale_free_m: int = Field(2, ge=1, le=20, description="Barabasi-Albert attachment m (kind = scale_free).")
     partner_ties: float = Field(
         2.0, ge=0, le=50, description="Mean ties per partner to other partners (they compare terms)."
@@ -84,7 +86,8 @@ class Policy(Section):
     training_hours: float = Field(8.0, ge=0, le=400, description="Training per person at go-live [hours].")
     sanctions: float = Field(0.0, ge=0, le=1, description="Strength of discipline for detected gaming [0-1].")
     management_style: Literal["control", "organic"] = Field(
-        "control", description="control: enforce the designed practice; organic: let useful practice grow."
+        "control",
+        description="control: enforce the designed practice; organic: let useful practice grow (acts through technological drift).",
     )
     mandate: float = Field(0.6, ge=0, le=1, description="How strongly management mandates use [0-1].")
 
@@ -257,6 +260,22 @@ def fields() -> dict[str, Any]:
 
     walk(Scenario, "")
     return out
+
+
+def reference_rows() -> list[tuple[str, str, str, str]]:
+    """(key, default, allowed values, meaning) for every key, defaults from the embedded baseline."""
+    baseline = Scenario.default()
+    rows = []
+    for key, info in fields().items():
+        default = json.dumps(baseline.get(key))
+        allowed = _range_text(key).removeprefix("allowed: ")
+        annotation = str(info.annotation)
+        if "Literal" in annotation:
+            allowed = " \\| ".join(f"`{v}`" for v in info.annotation.__args__)
+        elif not allowed:
+            allowed = {"<class 'str'>": "text", "<class 'bool'>": "true, false"}.get(annotation, "text or absent")
+        rows.append((key, default, allowed, info.description or ""))
+    return rows
 
 
 def _check_key(key: str, parts: list[str], source: str) -> None:
