@@ -87,7 +87,7 @@ class Policy(Section):
     sanctions: float = Field(0.0, ge=0, le=1, description="Strength of discipline for detected gaming [0-1].")
     management_style: Literal["control", "organic"] = Field(
         "control",
-        description="control: enforce the designed practice; organic: let useful practice grow (acts through technological drift).",
+        description="control: enforce the designed practice; organic: legitimise useful improvisation.",
     )
     mandate: float = Field(0.6, ge=0, le=1, description="How strongly management mandates use [0-1].")
 
