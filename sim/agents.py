@@ -43,12 +43,12 @@ class Person(mesa.Agent):
 
     @classmethod
     def utilities(cls, see: Perception, w: Behaviour, r: RoleParameters) -> np.ndarray:
-        """(n, options) utilities: the sum of each option's terms."""
+        """(options, n) utilities: the sum of each option's terms."""
         terms = cls.weigh(see, w, r)
-        u = np.zeros((len(see), len(cls.options)))
+        u = np.zeros((len(cls.options), len(see)))
         for k, option in enumerate(cls.options):
             for value in terms[option].values():
-                u[:, k] += value
+                u[k] += value
         return u
 
     # --- the face over the state -------------------------------------------------------
@@ -70,15 +70,15 @@ class Person(mesa.Agent):
             "week": model.steps,
             "behaviour": self.behaviour,
             "live": bool(state.live[row]),
-            "neighbour_shares": dict(zip(self.options, state.neighbour_shares[row].tolist(), strict=True)),
+            "neighbour_shares": dict(zip(self.options, state.neighbour_shares[:, row].tolist(), strict=True)),
         }
         if not state.live[row] or model.last_perception is None:
             out["why"] = "The CRM is not live for this person yet: they work in the legacy process."
             return out
         see = model.last_perception.rows(slice(row, row + 1))
         terms = type(self).weigh(see, model.scenario.behaviour, model.role_settings[self.role])
-        out["utilities"] = dict(zip(self.options, state.utilities[row].tolist(), strict=True))
-        out["probabilities"] = dict(zip(self.options, state.probabilities[row].tolist(), strict=True))
+        out["utilities"] = dict(zip(self.options, state.utilities[:, row].tolist(), strict=True))
+        out["probabilities"] = dict(zip(self.options, state.probabilities[:, row].tolist(), strict=True))
         out["terms"] = {
             option: {name: float(np.broadcast_to(value, (1,))[0]) for name, value in terms[option].items()}
             for option in self.options
@@ -100,7 +100,7 @@ class Employee(Person):
     def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
         effort = w.effort * see.effort_weight * see.effort
         double_entry = w.effort * see.double_entry
-        colleagues = w.social * see.social_weight * see.shares.T
+        colleagues = w.social * see.social_weight * see.shares
         # The manager counts records, not their honesty: gaming looks like use until detected.
         manager = w.pressure * see.pressure
         return {
@@ -165,7 +165,7 @@ class ChannelPartner(Person):
 
     @classmethod
     def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
-        peers = w.social * see.social_weight * see.shares.T
+        peers = w.social * see.social_weight * see.shares
         return {
             "self_serve": {
                 "usefulness": w.usefulness * see.usefulness,

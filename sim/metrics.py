@@ -101,7 +101,7 @@ def agent_table(model) -> pd.DataFrame:
             "p_chosen": np.where(
                 state.behaviour == LEGACY,
                 np.nan,
-                state.probabilities[np.arange(org.n), np.maximum(state.behaviour, 0)],
+                state.probabilities[np.maximum(state.behaviour, 0), np.arange(org.n)],
             ),
         }
     )

@@ -107,12 +107,12 @@ class CRMRollout(mesa.Model):
             if rows.start == rows.stop:
                 continue
             u = person_class.utilities(see.rows(rows), w, self.role_settings[role])
-            z = w.choice_sensitivity * (u - u.max(axis=1, keepdims=True))
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-            choice = (draw[rows, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
-            state.utilities[rows] = u
-            state.probabilities[rows] = p
+            p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
+            p /= p.sum(axis=0)
+            # the first option whose cumulative probability exceeds the draw
+            choice = (draw[rows] > p[0]).astype(np.int8) + (draw[rows] > p[0] + p[1])
+            state.utilities[:, rows] = u
+            state.probabilities[:, rows] = p
             state.behaviour[rows] = np.where(state.live[rows], choice, LEGACY)
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness

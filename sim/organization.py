@@ -44,9 +44,11 @@ class Organisation:
 
     def role_slice(self, role: Role) -> slice:
         """The contiguous rows of one role."""
-        lo = int(np.searchsorted(self.role, role, side="left"))
-        hi = int(np.searchsorted(self.role, role, side="right"))
-        return slice(lo, hi)
+        return self._role_slices[role]
+
+    def __post_init__(self) -> None:
+        bounds = np.searchsorted(self.role, np.arange(len(Role) + 1))
+        self._role_slices = {role: slice(int(bounds[role]), int(bounds[role + 1])) for role in Role}
 
 
 def build(scenario: Scenario, rng: np.random.Generator) -> Organisation:

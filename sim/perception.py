@@ -21,7 +21,7 @@ class Perception:
     double_entry: np.ndarray  # time spent keeping a second system up to date
     effort_weight: np.ndarray  # how much interface effort still weighs, given experience
     social_weight: np.ndarray  # how much neighbours still weigh, given mandate and experience
-    shares: np.ndarray  # (n, 3) shares of each option among live neighbours
+    shares: np.ndarray  # (3, n) shares of each option among live neighbours
     pressure: np.ndarray  # push from one's manager (from senior management for managers)
     habit: np.ndarray  # pull of the legacy process
     workaround: np.ndarray  # how easy the job is done around the CRM
@@ -32,7 +32,7 @@ class Perception:
     integrity: np.ndarray
 
     def rows(self, rows: slice) -> Perception:
-        return Perception(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return Perception(**{f.name: getattr(self, f.name)[..., rows] for f in fields(self)})
 
     def __len__(self) -> int:
         return len(self.usefulness)

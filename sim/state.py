@@ -52,9 +52,10 @@ class State:
     attitude: np.ndarray = field(init=False)  # liking for the CRM, added to "use"
     integrity: np.ndarray = field(init=False)  # reluctance to game, subtracted from "game"
     # the last decision, kept for explain()
-    utilities: np.ndarray = field(init=False)  # (n, 3)
-    probabilities: np.ndarray = field(init=False)  # (n, 3)
-    neighbour_shares: np.ndarray = field(init=False)  # (n, 3) shares among live neighbours
+    # option-major (3, n): row k holds option k for everyone, so per-option arithmetic is contiguous
+    utilities: np.ndarray = field(init=False)
+    probabilities: np.ndarray = field(init=False)
+    neighbour_shares: np.ndarray = field(init=False)  # shares of each option among live neighbours
 
     def __post_init__(self) -> None:
         n = self.n
@@ -66,6 +67,6 @@ class State:
         self.habit[:] = 1.0
         self.tenure_weeks = np.zeros(n, dtype=np.int32)
         self.weeks_live = np.zeros(n, dtype=np.int32)
-        self.utilities = np.zeros((n, 3))
-        self.probabilities = np.zeros((n, 3))
-        self.neighbour_shares = np.zeros((n, 3))
+        self.utilities = np.zeros((3, n))
+        self.probabilities = np.zeros((3, n))
+        self.neighbour_shares = np.zeros((3, n))

@@ -15,19 +15,17 @@ from sim.state import LEGACY
 
 
 def neighbour_shares(adjacency: sparse.csr_matrix, behaviour: np.ndarray) -> np.ndarray:
-    """(n, 3) weighted shares of each option among a person's live neighbours (0 if none is live).
+    """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
 
     One sparse product for everyone; a neighbour's option is read as a column index, so
     employees' (use, game, ignore) and partners' (self-serve, go-around, disengage) line up.
     """
-    n = len(behaviour)
-    live = behaviour != LEGACY
-    onehot = sparse.csr_matrix(
-        (np.ones(int(live.sum())), (np.flatnonzero(live), behaviour[live].astype(np.intp))), shape=(n, 3)
-    )
-    counts = np.asarray((adjacency @ onehot).todense())
-    total = counts.sum(axis=1, keepdims=True)
-    return np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+    live = np.flatnonzero(behaviour != LEGACY)
+    onehot = np.zeros((len(behaviour), 3))
+    onehot[live, behaviour[live]] = 1.0
+    counts = (adjacency @ onehot).T
+    total = counts[0] + counts[1] + counts[2]
+    return np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
 
 
 #: How hard a manager pushes, by what the manager does: a user pushes, a manager who hides
