@@ -35,22 +35,26 @@ class Recorder:
     def __init__(self, weeks: int, org):
         self.columns = {name: np.zeros(weeks) for name in timeseries_columns()}
         self.rows = 0
-        self.role = org.role
+        self.role = org.role.astype(np.intp)
         self.employees = org.role != Role.PARTNER
+        self.n_employees = max(int(self.employees.sum()), 1)
+        self.n_partners = max(int((~self.employees).sum()), 1)
         self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
 
     def record(self, week: int, state, data_quality: np.ndarray) -> None:
         c, i = self.columns, self.rows
         c["week"][i] = week
-        live_emp = state.live & self.employees
-        _shares_into(c, i, EMPLOYEE_COLUMNS, "", state.behaviour[live_emp])
+        # one count of (role, option) over everyone live: row = role, column = option
+        live = state.behaviour != LEGACY
+        counts = np.bincount(self.role[live] * 3 + state.behaviour[live], minlength=12).reshape(4, 3)
+        employees = counts[:3].sum(axis=0)
+        _shares_into(c, i, EMPLOYEE_COLUMNS, "", employees)
         for role, suffix in ROLE_SUFFIX.items():
-            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, state.behaviour[live_emp & (self.role == role)])
-        partners = self.role == Role.PARTNER
-        _shares_into(c, i, PARTNER_COLUMNS, "", state.behaviour[state.live & partners])
+            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, counts[role])
+        _shares_into(c, i, PARTNER_COLUMNS, "", counts[Role.PARTNER])
         c["data_quality"][i] = np.average(data_quality, weights=self.department_size)
-        c["live"][i] = live_emp.sum() / max(self.employees.sum(), 1)
-        c["live_partners"][i] = (state.live & partners).sum() / max(partners.sum(), 1)
+        c["live"][i] = employees.sum() / self.n_employees
+        c["live_partners"][i] = counts[Role.PARTNER].sum() / self.n_partners
         for name in ("trust", "skill", "effort", "perceived_usefulness"):
             c[name][i] = getattr(state, name)[self.employees].mean()
         self.rows += 1
@@ -61,8 +65,7 @@ class Recorder:
         return frame
 
 
-def _shares_into(columns, i, names, suffix, behaviour) -> None:
-    counts = np.bincount(behaviour[behaviour != LEGACY], minlength=3)[:3]
+def _shares_into(columns, i, names, suffix, counts) -> None:
     total = counts.sum()
     for k, name in enumerate(names):
         columns[name + suffix][i] = counts[k] / total if total else 0.0
