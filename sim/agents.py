@@ -64,7 +64,8 @@ class Person(mesa.Agent):
         model, row = self.model, self.row
         state = model.state
         out = {
-            "id": self.unique_id,
+            "id": model.person_id(row),
+            "unique_id": self.unique_id,
             "row": row,
             "role": type(self).__name__,
             "week": model.steps,

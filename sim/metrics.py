@@ -42,6 +42,8 @@ class Recorder:
         self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
 
     def record(self, week: int, state, data_quality: np.ndarray) -> None:
+        if self.rows == len(self.columns["week"]):  # stepped past run.weeks: make room
+            self.columns = {k: np.concatenate([v, np.zeros(len(v))]) for k, v in self.columns.items()}
         c, i = self.columns, self.rows
         c["week"][i] = week
         # one count of (role, option) over everyone live: row = role, column = option

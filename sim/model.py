@@ -65,12 +65,19 @@ class CRMRollout(mesa.Model):
         self.integration_gap = policies.DOUBLE_ENTRY[scenario.policy.integration]
         self.workaround = policies.WORKAROUND[scenario.policy.integration]
         self.data_quality = np.full(self.org.departments, scenario.data.initial_quality)
+        # whose data each person sees: their department's; a partner's, that of its sales rep
+        partner = self.org.role == Role.PARTNER
+        self.data_department = np.where(partner, self.org.department[self.org.manager], self.org.department)
         self.last_perception: Perception | None = None
 
         self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)]
         self.recorder = Recorder(scenario.run.weeks, self.org)
         self.snapshots: list = []
         self.running = True
+        # For Mesa's own tools (batch_run reads model.datacollector); our tables come from the recorder.
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _latest(name) for name in ("intended_use", "gaming", "ignoring", "data_quality")}
+        )
 
     # --- the week ------------------------------------------------------------------------
 
@@ -82,6 +89,7 @@ class CRMRollout(mesa.Model):
         self.decide(self.last_perception)
         self.learn_and_update_data()
         self.recorder.record(week, self.state, self.data_quality)
+        self.datacollector.collect(self)
         self._snapshot_if_due(week)
         if week >= self.scenario.run.weeks:
             self.running = False
@@ -135,12 +143,18 @@ class CRMRollout(mesa.Model):
             org.department, state.behaviour, entering, org.departments, sc.data.gaming_entry_quality
         )
         data_quality.update_data_quality(self.data_quality, target, n_entering, sc.data.adjustment_rate)
-        data_quality.follow_with_lag(state.trust, self.data_quality[org.department], live, sc.data.trust_lag_weeks)
+        data_quality.follow_with_lag(
+            state.trust, self.data_quality[self.data_department], live, sc.data.trust_lag_weeks
+        )
 
         state.tenure_weeks += 1
         state.weeks_live += live
 
     # --- set-up and output helpers -------------------------------------------------------
+
+    def person_id(self, row: int):
+        """The id of the person in a row, as in the agents table (the imported id, if any)."""
+        return self.org.external_id[row] if self.org.external_id is not None else row
 
     def _initial_state(self, rng: np.random.Generator) -> State:
         sc, org = self.scenario, self.org
@@ -170,3 +184,8 @@ def _prior_skill(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     if mean <= 0 or mean >= 1:
         return np.full(n, float(mean))
     return rng.beta(2.0, 2.0 * (1.0 - mean) / mean, n)
+
+
+def _latest(column: str):
+    """A Mesa model reporter that reads this week's value from the recorder."""
+    return lambda model: float(model.recorder.columns[column][model.recorder.rows - 1])

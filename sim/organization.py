@@ -169,12 +169,21 @@ def _random_ties(group: np.ndarray, mean_degree: float, rng) -> np.ndarray:
 
 
 def _symmetric(pairs: np.ndarray, weight: np.ndarray, n: int, binary: bool) -> sparse.csr_matrix:
+    """Undirected ties without self-ties; a tie listed more than once keeps its largest weight."""
     keep = pairs[:, 0] != pairs[:, 1]
     pairs, weight = pairs[keep], weight[keep]
-    a = sparse.coo_matrix((weight, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
-    a = a.maximum(a.T).tocsr()
+    lo, hi = pairs.min(axis=1), pairs.max(axis=1)
     if binary:
-        a.data[:] = 1.0
+        key = np.unique(lo.astype(np.int64) * n + hi)
+        weight = np.ones(len(key))
+    else:
+        tie = lo.astype(np.int64) * n + hi
+        order = np.lexsort((-weight, tie))  # per tie, largest weight first
+        tie, weight = tie[order], weight[order]
+        first = np.r_[True, tie[1:] != tie[:-1]]
+        key, weight = tie[first], weight[first]
+    row, col = key // n, key % n
+    a = sparse.csr_matrix((np.r_[weight, weight], (np.r_[row, col], np.r_[col, row])), shape=(n, n))
     a.sort_indices()
     return a
 
@@ -189,7 +198,7 @@ def import_csv(people_path, edges_path) -> Organisation:
 
     people: ``id,role,department,site[,manager]`` with role one of sales, service, manager,
     partner. ``manager`` names the manager of a sales or service person (required), and the
-    sales rep who serves a partner (optional: else the partner's first employee tie).
+    sales rep who serves a partner (optional: else the partner's first tie to a sales rep).
     edges: ``source,target[,weight]``; ties are undirected, weights positive.
     """
     people = _read_csv(people_path, required=["id", "role", "department", "site"], optional=["manager"])
@@ -261,20 +270,18 @@ def import_csv(people_path, edges_path) -> Organisation:
             raise InputError(src, here, f"unknown person id {boss!r}")
         if r in (Role.SALES, Role.SERVICE) and role_by_id[boss] != Role.MANAGER:
             raise InputError(src, here, f"{boss!r} is not a manager")
-        if r == Role.PARTNER and role_by_id[boss] == Role.PARTNER:
-            raise InputError(src, here, f"a partner is served by an employee; {boss!r} is a partner")
+        if r == Role.PARTNER and role_by_id[boss] != Role.SALES:
+            raise InputError(src, here, f"a partner is served by a sales rep; {boss!r} is not in sales")
         manager[row_of[ids[i]]] = row_of[boss]
 
     role = role_code[order]
     partner_rows = np.flatnonzero(role == Role.PARTNER)
     for p in partner_rows[manager[partner_rows] < 0]:
         neighbours = adjacency.indices[adjacency.indptr[p] : adjacency.indptr[p + 1]]
-        employees = neighbours[role[neighbours] != Role.PARTNER]
-        if len(employees) == 0:
-            raise InputError(
-                src, "manager", f"partner {ids.iloc[order[p]]!r} has no sales rep and no tie to an employee"
-            )
-        manager[p] = employees[0]
+        reps = neighbours[role[neighbours] == Role.SALES]
+        if len(reps) == 0:
+            raise InputError(src, "manager", f"partner {ids.iloc[order[p]]!r} names no sales rep and has no tie to one")
+        manager[p] = reps[0]
 
     return Organisation(
         role=role,
@@ -293,6 +300,8 @@ def _read_csv(path, required: list[str], optional: list[str]) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError(str(path), None, "no such file") from None
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(str(path), None, f"not a readable CSV file: {str(exc).splitlines()[0]}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]

@@ -69,7 +69,7 @@ def perceive(model) -> Perception:
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(org.adjacency, state.behaviour),
         pressure=pressure,
-        habit=state.habit,
+        habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
         workaround=np.full(n, model.workaround),
         sanction_risk=np.full(n, policy.sanctions),
         partner_requests=partner_requests,

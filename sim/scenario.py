@@ -188,6 +188,10 @@ class Scenario(Section):
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError(str(path), None, "no such scenario file") from None
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
         except tomllib.TOMLDecodeError as exc:
             raise InputError(str(path), None, f"not valid TOML: {exc}") from None
         scenario = cls.from_dict(data, source=str(path))

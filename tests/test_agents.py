@@ -1,0 +1,179 @@
+"""The people: role decision rules and explain()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small_model, step_n
+
+from sim.agents import ROLE_CLASSES, ChannelPartner, Employee, Manager, SalesRep, ServiceRep
+from sim.mechanisms import social_influence
+from sim.perception import Perception
+from sim.scenario import Behaviour, RoleParameters
+from sim.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, Role
+
+EMPLOYEE_TERMS = {
+    "use": {"usefulness", "effort", "double_entry", "colleagues", "manager", "attitude"},
+    "game": {"effort", "double_entry", "colleagues", "manager", "private_gain", "expected_sanction", "integrity"},
+    "ignore": {"habit", "colleagues", "workaround"},
+}
+PARTNER_TERMS = {
+    "self_serve": {"usefulness", "effort", "peers", "attitude"},
+    "go_around": {"better_terms", "habit", "peers"},
+    "disengage": {"peers"},
+}
+
+
+def perception(n: int = 3, **cues) -> Perception:
+    """A hand-made perception for n people: neutral cues unless given."""
+    base = {
+        "usefulness": np.full(n, 0.5),
+        "effort": np.full(n, 0.3),
+        "double_entry": np.full(n, 0.2),
+        "effort_weight": np.ones(n),
+        "social_weight": np.ones(n),
+        "shares": np.zeros((3, n)),
+        "pressure": np.zeros(n),
+        "habit": np.ones(n),
+        "workaround": np.full(n, 0.3),
+        "sanction_risk": np.zeros(n),
+        "partner_requests": np.zeros(n),
+        "rep_bends": np.zeros(n),
+        "attitude": np.zeros(n),
+        "integrity": np.zeros(n),
+    }
+    base.update(cues)
+    return Perception(**base)
+
+
+def softmax(u: np.ndarray, beta: float) -> np.ndarray:
+    z = np.exp(beta * (u - u.max()))
+    return z / z.sum()
+
+
+def test_each_role_class_has_its_roles_options():
+    assert ROLE_CLASSES == {
+        Role.SALES: SalesRep,
+        Role.SERVICE: ServiceRep,
+        Role.MANAGER: Manager,
+        Role.PARTNER: ChannelPartner,
+    }
+    for cls in (SalesRep, ServiceRep, Manager):
+        assert issubclass(cls, Employee) and cls.options == EMPLOYEE_OPTIONS
+    assert ChannelPartner.options == PARTNER_OPTIONS
+
+
+@pytest.mark.parametrize("cls", [SalesRep, ServiceRep, Manager, ChannelPartner])
+def test_utilities_are_the_sums_of_the_named_terms(cls):
+    rng = np.random.default_rng(0)
+    see = perception(
+        4,
+        usefulness=rng.random(4),
+        shares=rng.dirichlet(np.ones(3), 4).T,
+        pressure=rng.random(4),
+        habit=rng.random(4),
+        partner_requests=rng.random(4),
+        rep_bends=(rng.random(4) < 0.5).astype(float),
+        attitude=rng.normal(size=4),
+        integrity=rng.normal(size=4),
+    )
+    w, r = Behaviour(), RoleParameters(gaming_gain=0.3)
+    terms = cls.weigh(see, w, r)
+    assert {o: set(t) for o, t in terms.items()} == (PARTNER_TERMS if cls is ChannelPartner else EMPLOYEE_TERMS)
+    u = cls.utilities(see, w, r)
+    assert u.shape == (3, 4)
+    for k, option in enumerate(cls.options):
+        total = sum(np.broadcast_to(v, (4,)) for v in terms[option].values())
+        assert np.allclose(u[k], total)
+
+
+def test_sales_reps_gain_more_from_gaming_when_partners_ask_for_better_terms():
+    see = perception(3, partner_requests=np.array([0.0, 0.5, 1.0]))
+    u = SalesRep.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.3))
+    assert np.all(np.diff(u[1]) > 0)  # game rises with requests
+    assert np.allclose(np.diff(u[0]), 0) and np.allclose(np.diff(u[2]), 0)  # use and ignore do not
+    # a service rep's gain does not depend on partners
+    assert np.allclose(np.diff(ServiceRep.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.3))[1]), 0)
+
+
+def test_partners_go_around_more_when_their_rep_bends_terms():
+    see = perception(2, rep_bends=np.array([0.0, 1.0]))
+    u = ChannelPartner.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.4))
+    assert u[1, 1] - u[1, 0] == pytest.approx(0.4)
+    assert u[0, 0] == u[0, 1] and u[2, 0] == u[2, 1]
+
+
+def test_employee_cues_move_the_options_they_belong_to():
+    w, r = Behaviour(), RoleParameters()
+    low, high = perception(1), perception(1, sanction_risk=np.ones(1), pressure=np.ones(1), habit=np.full(1, 2.0))
+    du = Employee.utilities(high, w, r) - Employee.utilities(low, w, r)
+    # pressure raises use and game alike (records are counted, not their honesty); sanctions lower game
+    assert du[0, 0] == pytest.approx(w.pressure)
+    assert du[1, 0] == pytest.approx(w.pressure - w.sanction)
+    assert du[2, 0] == pytest.approx(w.habit)
+
+
+# --- explain() ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def explained():
+    """A model a few weeks after go-live, with the behaviour everyone saw before the last step."""
+    model = small_model({"policy.integration": "partial"}, seed=2)
+    step_n(model, model.scenario.policy.go_live_week + 5)
+    behaviour_seen = model.state.behaviour.copy()
+    model.step()
+    return model, behaviour_seen
+
+
+def test_explain_gives_utilities_and_softmax_probabilities_for_the_roles_options(explained):
+    model, _ = explained
+    beta = model.scenario.behaviour.choice_sensitivity
+    for cls in (SalesRep, ServiceRep, Manager, ChannelPartner):
+        for agent in list(model.agents_by_type[cls])[:15]:
+            e = agent.explain()
+            assert e["live"] and e["week"] == model.steps
+            assert e["role"] == cls.__name__
+            assert e["behaviour"] in cls.options
+            assert tuple(e["utilities"]) == cls.options == tuple(e["probabilities"]) == tuple(e["terms"])
+            p = np.array([e["probabilities"][o] for o in cls.options])
+            u = np.array([e["utilities"][o] for o in cls.options])
+            assert p.sum() == pytest.approx(1.0, abs=1e-12)
+            assert np.allclose(p, softmax(u, beta), atol=1e-12)
+            assert e["behaviour"] in e["why"]
+
+
+def test_explain_neighbour_shares_are_what_the_person_saw_last_week(explained):
+    model, behaviour_seen = explained
+    shares = social_influence.neighbour_shares(model.org.adjacency, behaviour_seen)
+    for agent in list(model.agents)[::7]:
+        e = agent.explain()
+        assert list(e["neighbour_shares"]) == list(agent.options)
+        assert np.allclose(list(e["neighbour_shares"].values()), shares[:, agent.row], atol=1e-12)
+
+
+def test_explain_use_and_game_terms_sum_to_their_utilities(explained):
+    model, _ = explained
+    for agent in model.agents:
+        e = agent.explain()
+        for option in ("use", "game", "self_serve", "disengage"):
+            if option in e["terms"]:
+                assert sum(e["terms"][option].values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+
+
+def test_explain_terms_sum_to_utilities_for_every_option(explained):
+    model, _ = explained
+    for agent in model.agents:
+        e = agent.explain()
+        for option in agent.options:
+            assert sum(e["terms"][option].values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+
+
+def test_explain_before_go_live_says_the_person_is_on_the_legacy_process():
+    model = small_model({"policy.go_live_week": 10})
+    step_n(model, 3)
+    for agent in list(model.agents)[::10]:
+        e = agent.explain()
+        assert e["behaviour"] == "legacy" and not e["live"]
+        assert "legacy" in e["why"]
+        assert "utilities" not in e and "probabilities" not in e

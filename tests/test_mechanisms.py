@@ -1,0 +1,291 @@
+"""Mechanisms: learning, effort, the data-quality loop and social influence, as units and in the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SEEDS, seed_means, small_model, step_n
+from scipy import sparse
+
+from sim.mechanisms import data_quality, effort, learning, social_influence
+from sim.perception import perceive
+from sim.state import GAME, GO_AROUND, IGNORE, LEGACY, SELF_SERVE, USE, Role
+
+SKILLS = np.linspace(0.0, 1.0, 11)
+
+
+# --- learning ------------------------------------------------------------------------------
+
+
+def test_trained_skill_rises_with_hours_and_stays_in_unit_interval():
+    hours = [0, 1, 4, 8, 16, 40, 400]
+    trained = np.array([learning.trained_skill(SKILLS, h, 8.0) for h in hours])
+    assert np.array_equal(trained[0], SKILLS)  # no training, no change
+    assert np.all(np.diff(trained, axis=0) >= 0)
+    assert np.all(np.diff(trained[:, :-1], axis=0) > 0)  # strictly, wherever there is a gap
+    assert np.all((trained >= 0) & (trained <= 1))
+
+
+def test_training_half_hours_close_half_the_skill_gap():
+    trained = learning.trained_skill(SKILLS, 12.0, 12.0)
+    assert np.allclose(1.0 - trained, 0.5 * (1.0 - SKILLS))
+    twice = learning.trained_skill(SKILLS, 24.0, 12.0)
+    assert np.allclose(1.0 - twice, 0.25 * (1.0 - SKILLS))
+
+
+def test_learn_by_use_closes_the_gap_for_users_and_forgets_for_the_others():
+    skill = np.array([0.0, 0.3, 0.9, 0.0, 0.3, 0.9])
+    using = np.array([True, True, True, False, False, False])
+    before = skill.copy()
+    learning.learn_by_use(skill, using, 0.1, 0.05)
+    assert np.allclose(skill[:3], before[:3] + 0.1 * (1 - before[:3]))
+    assert np.allclose(skill[3:], before[3:] * 0.95)
+    assert np.all(skill[:3] > before[:3])
+    assert np.all(skill[4:] < before[4:])
+
+
+def test_learn_by_use_keeps_skill_in_unit_interval_over_many_weeks():
+    rng = np.random.default_rng(0)
+    skill = rng.random(500)
+    for _ in range(300):
+        learning.learn_by_use(skill, rng.random(500) < 0.5, 1.0, 1.0)
+        assert np.all((skill >= 0) & (skill <= 1))
+
+
+def test_fade_habit_fades_only_for_those_off_the_legacy_path():
+    habit = np.ones(4)
+    on_legacy = np.array([True, False, True, False])
+    for _ in range(10):
+        learning.fade_habit(habit, on_legacy, 0.1)
+    assert np.allclose(habit, [1.0, 0.9**10, 1.0, 0.9**10])
+
+
+# --- effort -------------------------------------------------------------------------------
+
+
+def test_interface_effort_falls_with_skill_and_double_entry_with_integration():
+    e = effort.interface_effort(np.full(11, 0.5), SKILLS, 0.7)
+    assert np.all(np.diff(e) < 0)
+    assert e[0] == 0.5 and np.isclose(e[-1], 0.5 * 0.3)
+    gaps = [1.0, 0.4, 0.0]  # none, partial, full
+    d = [effort.double_entry(np.array([0.8]), g)[0] for g in gaps]
+    assert d[0] > d[1] > d[2] == 0.0
+
+
+def test_experience_weight_halves_at_the_halflife_and_falls_with_experience():
+    weeks = np.arange(0, 200)
+    w = effort.experience_weight(weeks, 26.0)
+    assert w[0] == 1.0 and np.isclose(w[26], 0.5)
+    assert np.all(np.diff(w) < 0)
+
+
+# --- the data-quality loop ------------------------------------------------------------------
+
+
+def test_entry_quality_per_department_counts_use_gaming_and_ignoring():
+    department = np.array([0, 0, 0, 1, 1, 1, 2, 2, 3])
+    behaviour = np.array([GAME, GAME, GAME, USE, USE, USE, IGNORE, IGNORE, USE])
+    entering = np.array([True] * 8 + [False])  # department 3's only person is not live
+    target, n = data_quality.entry_quality(department, behaviour, entering, 4, 0.2)
+    assert np.allclose(target, [0.2, 1.0, 0.0, 0.0])
+    assert list(n) == [3, 3, 2, 0]
+
+
+def test_a_department_of_gamers_ends_below_a_department_of_users():
+    department = np.repeat([0, 1, 2], 5)
+    behaviour = np.repeat([GAME, USE, USE], 5)
+    entering = np.repeat([True, True, False], 5)  # department 2 is not live yet
+    quality = np.full(3, 0.4)
+    for _ in range(60):
+        target, n = data_quality.entry_quality(department, behaviour, entering, 3, 0.2)
+        data_quality.update_data_quality(quality, target, n, 0.08)
+    assert quality[0] < 0.4 < quality[1]
+    assert quality[0] < quality[1]
+    assert abs(quality[0] - 0.2) < 0.01 and abs(quality[1] - 1.0) < 0.01  # 0.92^60 < 0.01
+    assert quality[2] == 0.4  # nobody entering: unchanged
+
+
+def test_trust_moves_one_lag_th_of_the_gap_and_only_for_those_who_see():
+    trust = np.array([0.2, 0.2, 0.9, 0.9])
+    seen = np.array([1.0, 1.0, 0.1, 0.1])
+    who = np.array([True, False, True, False])
+    before = trust.copy()
+    data_quality.follow_with_lag(trust, seen, who, 4.0)
+    assert np.allclose(trust[who], before[who] + (seen[who] - before[who]) / 4.0)
+    assert np.array_equal(trust[~who], before[~who])
+
+
+def test_trust_follows_data_quality_with_a_lag():
+    # after a jump in data quality, trust closes 1 - (1 - 1/lag)^t of the gap by week t
+    trust = np.zeros(1)
+    path = []
+    for _ in range(40):
+        data_quality.follow_with_lag(trust, np.ones(1), np.ones(1, dtype=bool), 8.0)
+        path.append(trust[0])
+    t = np.arange(1, 41)
+    assert np.allclose(path, 1 - (1 - 1 / 8.0) ** t)
+    assert path[7] < 0.7 < path[-1]  # about two months to close most of the gap
+
+
+def test_data_benefit_goes_mostly_to_managers_at_equal_trust():
+    model = small_model()
+    managers = model.org.role == Role.MANAGER
+    reps = (model.org.role == Role.SALES) | (model.org.role == Role.SERVICE)
+    share = model.scenario.data.manager_benefit_share
+    assert share > 0.5
+    assert np.all(model.benefit_share[managers] == share)
+    assert np.all(model.benefit_share[~managers] == 1 - share)
+    n = model.org.n
+    for trust in (0.3, 0.6, 1.0):
+        # the same base for all: managers gain more from the same trusted data
+        pu = data_quality.usefulness(np.zeros(n), model.benefit_share, np.full(n, trust))
+        assert pu[managers].min() > pu[reps].max()
+        # with the roles' own base usefulness too
+        pu = data_quality.usefulness(model.role_parameters.base_usefulness, model.benefit_share, np.full(n, trust))
+        assert pu[managers].min() > pu[reps].max()
+
+
+# --- social influence -----------------------------------------------------------------------
+
+
+def tiny_graph() -> sparse.csr_matrix:
+    """0-1 (w 1), 0-2 (w 3), 1-2 (w 1), 3-4 (w 1); 5 is alone."""
+    pairs = [(0, 1, 1.0), (0, 2, 3.0), (1, 2, 1.0), (3, 4, 1.0)]
+    rows = [i for i, j, _ in pairs] + [j for i, j, _ in pairs]
+    cols = [j for i, j, _ in pairs] + [i for i, j, _ in pairs]
+    weights = [w for *_, w in pairs] * 2
+    return sparse.csr_matrix((weights, (rows, cols)), shape=(6, 6))
+
+
+def test_neighbour_shares_are_weighted_shares_of_live_neighbours():
+    # option-major: shares[k, i] is the share of person i's live neighbours choosing option k
+    behaviour = np.array([USE, GAME, IGNORE, LEGACY, LEGACY, USE], dtype=np.int8)
+    shares = social_influence.neighbour_shares(tiny_graph(), behaviour)
+    expected = np.array(
+        [
+            [0.0, 0.25, 0.75],  # game (w 1) and ignore (w 3)
+            [0.5, 0.0, 0.5],  # use and ignore, w 1 each
+            [0.75, 0.25, 0.0],  # use (w 3) and game (w 1)
+            [0.0, 0.0, 0.0],  # only a legacy neighbour
+            [0.0, 0.0, 0.0],  # only a legacy neighbour
+            [0.0, 0.0, 0.0],  # no neighbours at all
+        ]
+    )
+    assert shares.shape == (3, 6)
+    assert np.allclose(shares.T, expected)
+
+
+def test_neighbour_shares_ignore_legacy_neighbours_in_the_denominator():
+    behaviour = np.array([LEGACY, GAME, USE, LEGACY, LEGACY, LEGACY], dtype=np.int8)
+    shares = social_influence.neighbour_shares(tiny_graph(), behaviour)
+    assert np.allclose(shares[:, 0], [0.75, 0.25, 0.0])  # 1 (game, w 1) and 2 (use, w 3); legacy not counted
+    assert np.allclose(shares[:, 1], [1.0, 0.0, 0.0])  # 0 is legacy, 2 uses
+
+
+def test_manager_pressure_is_mandate_times_the_push_of_the_managers_behaviour():
+    # people 0-3 are managers who use, game, ignore, are not yet live; 4-7 report to them; 8 has none
+    manager = np.array([-1, -1, -1, -1, 0, 1, 2, 3, -1])
+    behaviour = np.array([USE, GAME, IGNORE, LEGACY, USE, USE, USE, USE, USE], dtype=np.int8)
+    pressure = social_influence.manager_pressure(manager, behaviour, 0.6)
+    assert np.allclose(pressure[4:], [0.6, 0.3, 0.0, 0.0, 0.0])
+    assert np.allclose(pressure[:4], 0.0)
+    assert np.allclose(social_influence.manager_pressure(manager, behaviour, 0.0), 0.0)
+
+
+def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or_nobody():
+    model = step_n(small_model(), 10)
+    see = perceive(model)
+    org, state = model.org, model.state
+    mandate = model.scenario.policy.mandate
+    staff = np.flatnonzero((org.role == Role.SALES) | (org.role == Role.SERVICE))
+    push = social_influence.PUSH_BY_MANAGER_BEHAVIOUR[state.behaviour[org.manager[staff]]]
+    assert np.allclose(see.pressure[staff], mandate * push)
+    assert np.allclose(see.pressure[org.role == Role.MANAGER], mandate)
+    assert np.allclose(see.pressure[org.role == Role.PARTNER], 0.0)
+    assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.behaviour))
+
+
+# --- the mechanisms wired into the model ---------------------------------------------------
+
+
+def test_people_who_work_in_the_crm_gain_skill_week_on_week():
+    model = small_model()
+    go_live = model.scenario.policy.go_live_week
+    step_n(model, go_live)
+    org, state = model.org, model.state
+    lr = model.scenario.learning.learn_rate
+    partner = org.role == Role.PARTNER
+    users_seen = 0
+    for _ in range(15):
+        before = state.skill.copy()
+        model.step()
+        in_crm = state.live & np.where(partner, state.behaviour == SELF_SERVE, np.isin(state.behaviour, [USE, GAME]))
+        assert np.all(state.skill[in_crm] > before[in_crm])
+        assert np.allclose(state.skill[in_crm], before[in_crm] + lr * (1 - before[in_crm]))
+        away = state.live & ~in_crm
+        assert np.all(state.skill[away] <= before[away])
+        users_seen += in_crm.sum()
+    assert users_seen > 0
+
+
+def test_habit_fades_for_those_in_the_crm_and_stays_on_the_legacy_path():
+    model = step_n(small_model(), 8)
+    state, org = model.state, model.org
+    before = state.habit.copy()
+    model.step()
+    partner = org.role == Role.PARTNER
+    legacy_path = ~state.live | np.where(partner, state.behaviour == GO_AROUND, state.behaviour == IGNORE)
+    assert np.array_equal(state.habit[legacy_path], before[legacy_path])
+    decay = model.scenario.behaviour.habit_decay
+    assert np.allclose(state.habit[~legacy_path], before[~legacy_path] * (1 - decay))
+
+
+def test_model_moves_department_data_quality_to_entry_quality_and_trust_after_it():
+    model = step_n(small_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 3}), 6)
+    org, state, sc = model.org, model.state, model.scenario
+    quality_before, trust_before = model.data_quality.copy(), state.trust.copy()
+    model.step()
+    entering = state.live & (org.role != Role.PARTNER)
+    target, n = data_quality.entry_quality(
+        org.department, state.behaviour, entering, org.departments, sc.data.gaming_entry_quality
+    )
+    rate = np.where(n > 0, sc.data.adjustment_rate, 0.0)
+    assert np.allclose(model.data_quality, quality_before + rate * (target - quality_before))
+    assert np.any(n == 0) and np.any(n > 0)  # phased: some departments are not live yet
+    seen = model.data_quality[org.department]
+    live, lag = state.live, sc.data.trust_lag_weeks
+    assert np.allclose(state.trust[live], trust_before[live] + (seen[live] - trust_before[live]) / lag)
+    assert np.array_equal(state.trust[~live], trust_before[~live])
+
+
+def test_perceived_usefulness_in_the_model_is_base_plus_benefit_share_of_last_weeks_trust():
+    model = step_n(small_model(), 12)
+    trust_before = model.state.trust.copy()
+    model.step()
+    expected = model.role_parameters.base_usefulness + model.benefit_share * trust_before
+    assert np.allclose(model.state.perceived_usefulness, expected)
+
+
+def test_more_gaming_lowers_data_quality_where_the_alternative_is_honest_use():
+    # Full integration: most people use the CRM, so gaming replaces honest entries.
+    # Effect over 8 seeds: data quality ~0.84 versus ~0.59 (seed SD ~0.01); we require > 0.1.
+    base = {"policy.integration": "full"}
+    honest = seed_means({**base, "roles.sales.gaming_gain": 0.0}, "data_quality", first_week=10)
+    gamed = seed_means({**base, "roles.sales.gaming_gain": 1.5}, "data_quality", first_week=10)
+    gaming_honest = seed_means({**base, "roles.sales.gaming_gain": 0.0}, "gaming_sales", first_week=10)
+    gaming_gamed = seed_means({**base, "roles.sales.gaming_gain": 1.5}, "gaming_sales", first_week=10)
+    assert gaming_gamed.mean() > gaming_honest.mean() + 0.2
+    assert honest.mean() - gamed.mean() > 0.1
+    assert np.all(gamed < honest)  # and on every one of the seeds
+    assert len(SEEDS) >= 5
+
+
+@pytest.mark.parametrize("lag", [2.0, 16.0])
+def test_trust_lags_behind_rising_data_quality(lag):
+    # Full integration: data quality rises from 0.4 after go-live; trust follows below it.
+    model = small_model({"policy.integration": "full", "data.trust_lag_weeks": lag})
+    step_n(model, 30)
+    ts = model.recorder.frame()
+    rising = ts[ts["week"] >= 8]
+    assert (rising["data_quality"].diff().dropna() > 0).mean() > 0.8
+    assert np.all(rising["trust"] < rising["data_quality"])
