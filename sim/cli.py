@@ -75,12 +75,22 @@ def parse_overrides(items: list[str]) -> dict:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise InputError("--set", item, "expected KEY=VALUE, e.g. policy.integration=full")
+        text = text.strip()
         try:
-            value = tomllib.loads(f"v = {text.strip()}")["v"]
+            value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
-            value = text.strip()
+            value = text
+        if _is_text_field(key.strip()):
+            value = text.strip('"')
         out[key.strip()] = value
     return out
+
+
+def _is_text_field(key: str) -> bool:
+    from sim.scenario import fields
+
+    info = fields().get(key)
+    return info is not None and info.annotation in (str, str | None)
 
 
 def cmd_run(args) -> int:

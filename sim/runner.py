@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,4 +64,15 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
             "python": platform.python_version(),
         },
         "resolved_scenario": scenario.resolved(),
+        "imported_files_sha256": _imported_files_hash(scenario),
     }
+
+
+def _imported_files_hash(scenario: Scenario) -> str | None:
+    """The content of an imported organisation, hashed: the scenario hash covers only the paths."""
+    if not scenario.org.people_csv:
+        return None
+    digest = hashlib.sha256()
+    for path in (scenario.org.people_csv, scenario.org.edges_csv):
+        digest.update(scenario.resolve_path(path).read_bytes())
+    return digest.hexdigest()[:16]
