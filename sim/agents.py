@@ -118,7 +118,7 @@ class Employee(Person):
                 "double_entry": -GAMING_EFFORT_SHARE * double_entry,
                 "colleagues": colleagues[GAME],
                 "manager": manager,
-                "private_gain": cls.private_gain(see, r),
+                "private_gain": see.gaming_gain,
                 "expected_sanction": -w.sanction * see.sanction_risk,
                 "integrity": -see.integrity,
             },
@@ -126,13 +126,10 @@ class Employee(Person):
                 "habit": w.habit * see.habit,
                 "colleagues": colleagues[IGNORE],
                 "workaround": see.workaround,
+                "withdrawal": see.withdrawal,  # morale lost to discipline (seed 002)
+                "tension": see.tension,  # friction with another subculture (seed 004)
             },
         }
-
-    @classmethod
-    def private_gain(cls, see: Perception, r: RoleParameters) -> np.ndarray | float:
-        """What misleading or selective entry is worth to this person."""
-        return r.gaming_gain
 
 
 class SalesRep(Employee):
@@ -141,9 +138,13 @@ class SalesRep(Employee):
     role = Role.SALES
 
     @classmethod
-    def private_gain(cls, see: Perception, r: RoleParameters) -> np.ndarray:
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
         # "these channels kept coming to the salespeople to see if they could get better terms"
-        return r.gaming_gain * (1.0 + see.partner_requests)
+        terms["game"]["partner_terms"] = see.partner_pull
+        # "Sales managers prefer not to expose their leads ... and the status of their transactions" (001)
+        terms["game"]["hiding_leads"] = see.lead_hiding
+        return terms
 
 
 class ServiceRep(Employee):
@@ -151,11 +152,24 @@ class ServiceRep(Employee):
 
     role = Role.SERVICE
 
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
+        # upsell prompts turn a support call into a sales call (seed 002)
+        terms["use"]["role_conflict"] = -see.role_conflict
+        return terms
+
 
 class Manager(Employee):
     """Leads a team; gets most of the value of the data, and dislikes exposing their own leads (seed 001)."""
 
     role = Role.MANAGER
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
+        terms["game"]["hiding_leads"] = see.lead_hiding
+        return terms
 
 
 class ChannelPartner(Person):
@@ -175,8 +189,9 @@ class ChannelPartner(Person):
                 "attitude": see.attitude,
             },
             "go_around": {
-                # "to see if they could get better terms than what the CRM was offering" (seed 002)
-                "better_terms": r.gaming_gain * see.rep_bends,
+                # "to see if they could get better terms than what the CRM was offering": partners
+                # learn what going around pays, from their own orders and their peers' (seed 002)
+                "better_terms": see.gaming_gain * see.route_value,
                 "habit": w.habit * see.habit,  # ordering through the rep is the old way
                 "peers": peers[1],
             },

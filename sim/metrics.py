@@ -12,38 +12,68 @@ PARTNER_COLUMNS = ("partner_self_serve", "partner_go_around", "partner_disengage
 ROLE_SUFFIX = {Role.SALES: "_sales", Role.SERVICE: "_service", Role.MANAGER: "_managers"}
 
 
+#: Weekly flows and organisation stocks recorded beside the behaviour shares.
+FLOW_COLUMNS = (
+    "cost_per_sale",
+    "margin_leakage",
+    "complaints",
+    "compensation_paid",
+    "costs",
+    "benefits",
+    "units",
+    "drift",
+)
+STOCK_COLUMNS = (
+    "data_quality",
+    "trust",
+    "live",
+    "live_partners",
+    "skill",
+    "effort",
+    "perceived_usefulness",
+    "morale_sales",
+    "tension",
+    "system_performance",
+    "system_fit",
+    "conflict",
+    "backlash",
+    "culture_distance",
+    "turnover",
+    "turnover_sales",
+    "turnover_service",
+    "roi",
+    "benefits_realised",
+)
+
+
 def timeseries_columns() -> list[str]:
     cols = ["week", *EMPLOYEE_COLUMNS]
     for suffix in ROLE_SUFFIX.values():
         cols += [c + suffix for c in EMPLOYEE_COLUMNS]
-    cols += [
-        *PARTNER_COLUMNS,
-        "data_quality",
-        "trust",
-        "live",
-        "live_partners",
-        "skill",
-        "effort",
-        "perceived_usefulness",
-    ]
-    return cols
+    return [*cols, *PARTNER_COLUMNS, *STOCK_COLUMNS, *FLOW_COLUMNS]
 
 
 class Recorder:
-    """Weekly aggregates: shares of live people per option and role, and the organisation's stocks."""
+    """Weekly aggregates: shares of live people per option and role, the organisation's stocks and flows."""
 
     def __init__(self, weeks: int, org):
         self.columns = {name: np.zeros(weeks) for name in timeseries_columns()}
         self.rows = 0
         self.role = org.role.astype(np.intp)
         self.employees = org.role != Role.PARTNER
-        self.n_employees = max(int(self.employees.sum()), 1)
-        self.n_partners = max(int((~self.employees).sum()), 1)
+        self.sales = org.role == Role.SALES
+        self.count = {
+            "employees": max(int(self.employees.sum()), 1),
+            "partners": max(int((~self.employees).sum()), 1),
+            "sales": max(int(self.sales.sum()), 1),
+            "service": max(int((org.role == Role.SERVICE).sum()), 1),
+        }
         self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
 
-    def record(self, week: int, state, data_quality: np.ndarray) -> None:
+    def record(self, week: int, model) -> None:
         if self.rows == len(self.columns["week"]):  # stepped past run.weeks: make room
             self.columns = {k: np.concatenate([v, np.zeros(len(v))]) for k, v in self.columns.items()}
+        state, stocks, flows, n = model.state, model.stocks, model.flows, self.count
         c, i = self.columns, self.rows
         c["week"][i] = week
         # one count of (role, option) over everyone live: row = role, column = option
@@ -54,11 +84,21 @@ class Recorder:
         for role, suffix in ROLE_SUFFIX.items():
             _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, counts[role])
         _shares_into(c, i, PARTNER_COLUMNS, "", counts[Role.PARTNER])
-        c["data_quality"][i] = np.average(data_quality, weights=self.department_size)
-        c["live"][i] = employees.sum() / self.n_employees
-        c["live_partners"][i] = counts[Role.PARTNER].sum() / self.n_partners
-        for name in ("trust", "skill", "effort", "perceived_usefulness"):
+        c["data_quality"][i] = np.average(stocks.data_quality, weights=self.department_size)
+        c["live"][i] = employees.sum() / n["employees"]
+        c["live_partners"][i] = counts[Role.PARTNER].sum() / n["partners"]
+        for name in ("trust", "skill", "effort", "perceived_usefulness", "tension"):
             c[name][i] = getattr(state, name)[self.employees].mean()
+        c["morale_sales"][i] = state.morale[self.sales].mean() if self.sales.any() else 1.0
+        for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
+            c[name][i] = getattr(stocks, name)
+        c["turnover"][i] = flows["leavers"] / n["employees"]
+        c["turnover_sales"][i] = flows["leavers_sales"] / n["sales"]
+        c["turnover_service"][i] = flows["leavers_service"] / n["service"]
+        c["roi"][i] = model.ledger.roi
+        c["benefits_realised"][i] = model.ledger.benefits_realised
+        for name in FLOW_COLUMNS:
+            c[name][i] = flows[name]
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:
@@ -101,6 +141,12 @@ def agent_table(model) -> pd.DataFrame:
             "skill": state.skill.copy(),
             "trust": state.trust.copy(),
             "habit": state.habit.copy(),
+            "morale": state.morale.copy(),
+            "tension": state.tension.copy(),
+            "improvising": state.improvising.copy(),
+            "discount": state.discount.copy(),
+            "terms_seen": state.terms_seen.copy(),
+            "route_belief": state.route_belief.copy(),
             "tenure_weeks": state.tenure_weeks.copy(),
             "weeks_live": state.weeks_live.copy(),
             "p_chosen": np.where(

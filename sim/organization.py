@@ -86,6 +86,14 @@ def generate(scenario: Scenario, rng: np.random.Generator) -> Organisation:
     staff_team = (np.arange(n_staff) * n_mgr) // max(n_staff, 1)
     team_department = np.arange(n_mgr) % org.departments
     team_site = rng.integers(org.sites, size=n_mgr)
+    site_names = [f"S{s + 1}" for s in range(org.sites)]
+    if org.central_service_site and org.sites > 1:
+        # Consolidation (seed 004): every service team in one new central centre, site 1; the
+        # other teams stay in the countries, sites 2..
+        service_team = np.zeros(n_mgr, dtype=bool)
+        service_team[staff_team[n_sales:]] = True
+        team_site = np.where(service_team, 0, 1 + rng.integers(org.sites - 1, size=n_mgr))
+        site_names[0] = "Central"
 
     department = np.empty(n, dtype=np.int32)
     site = np.empty(n, dtype=np.int32)
@@ -113,6 +121,10 @@ def generate(scenario: Scenario, rng: np.random.Generator) -> Organisation:
         seed = int(rng.integers(2**31 - 1))
         graph = nx.barabasi_albert_graph(n_emp, min(net.scale_free_m, n_emp - 1), seed=seed)
         edges.append(np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2))
+    if n_sales and n_service and net.support_ties > 0:  # service staff work for sales reps anywhere
+        count = rng.poisson(net.support_ties, size=n_service)
+        helper = n_sales + np.repeat(np.arange(n_service), count)
+        edges.append(np.column_stack([helper, rng.integers(n_sales, size=len(helper))]))
     edges.append(np.column_stack([np.arange(n_emp, n), rep]))  # partner-rep ties
     edges.append(n_emp + _random_ties(department[n_emp:], net.partner_ties, rng))  # partners compare terms
 
@@ -124,7 +136,7 @@ def generate(scenario: Scenario, rng: np.random.Generator) -> Organisation:
         manager=manager,
         adjacency=adjacency,
         department_names=[f"D{d + 1}" for d in range(org.departments)],
-        site_names=[f"S{s + 1}" for s in range(org.sites)],
+        site_names=site_names,
     )
 
 

@@ -1,7 +1,8 @@
 """What each person sees at the start of a week, computed for everyone at once from last week's state.
 
 A ``Perception`` is the input of every role's decision rule: one array per cue, one row per
-person. ``rows(slice)`` gives a role's (or one person's) part without copying.
+person (shares: one row per option). ``rows(slice)`` gives a role's (or one person's) part
+without copying.
 """
 
 from __future__ import annotations
@@ -10,8 +11,18 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sim.mechanisms import data_quality, effort, social_influence
-from sim.state import GAME, GO_AROUND, Role
+from sim.mechanisms import (
+    drift,
+    effort,
+    governance,
+    oversight,
+    performance,
+    role_conflict,
+    sanctions,
+    social_influence,
+    turnover,
+)
+from sim.state import GAME, GO_AROUND, USE
 
 
 @dataclass
@@ -26,8 +37,13 @@ class Perception:
     habit: np.ndarray  # pull of the legacy process
     workaround: np.ndarray  # how easy the job is done around the CRM
     sanction_risk: np.ndarray  # expected discipline for gaming
-    partner_requests: np.ndarray  # sales reps: share of their partners asking for better terms
-    rep_bends: np.ndarray  # partners: 1 if their sales rep bent terms last week
+    gaming_gain: np.ndarray  # private gain from quick, selective entry (role's, plus a data-volume goal)
+    lead_hiding: np.ndarray  # sales reps and managers: gain from keeping the pipeline out of sight
+    role_conflict: np.ndarray  # service staff: cost of being made to sell
+    withdrawal: np.ndarray  # lost morale after discipline
+    tension: np.ndarray  # friction with another subculture
+    partner_pull: np.ndarray  # sales reps: what bending terms is worth, given how many partners ask
+    route_value: np.ndarray  # partners: what going around is believed to pay (0-1 of the bent discount)
     attitude: np.ndarray
     integrity: np.ndarray
 
@@ -38,42 +54,70 @@ class Perception:
         return len(self.usefulness)
 
 
-def perceive(model) -> Perception:
+def perceive(model, week: int) -> Perception:
     """Everyone's cues from last week's state (synchronous update: no one sees this week's choices)."""
-    org, state, sc = model.org, model.state, model.scenario
-    policy, behaviour = sc.policy, sc.behaviour
-    role_params = model.role_parameters  # per-person arrays of the role's parameters
+    org, state, stocks, sc = model.org, model.state, model.stocks, model.scenario
+    policy, behaviour, params = sc.policy, sc.behaviour, model.role_parameters
+    n = org.n
+    is_partner, is_manager = model.is_partner, model.is_manager
 
     experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
-    mandate = np.where(org.role == Role.PARTNER, 0.0, policy.mandate)
+    mandate = np.where(is_partner, 0.0, policy.mandate)
 
-    pressure = social_influence.manager_pressure(org.manager, state.behaviour, policy.mandate)
-    managers = org.role == Role.MANAGER
-    pressure[managers] = policy.mandate  # senior management pushes managers
-    pressure[org.role == Role.PARTNER] = 0.0  # partners have no manager in the firm
+    # Managers push their reports when they use the CRM themselves; senior management pushes
+    # managers, as hard as it is committed; a data-collection goal pushes for volume.
+    push = policy.commitment * (governance.DATA_COLLECTION_PUSH if stocks.goal == "data_collection" else 1.0)
+    pressure = push * social_influence.manager_pressure(org.manager, state.behaviour, policy.mandate)
+    pressure[is_manager] = push * policy.mandate
+    pressure[is_partner] = 0.0
 
-    n = org.n
-    partner_rows = np.flatnonzero(org.role == Role.PARTNER)
+    manager_sees = np.zeros(n, dtype=bool)
+    staff = model.is_staff
+    boss_behaviour = state.behaviour[org.manager[staff]]
+    manager_sees[staff] = (boss_behaviour == USE) | (boss_behaviour == GAME)
+
+    partner_rows = model.partner_rows
     their_rep = org.manager[partner_rows]
     asked = np.bincount(their_rep, weights=state.behaviour[partner_rows] == GO_AROUND, minlength=n)
-    served = np.bincount(their_rep, minlength=n)
-    partner_requests = np.divide(asked, served, out=np.zeros(n), where=served > 0)
-    rep_bends = np.zeros(n)
-    rep_bends[partner_rows] = state.behaviour[their_rep] == GAME
+    partner_requests = np.divide(asked, model.partners_served, out=np.zeros(n), where=model.partners_served > 0)
+    route_value = np.zeros(n)
+    if sc.channel.bent_discount > 0:
+        route_value[partner_rows] = state.route_belief[partner_rows] / sc.channel.bent_discount
+
+    slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
+    busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
+    interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
+    prompts = role_conflict.upsell_load(policy.upsell_prompts, sc.role_conflict.prompt_workload)
+    interface = interface * slowness * busy + np.where(model.is_service, prompts, 0.0)
+
+    data_value = oversight.discounted_data_value(model.benefit_share * state.trust, params.present_bias)
+    usefulness = (
+        stocks.system_fit * params.base_usefulness
+        + data_value
+        + drift.legitimised_value(state.improvising, policy.management_style, sc.drift.legitimised_value)
+    )
+    goal_gain = governance.data_collection_gain(policy.commitment) if stocks.goal == "data_collection" else 0.0
 
     return Perception(
-        usefulness=data_quality.usefulness(role_params.base_usefulness, model.benefit_share, state.trust),
-        effort=effort.interface_effort(role_params.base_effort, state.skill, sc.learning.skill_effort_reduction),
-        double_entry=effort.double_entry(role_params.double_entry, model.integration_gap),
+        usefulness=usefulness,
+        effort=interface,
+        double_entry=effort.double_entry(params.double_entry, stocks.integration_gap),
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
-        shares=social_influence.neighbour_shares(org.adjacency, state.behaviour),
+        shares=social_influence.neighbour_shares(
+            model.ties_within, state.behaviour, model.ties_across, 1.0 - stocks.culture_distance
+        ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
         workaround=np.full(n, model.workaround),
-        sanction_risk=np.full(n, policy.sanctions),
-        partner_requests=partner_requests,
-        rep_bends=rep_bends,
-        attitude=state.attitude,
-        integrity=state.integrity,
+        sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
+        gaming_gain=params.gaming_gain + np.where(is_partner, 0.0, goal_gain),
+        lead_hiding=oversight.lead_hiding_gain(params.oversight_aversion, pressure),
+        role_conflict=np.where(model.is_service & policy.upsell_prompts, sc.role_conflict.role_conflict, 0.0),
+        withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
+        tension=sc.culture.tension_weight * state.tension,
+        partner_pull=sc.channel.rep_gain_per_request * partner_requests,
+        route_value=route_value,
+        attitude=state.attitude.copy(),
+        integrity=state.integrity.copy(),
     )

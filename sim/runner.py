@@ -47,6 +47,7 @@ def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
 def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
     """Headline outcomes and provenance: versions, scenario hash, seed, the resolved scenario."""
     scenario = model.scenario
+    verdict = model.verdict()
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
@@ -57,7 +58,24 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
             "partners": int(model.org.n - model.org.employees),
             "ties": int(model.org.adjacency.nnz // 2),
         },
-        "outcomes": headline(timeseries),
+        "verdict": verdict["verdict"],
+        "verdict_detail": verdict,
+        "outcomes": {
+            **headline(timeseries),
+            "roi": model.ledger.roi,
+            "benefits_realised": model.ledger.benefits_realised,
+            "total_costs": model.ledger.costs,
+            "total_benefits": model.ledger.benefits,
+            "cost_per_sale_baseline": float(
+                timeseries.loc[timeseries["week"] < model.first_go_live, "cost_per_sale"].mean()
+            )
+            if model.first_go_live > 1
+            else None,
+            "complaints_total": float(timeseries["complaints"].sum()),
+            "compensation_total": float(timeseries["compensation_paid"].sum()),
+            "margin_leakage_total": float(timeseries["margin_leakage"].sum()),
+        },
+        "events": [{"week": w, "kind": k, "text": t} for w, k, t in model.events],
         "versions": {
             "crmsim": sim.__version__,
             "mesa": mesa.__version__,

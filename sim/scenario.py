@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError
 
@@ -39,6 +39,14 @@ class Organisation(Section):
     span_of_control: int = Field(10, ge=2, le=200, description="Reports per manager [people].")
     departments: int = Field(4, ge=1, le=1000, description="Departments; the unit of a phased rollout [count].")
     sites: int = Field(2, ge=1, le=1000, description="Sites (locations) [count].")
+    legacy_systems: int = Field(3, ge=0, le=100, description="Legacy systems the CRM is connected to [count].")
+    around_the_clock: bool = Field(False, description="24/7 operation: service staff cannot stop for training.")
+    busy_weeks: list[tuple[int, int]] = Field(
+        [], description="Busy periods as [first, last] weeks of the year, e.g. [[20, 24]] for exams."
+    )
+    central_service_site: bool = Field(
+        False, description="All service teams sit at one new central centre (site 1), the rest in the countries."
+    )
     people_csv: str | None = Field(
         None, description="Import: people CSV (id,role,department,site[,manager]); replaces the generated organisation."
     )
@@ -67,6 +75,9 @@ class Network(Section):
     cross_site_ties: float = Field(
         0.2, ge=0, le=50, description="Mean random ties per person across the whole firm (most cross sites)."
     )
+    support_ties: float = Field(
+        0.0, ge=0, le=50, description="Mean ties per service person to the sales reps they support (anywhere)."
+    )
     scale_free_m: int = Field(2, ge=1, le=20, description="Barabasi-Albert attachment m (kind = scale_free).")
     partner_ties: float = Field(
         2.0, ge=0, le=50, description="Mean ties per partner to other partners (they compare terms)."
@@ -90,6 +101,27 @@ class Policy(Section):
         description="control: enforce the designed practice; organic: legitimise useful improvisation.",
     )
     mandate: float = Field(0.6, ge=0, le=1, description="How strongly management mandates use [0-1].")
+    upsell_prompts: bool = Field(False, description="The CRM prompts service staff to upsell during support calls.")
+    culture_programme: float = Field(
+        0.0, ge=0, le=1, description="Real culture work (deliverables, events) after go-live [0-1 intensity]."
+    )
+    culture_pillar: bool = Field(False, description="Culture named as a pillar of the plan (with no deliverables).")
+    commitment: float = Field(0.8, ge=0, le=1, description="Senior-management commitment: push and resources [0-1].")
+    cio_change_week: int | None = Field(
+        None, ge=1, description="Week a new CIO shifts the goal from integration to data collection; none = never."
+    )
+    outsourced: bool = Field(False, description="Implementation outsourced to an outside vendor.")
+
+    @field_validator("cio_change_week", mode="before")
+    @classmethod
+    def _none_means_never(cls, value):
+        return None if isinstance(value, str) and value.strip().lower() in ("none", "") else value
+
+    in_house_expertise: float = Field(
+        1.0, ge=0, le=1, description="In-house expertise beside an outsourced vendor (1 = balanced team) [0-1]."
+    )
+    new_hire_training: bool = Field(True, description="New hires are trained on the CRM when they start.")
+    legacy_upgrade: bool = Field(False, description="Legacy systems are upgraded with the CRM rollout.")
 
 
 class Behaviour(Section):
@@ -99,8 +131,8 @@ class Behaviour(Section):
     usefulness: float = Field(1.0, ge=0, le=10, description="Weight of perceived usefulness (performance expectancy).")
     effort: float = Field(1.0, ge=0, le=10, description="Weight of effort (effort expectancy) for a newcomer.")
     social: float = Field(0.5, ge=0, le=10, description="Weight of what network neighbours do (social influence).")
-    pressure: float = Field(0.6, ge=0, le=10, description="Weight of the manager's push towards visible use.")
-    habit: float = Field(0.5, ge=0, le=10, description="Weight of the legacy habit (UTAUT2) on ignoring.")
+    pressure: float = Field(1.0, ge=0, le=10, description="Weight of the manager's push towards visible use.")
+    habit: float = Field(0.4, ge=0, le=10, description="Weight of the legacy habit (UTAUT2) on ignoring.")
     sanction: float = Field(1.5, ge=0, le=10, description="Weight of expected discipline on gaming.")
     experience_halflife_weeks: float = Field(
         26.0, gt=0, le=1000, description="Experience at which effort and voluntary social weight halve [weeks]."
@@ -121,13 +153,40 @@ class RoleParameters(Section):
         0.3, ge=0, le=5, description="Extra effort per unit of unintegrated work (two systems)."
     )
     gaming_gain: float = Field(0.1, ge=-5, le=5, description="Private gain from misleading or selective entry.")
+    oversight_aversion: float = Field(
+        0.0, ge=0, le=5, description="Dislike of having one's leads and deals visible (rewards incomplete entry)."
+    )
+    present_bias: float = Field(
+        0.0, ge=0, le=1, description="Discount on the data's later value by someone after immediate profit [0-1]."
+    )
+    quit_weekly: float = Field(0.003, ge=0, le=1, description="Weekly quit hazard when satisfied [1/week].")
 
 
 class Roles(Section):
-    sales: RoleParameters = RoleParameters(base_usefulness=0.3, base_effort=0.5, double_entry=0.3, gaming_gain=0.3)
-    service: RoleParameters = RoleParameters(base_usefulness=0.5, base_effort=0.5, double_entry=0.8, gaming_gain=0.0)
-    managers: RoleParameters = RoleParameters(base_usefulness=0.4, base_effort=0.3, double_entry=0.2, gaming_gain=0.2)
-    partners: RoleParameters = RoleParameters(base_usefulness=0.4, base_effort=0.4, double_entry=0.0, gaming_gain=0.4)
+    sales: RoleParameters = RoleParameters(
+        base_usefulness=0.3,
+        base_effort=0.5,
+        double_entry=0.3,
+        gaming_gain=0.15,
+        oversight_aversion=0.1,
+        present_bias=0.3,
+        quit_weekly=0.004,
+    )
+    service: RoleParameters = RoleParameters(
+        base_usefulness=0.5, base_effort=0.5, double_entry=0.8, gaming_gain=0.0, quit_weekly=0.006
+    )
+    managers: RoleParameters = RoleParameters(
+        base_usefulness=0.4,
+        base_effort=0.3,
+        double_entry=0.2,
+        gaming_gain=0.1,
+        oversight_aversion=0.2,
+        present_bias=0.3,
+        quit_weekly=0.002,
+    )
+    partners: RoleParameters = RoleParameters(
+        base_usefulness=0.4, base_effort=0.4, double_entry=0.0, gaming_gain=0.4, quit_weekly=0.0
+    )
 
 
 class DataQuality(Section):
@@ -163,6 +222,139 @@ class Learning(Section):
     )
 
 
+class Channel(Section):
+    """Partner terms and the gaming economy (seed 002)."""
+
+    rep_gain_per_request: float = Field(
+        0.4, ge=0, le=5, description="What bending terms is worth to a rep when all their partners ask for it."
+    )
+    bent_discount: float = Field(
+        0.08, ge=0, le=1, description="Discount a gaming rep gives around the CRM [share of price]."
+    )
+    disengaged_volume: float = Field(0.5, ge=0, le=1, description="Orders of a disengaged partner [share of normal].")
+    learning_rate: float = Field(
+        0.2, ge=0, le=1, description="Weekly pull of a partner's belief towards the terms seen."
+    )
+    terms_memory_weeks: float = Field(8.0, ge=1, le=200, description="Memory of the terms a partner compares [weeks].")
+    complaint_threshold: float = Field(
+        0.02, ge=0, le=1, description="Terms gap to tied partners that makes a partner complain [share of price]."
+    )
+    complaint_probability: float = Field(0.2, ge=0, le=1, description="Weekly chance a wronged partner complains.")
+    compensation_weeks: float = Field(
+        13.0, ge=0, le=520, description="Weeks of price difference compensated per complaint [weeks]."
+    )
+
+
+class Sanctions(Section):
+    """Detection, discipline and backlash (seed 002)."""
+
+    detection: float = Field(0.3, ge=0, le=1, description="Weekly chance a manager in the CRM spots a gamer.")
+    morale_hit: float = Field(0.4, ge=0, le=1, description="Share of morale a disciplined person loses.")
+    spillover: float = Field(
+        0.5, ge=0, le=5, description="Morale loss of team-mates per share of the team disciplined."
+    )
+    morale_recovery: float = Field(0.02, ge=0, le=1, description="Weekly recovery of morale [1/week].")
+    withdrawal: float = Field(1.0, ge=0, le=10, description="Weight of lost morale on ignoring (withdrawal).")
+    backlash_memory_weeks: float = Field(8.0, ge=1, le=200, description="Memory of the sales backlash [weeks].")
+    backlash_threshold: float = Field(
+        0.04, ge=0, le=1, description="Backlash (share of sales disciplined) at which the senior sales manager resigns."
+    )
+    goodwill_loss: float = Field(
+        0.3, ge=0, le=1, description="Share of sales morale lost when the senior sales manager resigns."
+    )
+
+
+class Performance(Section):
+    """System performance under legacy load (seed 001)."""
+
+    penalty_per_system: float = Field(
+        0.03, ge=0, le=1, description="Performance lost per legacy system at full integration and load."
+    )
+    effort_per_slowness: float = Field(1.0, ge=0, le=10, description="Extra interface effort per unit of slowness.")
+
+
+class Calendar(Section):
+    """Busy periods and their cost (seeds 001, 004)."""
+
+    busy_effort: float = Field(0.3, ge=0, le=5, description="Extra interface effort in a busy week [share].")
+    busy_training_loss: float = Field(
+        0.7, ge=0, le=1, description="Share of training lost at a go-live in a busy week."
+    )
+    turnover_sensitivity: float = Field(
+        1.5, ge=0, le=20, description="How strongly dissatisfaction raises quit hazards."
+    )
+
+
+class Culture(Section):
+    """Subcultures and tension (seed 004)."""
+
+    distance: float = Field(0.0, ge=0, le=1, description="Cultural distance between subcultures (sites) [0-1].")
+    tension_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of tension towards its level [1/week].")
+    tension_weight: float = Field(1.0, ge=0, le=10, description="Weight of tension on ignoring.")
+    programme_rate: float = Field(
+        0.03, ge=0, le=1, description="Share of the distance a full culture programme closes per week."
+    )
+
+
+class Governance(Section):
+    """Commitment, system fit and fixes (seed 003)."""
+
+    misfit: float = Field(0.4, ge=0, le=1, description="Fit lost when outsiders build without in-house expertise.")
+    fix_rate: float = Field(0.02, ge=0, le=1, description="Weekly share of the fit gap fixed at full commitment.")
+
+
+class Drift(Section):
+    """Technological drift (seed 000)."""
+
+    start_rate: float = Field(
+        0.02, ge=0, le=1, description="Weekly chance of improvising where the system does not fit."
+    )
+    spread: float = Field(0.05, ge=0, le=1, description="Weekly chance of copying improvising neighbours, per share.")
+    enforcement: float = Field(
+        0.08, ge=0, le=1, description="Weekly chance control management brings an improviser back."
+    )
+    legitimised_value: float = Field(
+        0.4, ge=0, le=5, description="Usefulness an improvised practice adds once legitimised (organic)."
+    )
+
+
+class RoleConflict(Section):
+    """Upsell prompts and the marketing-service conflict (seeds 001, 002)."""
+
+    prompt_workload: float = Field(0.2, ge=0, le=5, description="Extra effort of proper use with upsell prompts.")
+    role_conflict: float = Field(0.3, ge=0, le=5, description="Cost to service staff of being made to sell.")
+    conflict_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of the conflict index [1/week].")
+
+
+class Costs(Section):
+    """Money, in thousands of a currency unit (k)."""
+
+    implementation_per_employee: float = Field(1.5, ge=0, description="One-off implementation cost [k per employee].")
+    licence_per_user_week: float = Field(0.02, ge=0, description="Licence and running cost per live user [k/week].")
+    wage_per_hour: float = Field(0.04, ge=0, description="Loaded wage [k/hour].")
+    double_entry_hours: float = Field(2.0, ge=0, description="Hours a week per unit of double-entry load [hours].")
+    hiring_cost: float = Field(3.0, ge=0, description="Hiring and onboarding a replacement [k per hire].")
+    price: float = Field(1.0, gt=0, description="Revenue per unit sold [k/unit].")
+    margin: float = Field(0.2, ge=0, le=1, description="Margin on a unit sold [share of price].")
+    cost_per_unit: float = Field(
+        0.15, ge=0, description="Cost of selling and delivering a unit before the CRM [k/unit]."
+    )
+    direct_units_per_rep: float = Field(0.5, ge=0, description="Units a sales rep sells directly per week.")
+    productivity_per_user_week: float = Field(
+        0.3, ge=0, description="Value of a person using the CRM as designed with perfect data [k/week]."
+    )
+    sales_uplift: float = Field(
+        0.1, ge=0, le=5, description="Extra sales when every rep uses the CRM with perfect data."
+    )
+
+
+class Verdict(Section):
+    """What counts as success at the end of a run."""
+
+    min_intended_use: float = Field(0.6, ge=0, le=1, description="Intended use of live employees, last 13 weeks.")
+    min_roi: float = Field(0.0, ge=-10, le=100, description="Return on investment over the run.")
+
+
 class Scenario(Section):
     """A complete, validated scenario. Build with ``Scenario.load`` or ``Scenario()`` for the defaults."""
 
@@ -176,6 +368,16 @@ class Scenario(Section):
     roles: Roles = Roles()
     data: DataQuality = DataQuality()
     learning: Learning = Learning()
+    channel: Channel = Channel()
+    sanctions: Sanctions = Sanctions()
+    performance: Performance = Performance()
+    calendar: Calendar = Calendar()
+    culture: Culture = Culture()
+    governance: Governance = Governance()
+    drift: Drift = Drift()
+    role_conflict: RoleConflict = RoleConflict()
+    costs: Costs = Costs()
+    verdict: Verdict = Verdict()
 
     # Where the scenario was read from: relative import paths resolve against it.
     _source: Path | None = None

@@ -51,6 +51,13 @@ class State:
     # personal traits
     attitude: np.ndarray = field(init=False)  # liking for the CRM, added to "use"
     integrity: np.ndarray = field(init=False)  # reluctance to game, subtracted from "game"
+    morale: np.ndarray = field(init=False)  # [0-1] goodwill towards the system; falls with discipline
+    tension: np.ndarray = field(init=False)  # [0-1] friction with colleagues of another subculture
+    improvising: np.ndarray = field(init=False)  # bool: works in the CRM on a practice outside the design
+    disciplined: np.ndarray = field(init=False)  # bool: disciplined for gaming this week
+    discount: np.ndarray = field(init=False)  # partners: discount on this week's order [share of price]
+    terms_seen: np.ndarray = field(init=False)  # partners: recent average discount
+    route_belief: np.ndarray = field(init=False)  # partners: what going around is believed to pay
     # the last decision, kept for explain()
     # option-major (3, n): row k holds option k for everyone, so per-option arithmetic is contiguous
     utilities: np.ndarray = field(init=False)
@@ -64,9 +71,29 @@ class State:
         self.go_live_week = np.zeros(n, dtype=np.int32)
         for name in ("skill", "habit", "trust", "perceived_usefulness", "effort", "attitude", "integrity"):
             setattr(self, name, np.zeros(n))
+        for name in ("morale", "tension", "discount", "terms_seen", "route_belief"):
+            setattr(self, name, np.zeros(n))
         self.habit[:] = 1.0
+        self.morale[:] = 1.0
+        self.improvising = np.zeros(n, dtype=bool)
+        self.disciplined = np.zeros(n, dtype=bool)
         self.tenure_weeks = np.zeros(n, dtype=np.int32)
         self.weeks_live = np.zeros(n, dtype=np.int32)
         self.utilities = np.zeros((3, n))
         self.probabilities = np.zeros((3, n))
         self.neighbour_shares = np.zeros((3, n))
+
+
+@dataclass
+class Stocks:
+    """The organisation's state: what everyone's entries, choices and departures add up to."""
+
+    data_quality: np.ndarray  # per department [0-1]
+    system_fit: float = 1.0  # how well the system fits the work [0-1] (seed 003)
+    system_performance: float = 1.0  # responsiveness [0-1] (seed 001)
+    conflict: float = 0.0  # marketing-service conflict index [0-1] (seed 002)
+    backlash: float = 0.0  # sales organisation's grievance over discipline [0-1] (seed 002)
+    culture_distance: float = 0.0  # between subcultures [0-1] (seed 004)
+    integration_gap: float = 0.0  # share of work still done in a second system
+    goal: str = "integration"  # the project's goal; a new CIO may shift it to "data_collection" (seed 003)
+    senior_sales_manager_resigned: bool = False

@@ -14,16 +14,25 @@ from scipy import sparse
 from sim.state import LEGACY
 
 
-def neighbour_shares(adjacency: sparse.csr_matrix, behaviour: np.ndarray) -> np.ndarray:
+def neighbour_shares(
+    adjacency: sparse.csr_matrix,
+    behaviour: np.ndarray,
+    across: sparse.csr_matrix | None = None,
+    across_weight: float = 1.0,
+) -> np.ndarray:
     """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
 
     One sparse product for everyone; a neighbour's option is read as a column index, so
     employees' (use, game, ignore) and partners' (self-serve, go-around, disengage) line up.
+    Ties ``across`` subcultures, if given, count with ``across_weight`` (seed 004).
     """
     live = np.flatnonzero(behaviour != LEGACY)
     onehot = np.zeros((len(behaviour), 3))
     onehot[live, behaviour[live]] = 1.0
-    counts = (adjacency @ onehot).T
+    counts = adjacency @ onehot
+    if across is not None:
+        counts += across_weight * (across @ onehot)
+    counts = counts.T
     total = counts[0] + counts[1] + counts[2]
     return np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
 

@@ -1,0 +1,80 @@
+"""Gaming for channel terms: reps bend terms, partners learn to go around, rule-followers complain.
+
+Seed 002 (Global Giant): the channels "kept coming to the salespeople to see if they could
+get better terms than what the CRM was offering. A few of the cleverer ... sales folks figured
+out how to 'game' the CRM so that their channel customers got better price, delivery and
+credit terms ... a couple of the channels that had played by the new CRM 'order entry' rules
+discovered that they got less favourable terms than their competitors. They complained. They
+were promised compensation for the differences in prices. The result? The first six months of
+the CRM deployment ended up costing the company more money per unit sale."
+
+Each week a live partner orders through one route. Through the CRM it gets list terms (no
+discount); around it, through its rep, it gets ``bent_discount`` if the rep games this week,
+list terms otherwise. A disengaged partner orders less, at list terms. Partners learn what
+going around pays, from their own orders and from the partners they are tied to (they compare
+terms). A self-serving partner whose tied partners got clearly better terms complains, and a
+complaint is settled by compensating the difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from sim.state import DISENGAGE, GAME, GO_AROUND, LEGACY, SELF_SERVE
+
+
+def discounts(partner_behaviour: np.ndarray, rep_behaviour: np.ndarray, bent_discount: float) -> np.ndarray:
+    """The discount each partner got this week: bent terms only around the CRM through a gaming rep."""
+    return np.where((partner_behaviour == GO_AROUND) & (rep_behaviour == GAME), bent_discount, 0.0)
+
+
+def order_volume(partner_behaviour: np.ndarray, disengaged_volume: float) -> np.ndarray:
+    """Units ordered this week: one per partner, less for those who disengaged."""
+    return np.where(partner_behaviour == DISENGAGE, disengaged_volume, 1.0)
+
+
+def learn_route_value(
+    belief: np.ndarray,
+    own_discount: np.ndarray,
+    went_around: np.ndarray,
+    peers: sparse.csr_matrix,
+    rate: float,
+) -> None:
+    """Partners move their belief about what going around pays towards what they and their peers saw.
+
+    ``peers`` is the partner-partner block of the network. Evidence is the discount of those
+    (oneself and tied partners) who went around this week; without such evidence the belief stays.
+    """
+    around = went_around.astype(float)
+    seen_sum = peers @ (own_discount * around) + own_discount * around
+    seen_n = peers @ around + around
+    evidence = seen_n > 0
+    target = np.divide(seen_sum, seen_n, out=np.zeros_like(belief), where=evidence)
+    belief += np.where(evidence, rate * (target - belief), 0.0)
+
+
+def complaints(
+    terms_seen: np.ndarray,
+    partner_behaviour: np.ndarray,
+    peers: sparse.csr_matrix,
+    threshold: float,
+    probability: float,
+    draw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which rule-following partners complain this week, and the terms gap each one complains about.
+
+    ``terms_seen`` is each partner's recent average discount; a self-serving partner compares
+    its own with the mean of its tied partners' and complains (with ``probability``) when the
+    gap exceeds ``threshold``.
+    """
+    degree = np.asarray(peers.sum(axis=1)).ravel()
+    peer_terms = np.divide(peers @ terms_seen, degree, out=np.zeros_like(terms_seen), where=degree > 0)
+    gap = peer_terms - terms_seen
+    rule_following = partner_behaviour == SELF_SERVE
+    complain = rule_following & (gap > threshold) & (draw < probability)
+    return complain, np.where(complain, gap, 0.0)
+
+
+def partners_live(partner_behaviour: np.ndarray) -> np.ndarray:
+    return partner_behaviour != LEGACY

@@ -1,0 +1,50 @@
+"""Detection, sanctions and backlash: disciplining gamers lowers gaming and kills goodwill.
+
+Seed 002: "the company's threats to discipline the salespeople who had gamed the CRM ruined
+the sales force's desire to work with the system. The vice president of sales made such a
+fuss about how his most creative salespeople were being 'punished' for their ingenuity that
+harsh words were exchanged. He was asked to leave."
+
+A manager who works in the CRM sees its records and detects a gaming report with probability
+``detection``; a detected gamer is disciplined with probability ``policy.sanctions``. People
+weigh the expected discipline (detection x sanctions, when their manager can see). A
+disciplined person's morale falls (reactance), and so, less, does that of their team-mates;
+low morale is withdrawal: it adds to the utility of ignoring the CRM. Backlash in the sales
+organisation is the recent share of sales reps disciplined; when it passes
+``backlash_threshold`` the senior sales manager resigns, taking part of the sales force's
+goodwill (morale) with him.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.state import GAME
+
+
+def detected(behaviour: np.ndarray, manager_sees: np.ndarray, detection: float, draw: np.ndarray) -> np.ndarray:
+    """Gamers whose manager works in the CRM and spots the bent records this week."""
+    return (behaviour == GAME) & manager_sees & (draw < detection)
+
+
+def expected_sanction(manager_sees: np.ndarray, detection: float, sanctions: float) -> np.ndarray:
+    """The discipline a gamer can expect this week: only a manager who looks at the data can detect."""
+    return manager_sees * detection * sanctions
+
+
+def reactance(
+    morale: np.ndarray, disciplined: np.ndarray, team: np.ndarray, hit: float, spillover: float, recovery: float
+) -> None:
+    """Morale falls for the disciplined and, by ``spillover``, for their team-mates; it recovers slowly."""
+    teams = max(int(team.max()) + 1, 1) if len(team) else 1
+    per_team = np.bincount(team, weights=disciplined, minlength=teams)
+    size = np.bincount(team, minlength=teams)
+    share_disciplined = np.divide(per_team, size, out=np.zeros(teams), where=size > 0)[team]
+    morale -= hit * disciplined * morale + spillover * share_disciplined * morale
+    morale += recovery * (1.0 - morale)
+    np.clip(morale, 0.0, 1.0, out=morale)
+
+
+def update_backlash(backlash: float, share_disciplined: float, memory_weeks: float) -> float:
+    """The sales organisation's grievance: a moving average of the share of reps disciplined."""
+    return backlash + (share_disciplined - backlash) / memory_weeks
