@@ -433,7 +433,9 @@ class CRMRollout(mesa.Model):
         f["units"] = units
         f["costs"] = f["implementation"] + running
         f["benefits"] = benefit
-        f["cost_per_sale"] = (c.cost_per_unit * units + running - productivity) / units if units > 0 else 0.0
+        # selling costs per unit: the old cost of the base units, plus what the CRM costs to run,
+        # spread over the units sold (more units where sales reps use trusted data)
+        f["cost_per_sale"] = (c.cost_per_unit * base_units + running) / units if units > 0 else 0.0
 
     # --- set-up and output helpers -------------------------------------------------------
 

@@ -76,12 +76,49 @@ def data_quality_and_trust(ts: pd.DataFrame, title: str = ""):
     return fig
 
 
+ORGANISATION_PANELS = [
+    ("Cost per unit sale", ["cost_per_sale"]),
+    ("Gaming economy (per week)", ["complaints", "compensation_paid", "margin_leakage"]),
+    ("Drift and conflict", ["drift", "conflict", "backlash"]),
+    ("People (turnover per year)", ["turnover_sales", "turnover_service", "morale_sales", "tension"]),
+    ("The system", ["system_performance", "system_fit"]),
+    ("Money", ["roi", "benefits_realised"]),
+]
+SERIES_COLOURS = {
+    "cost_per_sale": "#b03a2e", "complaints": "#e07b1a", "compensation_paid": "#8e44ad", "margin_leakage": "#b03a2e",
+    "drift": "#16a085", "conflict": "#c0392b", "backlash": "#7f8c8d", "turnover_sales": "#e07b1a",
+    "turnover_service": "#1f5fa8", "morale_sales": "#2a9d55", "tension": "#8e44ad", "system_performance": "#1f5fa8",
+    "system_fit": "#16a085", "roi": "#2a9d55", "benefits_realised": "#1f5fa8",
+}
+
+
+def organisation(ts: pd.DataFrame, title: str = ""):
+    """What the choices add up to: cost per sale, the gaming economy, drift, conflict, people, money."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 7))
+    for ax, (label, columns) in zip(axes.flat, ORGANISATION_PANELS, strict=True):
+        for column in columns:
+            values = ts[column] * (52 if column.startswith("turnover") else 1)  # weekly rate, shown per year
+            ax.plot(ts["week"], values, color=SERIES_COLOURS[column], label=column.replace("_", " "))
+        if columns == ["cost_per_sale"]:
+            live = ts.loc[ts["live"] > 0, "week"]
+            baseline = ts.loc[ts["week"] < live.iloc[0], "cost_per_sale"] if len(live) else ts["cost_per_sale"]
+            if len(baseline):
+                ax.axhline(baseline.mean(), color="#444444", linestyle=":", label="before the rollout")
+        ax.set_title(label)
+        ax.set_xlabel("week")
+        ax.legend(fontsize=7)
+    fig.suptitle(title or "The organisation")
+    fig.tight_layout()
+    return fig
+
+
 def save_run_figures(ts: pd.DataFrame, out_dir, name: str = "") -> list[str]:
     """The standard figures of a run, as PNG files in ``out_dir``."""
     written = []
     figures = (
         ("behaviour_by_role.png", behaviour_by_role, "Behaviour by role, share of those live"),
         ("data_quality_trust.png", data_quality_and_trust, "Data quality and trust"),
+        ("organisation.png", organisation, "The organisation"),
     )
     for filename, draw, title in figures:
         fig = draw(ts, title=f"{title}: {name}" if name else title)
