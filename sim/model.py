@@ -157,7 +157,7 @@ class CRMRollout(mesa.Model):
     def apply_policy(self, week: int) -> None:
         """The CRM goes live for those whose turn it is, with training; a new CIO may shift the goal."""
         sc, state = self.scenario, self.state
-        self.flows = dict.fromkeys(("training_hours", "hires", "implementation"), 0.0)
+        self.flows = dict.fromkeys(("training_hours", "hires", "implementation", "resignations"), 0.0)
         if sc.policy.cio_change_week == week and self.stocks.goal == "integration":
             self.stocks.goal = "data_collection"
             self.stocks.integration_gap = governance.goal_after_cio_change(
@@ -182,7 +182,7 @@ class CRMRollout(mesa.Model):
         )
         hours = sc.policy.training_hours * share * (0.5 + 0.5 * sc.policy.commitment)  # committed leaders fund it
         state.skill[who] = learning.trained_skill(state.skill[who], hours, sc.learning.training_half_hours)
-        self.flows["training_hours"] += float(hours.sum())
+        self.flows["training_hours"] += float(hours[~self.is_partner[who]].sum())  # partners' time is not wages
 
     def decide(self, see: Perception) -> None:
         """Each role's rule over all of its people; one uniform draw per person every week."""
@@ -277,6 +277,7 @@ class CRMRollout(mesa.Model):
         """He leaves over his people being punished, taking part of the sales force's goodwill (002)."""
         head = self.senior_sales_manager
         self.stocks.senior_sales_manager_resigned = True
+        self.flows["resignations"] = 1.0
         if head < 0:
             return
         loss = self.scenario.sanctions.goodwill_loss
@@ -370,7 +371,7 @@ class CRMRollout(mesa.Model):
         leavers = np.flatnonzero((draw < p) & ~self.is_partner)
         self.flows["leavers_sales"] = float(self.is_sales[leavers].sum())
         self.flows["leavers_service"] = float(self.is_service[leavers].sum())
-        self.flows["leavers"] = float(len(leavers))
+        self.flows["leavers"] = float(len(leavers)) + self.flows.get("resignations", 0.0)
         if len(leavers):
             self.hire(leavers)
 

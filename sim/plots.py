@@ -85,10 +85,21 @@ ORGANISATION_PANELS = [
     ("Money", ["roi", "benefits_realised"]),
 ]
 SERIES_COLOURS = {
-    "cost_per_sale": "#b03a2e", "complaints": "#e07b1a", "compensation_paid": "#8e44ad", "margin_leakage": "#b03a2e",
-    "drift": "#16a085", "conflict": "#c0392b", "backlash": "#7f8c8d", "turnover_sales": "#e07b1a",
-    "turnover_service": "#1f5fa8", "morale_sales": "#2a9d55", "tension": "#8e44ad", "system_performance": "#1f5fa8",
-    "system_fit": "#16a085", "roi": "#2a9d55", "benefits_realised": "#1f5fa8",
+    "cost_per_sale": "#b03a2e",
+    "complaints": "#e07b1a",
+    "compensation_paid": "#8e44ad",
+    "margin_leakage": "#b03a2e",
+    "drift": "#16a085",
+    "conflict": "#c0392b",
+    "backlash": "#7f8c8d",
+    "turnover_sales": "#e07b1a",
+    "turnover_service": "#1f5fa8",
+    "morale_sales": "#2a9d55",
+    "tension": "#8e44ad",
+    "system_performance": "#1f5fa8",
+    "system_fit": "#16a085",
+    "roi": "#2a9d55",
+    "benefits_realised": "#1f5fa8",
 }
 
 

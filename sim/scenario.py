@@ -13,11 +13,13 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError
+
+WeekOfYear = Annotated[int, Field(ge=1, le=52)]
 
 
 class Section(BaseModel):
@@ -41,8 +43,8 @@ class Organisation(Section):
     sites: int = Field(2, ge=1, le=1000, description="Sites (locations) [count].")
     legacy_systems: int = Field(3, ge=0, le=100, description="Legacy systems the CRM is connected to [count].")
     around_the_clock: bool = Field(False, description="24/7 operation: service staff cannot stop for training.")
-    busy_weeks: list[tuple[int, int]] = Field(
-        [], description="Busy periods as [first, last] weeks of the year, e.g. [[20, 24]] for exams."
+    busy_weeks: list[tuple[WeekOfYear, WeekOfYear]] = Field(
+        [], description="Busy periods as [first, last] weeks of the year (1-52; [50, 2] spans the new year)."
     )
     central_service_site: bool = Field(
         False, description="All service teams sit at one new central centre (site 1), the rest in the countries."
@@ -515,7 +517,7 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
     elif kind == "literal_error":
         message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        message = f"got {first['input']!r}; {_range_text(field)}"
+        message = f"got {first['input']!r}; {_range_text(field) or 'allowed: ' + _bound_text(first['ctx'])}"
     else:
         message = f"{first['msg']} (got {first['input']!r})" if "input" in first else first["msg"]
         if field and kind not in ("value_error",):
@@ -525,6 +527,11 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
     return InputError(source, field, message)
+
+
+def _bound_text(ctx: dict) -> str:
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    return " and ".join(f"{symbols[k]} {v}" for k, v in ctx.items() if k in symbols)
 
 
 def _allowed_keys_hint(loc: tuple) -> str:

@@ -15,7 +15,13 @@ from sim.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, Role
 EMPLOYEE_TERMS = {
     "use": {"usefulness", "effort", "double_entry", "colleagues", "manager", "attitude"},
     "game": {"effort", "double_entry", "colleagues", "manager", "private_gain", "expected_sanction", "integrity"},
-    "ignore": {"habit", "colleagues", "workaround"},
+    "ignore": {"habit", "colleagues", "workaround", "withdrawal", "tension"},
+}
+#: What each employee role adds to the common terms (seeds 001, 002).
+EXTRA_TERMS = {
+    SalesRep: {"game": {"partner_terms", "hiding_leads"}},
+    ServiceRep: {"use": {"role_conflict"}},
+    Manager: {"game": {"hiding_leads"}},
 }
 PARTNER_TERMS = {
     "self_serve": {"usefulness", "effort", "peers", "attitude"},
@@ -37,8 +43,13 @@ def perception(n: int = 3, **cues) -> Perception:
         "habit": np.ones(n),
         "workaround": np.full(n, 0.3),
         "sanction_risk": np.zeros(n),
-        "partner_requests": np.zeros(n),
-        "rep_bends": np.zeros(n),
+        "gaming_gain": np.full(n, 0.3),
+        "lead_hiding": np.zeros(n),
+        "role_conflict": np.zeros(n),
+        "withdrawal": np.zeros(n),
+        "tension": np.zeros(n),
+        "partner_pull": np.zeros(n),
+        "route_value": np.zeros(n),
         "attitude": np.zeros(n),
         "integrity": np.zeros(n),
     }
@@ -72,14 +83,24 @@ def test_utilities_are_the_sums_of_the_named_terms(cls):
         shares=rng.dirichlet(np.ones(3), 4).T,
         pressure=rng.random(4),
         habit=rng.random(4),
-        partner_requests=rng.random(4),
-        rep_bends=(rng.random(4) < 0.5).astype(float),
+        gaming_gain=rng.random(4),
+        lead_hiding=rng.random(4),
+        role_conflict=rng.random(4),
+        withdrawal=rng.random(4),
+        tension=rng.random(4),
+        partner_pull=rng.random(4),
+        route_value=rng.random(4),
         attitude=rng.normal(size=4),
         integrity=rng.normal(size=4),
     )
     w, r = Behaviour(), RoleParameters(gaming_gain=0.3)
     terms = cls.weigh(see, w, r)
-    assert {o: set(t) for o, t in terms.items()} == (PARTNER_TERMS if cls is ChannelPartner else EMPLOYEE_TERMS)
+    if cls is ChannelPartner:
+        expected = PARTNER_TERMS
+    else:
+        extra = EXTRA_TERMS[cls]
+        expected = {o: t | extra.get(o, set()) for o, t in EMPLOYEE_TERMS.items()}
+    assert {o: set(t) for o, t in terms.items()} == expected
     u = cls.utilities(see, w, r)
     assert u.shape == (3, 4)
     for k, option in enumerate(cls.options):
@@ -88,29 +109,66 @@ def test_utilities_are_the_sums_of_the_named_terms(cls):
 
 
 def test_sales_reps_gain_more_from_gaming_when_partners_ask_for_better_terms():
-    see = perception(3, partner_requests=np.array([0.0, 0.5, 1.0]))
-    u = SalesRep.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.3))
-    assert np.all(np.diff(u[1]) > 0)  # game rises with requests
+    # partner_pull is rep_gain_per_request x share of the rep's partners asking (see perceive)
+    pull = np.array([0.0, 0.2, 0.4])
+    see = perception(3, partner_pull=pull)
+    u = SalesRep.utilities(see, Behaviour(), RoleParameters())
+    assert np.allclose(u[1] - u[1, 0], pull)  # game rises by exactly the pull
     assert np.allclose(np.diff(u[0]), 0) and np.allclose(np.diff(u[2]), 0)  # use and ignore do not
-    # a service rep's gain does not depend on partners
-    assert np.allclose(np.diff(ServiceRep.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.3))[1]), 0)
+    # a service rep's or a manager's gain does not depend on partners
+    for cls in (ServiceRep, Manager):
+        assert np.allclose(np.diff(cls.utilities(see, Behaviour(), RoleParameters())[1]), 0)
 
 
-def test_partners_go_around_more_when_their_rep_bends_terms():
-    see = perception(2, rep_bends=np.array([0.0, 1.0]))
+def test_lead_hiding_rewards_gaming_for_sales_reps_and_managers_only():
+    see = perception(2, lead_hiding=np.array([0.0, 0.25]))
+    for cls in (SalesRep, Manager):
+        u = cls.utilities(see, Behaviour(), RoleParameters())
+        assert u[1, 1] - u[1, 0] == pytest.approx(0.25)
+        assert u[0, 0] == u[0, 1] and u[2, 0] == u[2, 1]
+    u = ServiceRep.utilities(see, Behaviour(), RoleParameters())
+    assert np.allclose(np.diff(u, axis=1), 0.0)
+
+
+def test_role_conflict_lowers_use_for_service_reps_only():
+    see = perception(2, role_conflict=np.array([0.0, 0.3]))
+    u = ServiceRep.utilities(see, Behaviour(), RoleParameters())
+    assert u[0, 1] - u[0, 0] == pytest.approx(-0.3)
+    assert u[1, 0] == u[1, 1] and u[2, 0] == u[2, 1]
+    for cls in (SalesRep, Manager):
+        assert np.allclose(np.diff(cls.utilities(see, Behaviour(), RoleParameters()), axis=1), 0.0)
+
+
+def test_partners_go_around_more_when_they_believe_the_route_pays():
+    # better_terms = gaming_gain x route_value (belief about the bent discount, 0-1 of it)
+    see = perception(3, gaming_gain=np.full(3, 0.4), route_value=np.array([0.0, 0.5, 1.0]))
     u = ChannelPartner.utilities(see, Behaviour(), RoleParameters(gaming_gain=0.4))
-    assert u[1, 1] - u[1, 0] == pytest.approx(0.4)
-    assert u[0, 0] == u[0, 1] and u[2, 0] == u[2, 1]
+    assert np.allclose(u[1] - u[1, 0], [0.0, 0.2, 0.4])
+    assert np.allclose(np.diff(u[0]), 0) and np.allclose(np.diff(u[2]), 0)
+    # without a belief that going around pays, there is no gain from it, whatever the role's gain
+    see = perception(2, gaming_gain=np.array([0.0, 5.0]))
+    u = ChannelPartner.utilities(see, Behaviour(), RoleParameters())
+    assert u[1, 0] == u[1, 1]
 
 
 def test_employee_cues_move_the_options_they_belong_to():
     w, r = Behaviour(), RoleParameters()
-    low, high = perception(1), perception(1, sanction_risk=np.ones(1), pressure=np.ones(1), habit=np.full(1, 2.0))
+    low = perception(1)
+    high = perception(
+        1,
+        sanction_risk=np.ones(1),
+        pressure=np.ones(1),
+        habit=np.full(1, 2.0),
+        withdrawal=np.full(1, 0.3),
+        tension=np.full(1, 0.2),
+        gaming_gain=np.full(1, 0.5),
+    )
     du = Employee.utilities(high, w, r) - Employee.utilities(low, w, r)
     # pressure raises use and game alike (records are counted, not their honesty); sanctions lower game
     assert du[0, 0] == pytest.approx(w.pressure)
-    assert du[1, 0] == pytest.approx(w.pressure - w.sanction)
-    assert du[2, 0] == pytest.approx(w.habit)
+    assert du[1, 0] == pytest.approx(w.pressure - w.sanction + (0.5 - 0.3))
+    # habit (one more unit), withdrawal and tension all push towards ignoring
+    assert du[2, 0] == pytest.approx(w.habit + 0.3 + 0.2)
 
 
 # --- explain() ---------------------------------------------------------------------------------

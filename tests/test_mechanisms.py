@@ -193,19 +193,51 @@ def test_manager_pressure_is_mandate_times_the_push_of_the_managers_behaviour():
 
 
 def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or_nobody():
+    # pressure is scaled by senior management's commitment (a data-collection goal would add more)
     model = step_n(small_model(), 10)
-    see = perceive(model)
+    see = perceive(model, model.steps + 1)
     org, state = model.org, model.state
-    mandate = model.scenario.policy.mandate
+    policy = model.scenario.policy
+    assert model.stocks.goal == "integration"
+    mandate, push_top = policy.mandate, policy.commitment
     staff = np.flatnonzero((org.role == Role.SALES) | (org.role == Role.SERVICE))
     push = social_influence.PUSH_BY_MANAGER_BEHAVIOUR[state.behaviour[org.manager[staff]]]
-    assert np.allclose(see.pressure[staff], mandate * push)
-    assert np.allclose(see.pressure[org.role == Role.MANAGER], mandate)
+    assert np.allclose(see.pressure[staff], push_top * mandate * push)
+    assert np.allclose(see.pressure[org.role == Role.MANAGER], push_top * mandate)
     assert np.allclose(see.pressure[org.role == Role.PARTNER], 0.0)
+    # no cultural distance: one network, everyone's ties count fully
+    assert model.ties_across is None
     assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.behaviour))
 
 
+def test_perceived_partner_pull_is_gain_per_request_times_share_of_partners_going_around():
+    model = step_n(small_model({"policy.integration": "none"}), 12)
+    see = perceive(model, model.steps + 1)
+    org, state = model.org, model.state
+    partners = np.flatnonzero(org.role == Role.PARTNER)
+    rep = org.manager[partners]
+    asked = np.bincount(rep, weights=state.behaviour[partners] == GO_AROUND, minlength=org.n)
+    served = np.bincount(rep, minlength=org.n)
+    share = np.divide(asked, served, out=np.zeros(org.n), where=served > 0)
+    assert np.any(share > 0)
+    assert np.allclose(see.partner_pull, model.scenario.channel.rep_gain_per_request * share)
+    assert np.all(see.partner_pull[served == 0] == 0.0)
+    # partners' route value is their belief as a share of the bent discount
+    bent = model.scenario.channel.bent_discount
+    assert np.allclose(see.route_value[partners], state.route_belief[partners] / bent)
+    assert np.all((see.route_value >= 0) & (see.route_value <= 1))
+
+
 # --- the mechanisms wired into the model ---------------------------------------------------
+
+
+def hired_this_week(model) -> np.ndarray:
+    """Rows filled by a new hire in the week just stepped: their tenure restarted at 0 and is now 1.
+
+    Everyone else has been in post since before week 1, so their tenure is at least ``model.steps``.
+    """
+    assert model.steps > 1
+    return model.state.tenure_weeks == 1
 
 
 def test_people_who_work_in_the_crm_gain_skill_week_on_week():
@@ -219,10 +251,15 @@ def test_people_who_work_in_the_crm_gain_skill_week_on_week():
     for _ in range(15):
         before = state.skill.copy()
         model.step()
-        in_crm = state.live & np.where(partner, state.behaviour == SELF_SERVE, np.isin(state.behaviour, [USE, GAME]))
+        stayed = ~hired_this_week(model)  # a new hire starts from prior skill (see test_turnover)
+        in_crm = (
+            state.live
+            & stayed
+            & np.where(partner, state.behaviour == SELF_SERVE, np.isin(state.behaviour, [USE, GAME]))
+        )
         assert np.all(state.skill[in_crm] > before[in_crm])
         assert np.allclose(state.skill[in_crm], before[in_crm] + lr * (1 - before[in_crm]))
-        away = state.live & ~in_crm
+        away = state.live & stayed & ~in_crm
         assert np.all(state.skill[away] <= before[away])
         users_seen += in_crm.sum()
     assert users_seen > 0
@@ -234,36 +271,57 @@ def test_habit_fades_for_those_in_the_crm_and_stays_on_the_legacy_path():
     before = state.habit.copy()
     model.step()
     partner = org.role == Role.PARTNER
+    hired = hired_this_week(model)
+    assert np.all(state.habit[hired] == 0.0)  # new hires never learnt the legacy process
     legacy_path = ~state.live | np.where(partner, state.behaviour == GO_AROUND, state.behaviour == IGNORE)
-    assert np.array_equal(state.habit[legacy_path], before[legacy_path])
+    assert np.array_equal(state.habit[legacy_path & ~hired], before[legacy_path & ~hired])
     decay = model.scenario.behaviour.habit_decay
-    assert np.allclose(state.habit[~legacy_path], before[~legacy_path] * (1 - decay))
+    assert decay > 0
+    assert np.allclose(state.habit[~legacy_path & ~hired], before[~legacy_path & ~hired] * (1 - decay))
 
 
 def test_model_moves_department_data_quality_to_entry_quality_and_trust_after_it():
     model = step_n(small_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 3}), 6)
     org, state, sc = model.org, model.state, model.scenario
-    quality_before, trust_before = model.data_quality.copy(), state.trust.copy()
+    quality_before, trust_before = model.stocks.data_quality.copy(), state.trust.copy()
     model.step()
+    stayed = ~hired_this_week(model)  # a new hire trusts the data as they find it
     entering = state.live & (org.role != Role.PARTNER)
     target, n = data_quality.entry_quality(
         org.department, state.behaviour, entering, org.departments, sc.data.gaming_entry_quality
     )
     rate = np.where(n > 0, sc.data.adjustment_rate, 0.0)
-    assert np.allclose(model.data_quality, quality_before + rate * (target - quality_before))
+    assert np.allclose(model.stocks.data_quality, quality_before + rate * (target - quality_before))
     assert np.any(n == 0) and np.any(n > 0)  # phased: some departments are not live yet
-    seen = model.data_quality[org.department]
-    live, lag = state.live, sc.data.trust_lag_weeks
+    seen = model.stocks.data_quality[org.department]
+    assert np.allclose(state.trust[~stayed], seen[~stayed])
+    live, lag = state.live & stayed, sc.data.trust_lag_weeks
     assert np.allclose(state.trust[live], trust_before[live] + (seen[live] - trust_before[live]) / lag)
-    assert np.array_equal(state.trust[~live], trust_before[~live])
+    assert np.array_equal(state.trust[~state.live & stayed], trust_before[~state.live & stayed])
 
 
-def test_perceived_usefulness_in_the_model_is_base_plus_benefit_share_of_last_weeks_trust():
+def test_perceived_usefulness_in_the_model_is_fit_times_base_plus_discounted_share_of_last_weeks_trust():
+    # usefulness = system_fit x base + benefit_share x trust x (1 - present_bias) [+ legitimised drift: organic only]
     model = step_n(small_model(), 12)
-    trust_before = model.state.trust.copy()
+    assert model.scenario.policy.management_style == "control"
+    trust_before, fit_before = model.state.trust.copy(), model.stocks.system_fit
     model.step()
-    expected = model.role_parameters.base_usefulness + model.benefit_share * trust_before
+    p = model.role_parameters
+    expected = fit_before * p.base_usefulness + model.benefit_share * trust_before * (1.0 - p.present_bias)
     assert np.allclose(model.state.perceived_usefulness, expected)
+    assert np.any(p.present_bias > 0) and 0 < fit_before < 1
+
+
+def test_under_organic_management_improvisers_find_the_crm_more_useful():
+    model = step_n(small_model({"policy.management_style": "organic", "drift.start_rate": 0.5}), 12)
+    improvising = model.state.improvising.copy()
+    trust_before, fit_before = model.state.trust.copy(), model.stocks.system_fit
+    assert improvising.any() and not improvising.all()
+    model.step()
+    p = model.role_parameters
+    base = fit_before * p.base_usefulness + model.benefit_share * trust_before * (1.0 - p.present_bias)
+    value = model.scenario.drift.legitimised_value
+    assert np.allclose(model.state.perceived_usefulness, base + value * improvising)
 
 
 def test_more_gaming_lowers_data_quality_where_the_alternative_is_honest_use():

@@ -298,6 +298,6 @@ def test_imported_partner_trust_follows_its_reps_department(tmp_path):
     trust_before = model.state.trust[p1]
     model.step()
     assert model.state.live[p1]
-    seen = model.data_quality[model.org.department[s1]]
+    seen = model.stocks.data_quality[model.org.department[s1]]
     lag = scenario.data.trust_lag_weeks
     assert model.state.trust[p1] == pytest.approx(trust_before + (seen - trust_before) / lag, abs=1e-12)

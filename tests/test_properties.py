@@ -58,16 +58,74 @@ def scenarios(draw) -> Scenario:
         "learning.forget_rate": draw(st.floats(0, 1)),
         "roles.sales.gaming_gain": draw(st.floats(-5, 5)),
         "roles.partners.base_usefulness": draw(st.floats(-5, 5)),
+        # the case-study mechanisms, pushed to the edges of their ranges
+        "org.legacy_systems": draw(st.integers(0, 100)),
+        "org.around_the_clock": draw(st.booleans()),
+        "org.busy_weeks": draw(st.lists(st.tuples(st.integers(1, 52), st.integers(1, 52)).map(sorted), max_size=2)),
+        "org.central_service_site": draw(st.booleans()),
+        "network.support_ties": draw(st.floats(0, 3)),
+        "policy.management_style": draw(st.sampled_from(["control", "organic"])),
+        "policy.upsell_prompts": draw(st.booleans()),
+        "policy.culture_programme": draw(st.floats(0, 1)),
+        "policy.culture_pillar": draw(st.booleans()),
+        "policy.commitment": draw(st.floats(0, 1)),
+        "policy.cio_change_week": draw(st.none() | st.integers(1, 25)),
+        "policy.outsourced": draw(st.booleans()),
+        "policy.in_house_expertise": draw(st.floats(0, 1)),
+        "policy.new_hire_training": draw(st.booleans()),
+        "policy.legacy_upgrade": draw(st.booleans()),
+        "roles.sales.quit_weekly": draw(st.floats(0, 1)),
+        "roles.service.quit_weekly": draw(st.floats(0, 1)),
+        "roles.sales.oversight_aversion": draw(st.floats(0, 5)),
+        "roles.managers.present_bias": draw(st.floats(0, 1)),
+        "channel.bent_discount": draw(st.floats(0, 1)),
+        "channel.complaint_threshold": draw(st.floats(0, 1)),
+        "channel.complaint_probability": draw(st.floats(0, 1)),
+        "channel.learning_rate": draw(st.floats(0, 1)),
+        "channel.terms_memory_weeks": draw(st.floats(1, 200)),
+        "sanctions.detection": draw(st.floats(0, 1)),
+        "sanctions.morale_hit": draw(st.floats(0, 1)),
+        "sanctions.spillover": draw(st.floats(0, 5)),
+        "sanctions.morale_recovery": draw(st.floats(0, 1)),
+        "sanctions.backlash_memory_weeks": draw(st.floats(1, 200)),
+        "sanctions.backlash_threshold": draw(st.floats(0, 1)),
+        "sanctions.goodwill_loss": draw(st.floats(0, 1)),
+        "performance.penalty_per_system": draw(st.floats(0, 1)),
+        "performance.effort_per_slowness": draw(st.floats(0, 10)),
+        "calendar.busy_effort": draw(st.floats(0, 5)),
+        "calendar.busy_training_loss": draw(st.floats(0, 1)),
+        "calendar.turnover_sensitivity": draw(st.floats(0, 20)),
+        "culture.distance": draw(st.floats(0, 1)),
+        "culture.tension_rate": draw(st.floats(0, 1)),
+        "culture.programme_rate": draw(st.floats(0, 1)),
+        "governance.misfit": draw(st.floats(0, 1)),
+        "governance.fix_rate": draw(st.floats(0, 1)),
+        "drift.start_rate": draw(st.floats(0, 1)),
+        "drift.spread": draw(st.floats(0, 1)),
+        "drift.enforcement": draw(st.floats(0, 1)),
+        "role_conflict.conflict_rate": draw(st.floats(0, 1)),
     }
     return Scenario.default().with_overrides(overrides)
 
 
+#: Stocks of the organisation that are shares or indices in [0, 1].
+UNIT_STOCKS = ("system_fit", "system_performance", "conflict", "backlash", "culture_distance", "integration_gap")
+#: Per-person states in [0, 1].
+UNIT_STATES = ("skill", "habit", "trust", "morale", "tension")
+
+
 def check_state(model: CRMRollout) -> None:
     state, org = model.state, model.org
-    for name in ("skill", "habit", "trust"):
+    for name in UNIT_STATES:
         values = getattr(state, name)
         assert np.all((values >= 0) & (values <= 1)), name
-    assert np.all((model.data_quality >= 0) & (model.data_quality <= 1))
+    stocks = model.stocks
+    assert np.all((stocks.data_quality >= 0) & (stocks.data_quality <= 1))
+    for name in UNIT_STOCKS:
+        assert 0.0 <= getattr(stocks, name) <= 1.0, name
+    assert stocks.goal in ("integration", "data_collection")
+    assert 0.0 <= model.flows["drift"] <= 1.0
+    assert np.all(np.isfinite(state.route_belief)) and np.all(np.isfinite(state.terms_seen))
     assert np.all(np.isfinite(state.effort)) and np.all(np.isfinite(state.perceived_usefulness))
     # behaviour codes: legacy exactly when not live, else one of the role's three options
     assert np.array_equal(state.behaviour == LEGACY, ~state.live)
@@ -101,8 +159,14 @@ def test_timeseries_shares_sum_to_one_and_stay_in_unit_interval(scenario):
     assert len(ts) == scenario.run.weeks
     assert not ts.isna().any().any()
     share_columns = [c for _, cols in SHARE_GROUPS for c in cols]
-    for column in [*share_columns, "live", "live_partners", "data_quality", "trust", "skill"]:
+    unit = ["live", "live_partners", "data_quality", "trust", "skill", "morale_sales", "tension", "drift"]
+    unit += ["system_performance", "system_fit", "conflict", "backlash", "culture_distance"]
+    unit += ["turnover", "turnover_sales", "turnover_service"]
+    for column in [*share_columns, *unit]:
         assert ts[column].between(0, 1).all(), column
+    assert np.isfinite(ts.to_numpy(dtype=float)).all()
+    for column in ("turnover", "turnover_sales", "turnover_service", "complaints", "compensation_paid", "costs"):
+        assert (ts[column] >= 0).all(), column
     for gate, cols in SHARE_GROUPS:
         total = ts[cols].sum(axis=1)
         if gate is None:  # a role's shares: 1 where the role has anyone live, else all 0
@@ -126,8 +190,15 @@ def test_agents_table_has_everyone_once_with_valid_behaviour_for_their_role(scen
     assert agents.loc[~partner, "behaviour"].isin([*EMPLOYEE_OPTIONS, "legacy"]).all()
     assert agents.loc[partner, "behaviour"].isin([*PARTNER_OPTIONS, "legacy"]).all()
     assert np.array_equal(agents["behaviour"] == "legacy", ~agents["live"])
-    numeric = agents[["perceived_usefulness", "effort", "skill", "trust", "habit"]]
+    numeric = agents[["perceived_usefulness", "effort", "skill", "trust", "habit", "morale", "tension", "discount"]]
     assert not numeric.isna().any().any()
+    assert (
+        agents[["morale", "tension", "discount", "terms_seen", "route_belief"]]
+        .apply(lambda c: c.between(0, 1))
+        .all()
+        .all()
+    )
+    assert (agents["tenure_weeks"] >= 0).all()
     assert agents.loc[agents["live"], "p_chosen"].between(0, 1).all()
 
 

@@ -116,11 +116,14 @@ def test_save_writes_tables_summary_and_figures(tmp_path):
         "agents.parquet",
         "behaviour_by_role.png",
         "data_quality_trust.png",
+        "organisation.png",  # cost per sale, gaming economy, drift, conflict, people, money
         "summary.json",
         "timeseries.parquet",
     ]
     pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), result.timeseries)
-    assert json.loads((out / "summary.json").read_text())["scenario_hash"] == result.summary["scenario_hash"]
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["scenario_hash"] == result.summary["scenario_hash"]
+    assert saved["verdict"] == result.summary["verdict"] in ("success", "failure")
     assert len(pd.read_parquet(out / "agents.parquet")) == len(result.agents)
 
 

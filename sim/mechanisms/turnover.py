@@ -29,9 +29,9 @@ def quit_probability(
 
 
 def is_busy(week: int, busy_weeks: list[tuple[int, int]]) -> bool:
-    """Whether a week falls in a busy period (weeks of the year, 1-52, inclusive)."""
-    week_of_year = (week - 1) % 52 + 1
-    return any(start <= week_of_year <= end for start, end in busy_weeks)
+    """Whether a week falls in a busy period (weeks of the year, 1-52, inclusive; first > last wraps)."""
+    w = (week - 1) % 52 + 1
+    return any(start <= w <= end if start <= end else (w >= start or w <= end) for start, end in busy_weeks)
 
 
 def training_share(busy: bool, around_the_clock: bool, is_service: np.ndarray, busy_loss: float) -> np.ndarray:
