@@ -69,6 +69,8 @@ class Recorder:
             "service": max(int((org.role == Role.SERVICE).sum()), 1),
         }
         self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
+        self.n_employees = org.employees
+        self.sales_rows = org.role_slice(Role.SALES)
 
     def record(self, week: int, model) -> None:
         if self.rows == len(self.columns["week"]):  # stepped past run.weeks: make room
@@ -88,8 +90,8 @@ class Recorder:
         c["live"][i] = employees.sum() / n["employees"]
         c["live_partners"][i] = counts[Role.PARTNER].sum() / n["partners"]
         for name in ("trust", "skill", "effort", "perceived_usefulness", "tension"):
-            c[name][i] = getattr(state, name)[self.employees].mean()
-        c["morale_sales"][i] = state.morale[self.sales].mean() if self.sales.any() else 1.0
+            c[name][i] = getattr(state, name)[: self.n_employees].mean()  # employees are the first rows
+        c["morale_sales"][i] = state.morale[self.sales_rows].mean() if self.sales.any() else 1.0
         for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
             c[name][i] = getattr(stocks, name)
         c["turnover"][i] = flows["leavers"] / n["employees"]

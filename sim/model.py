@@ -100,9 +100,18 @@ class CRMRollout(mesa.Model):
         self.partner_peers = org.adjacency[self.partner_rows][:, self.partner_rows].tocsr()
         # a person's team: their manager's row; a manager's, their own
         self.team = np.where(self.is_staff, org.manager, np.arange(org.n))
+        self.employee_rows = slice(0, org.employees)  # rows are ordered by role, partners last
         share = sc.data.manager_benefit_share
         self.benefit_share = np.where(self.is_manager, share, 1.0 - share)
-        self.workaround = policies.WORKAROUND[sc.policy.integration]
+        # cues that are fixed for the run
+        self.workaround_ease = np.full(org.n, policies.WORKAROUND[sc.policy.integration])
+        self.mandated = np.where(self.is_partner, 0.0, sc.policy.mandate)
+        self.per_partner_served = np.divide(
+            1.0, self.partners_served, out=np.zeros(org.n), where=self.partners_served > 0
+        )
+        upsell = self.is_service & sc.policy.upsell_prompts
+        self.prompt_load = upsell * role_conflict.upsell_load(True, sc.role_conflict.prompt_workload)
+        self.role_conflict_cost = upsell * sc.role_conflict.role_conflict
         # whose data each person sees: their department's; a partner's, that of its sales rep
         self.data_department = np.where(self.is_partner, org.department[org.manager], org.department)
         # subcultures are sites; with no cultural distance, one network
@@ -247,13 +256,10 @@ class CRMRollout(mesa.Model):
     def discipline_gamers(self, draw: np.ndarray, week: int) -> None:
         """Managers who work in the CRM spot gamers; discipline breeds reactance and backlash (002)."""
         sc, state, st = self.scenario, self.state, self.stocks
-        staff = self.is_staff
-        manager_sees = np.zeros(self.org.n, dtype=bool)
-        boss = state.behaviour[self.org.manager[staff]]
-        manager_sees[staff] = (boss == USE) | (boss == GAME)
+        manager_sees = sanctions.manager_sees(self.org.manager, state.behaviour, self.is_staff)
         detected = sanctions.detected(state.behaviour, manager_sees, sc.sanctions.detection, draw)
         state.disciplined[:] = detected & (draw < sc.sanctions.detection * sc.policy.sanctions)
-        employees = ~self.is_partner
+        employees = self.employee_rows
         morale = state.morale[employees]
         sanctions.reactance(
             morale,
@@ -339,7 +345,7 @@ class CRMRollout(mesa.Model):
                 st.culture_distance = culture.shrink_distance(
                     st.culture_distance, sc.policy.culture_programme, sc.culture.programme_rate
                 )
-        live_share = float(state.live[~self.is_partner].mean())
+        live_share = float(state.live[self.employee_rows].mean())
         st.system_performance = performance.system_performance(
             sc.org.legacy_systems,
             sc.policy.integration,
@@ -390,9 +396,11 @@ class CRMRollout(mesa.Model):
         state.weeks_live[rows] = 0
         state.trust[rows] = self.stocks.data_quality[self.data_department[rows]]
         self.flows["hires"] += k
-        live = rows[state.live[rows]]
-        if sc.policy.new_hire_training and len(live):
-            self.train(np.isin(np.arange(self.org.n), live), self.steps)
+        if sc.policy.new_hire_training:
+            trainees = np.zeros(self.org.n, dtype=bool)
+            trainees[rows] = state.live[rows]
+            if trainees.any():
+                self.train(trainees, self.steps)
 
     def book_money(self) -> None:
         """This week's costs and benefits, and the cost per unit sale (seed 002; verdict criteria)."""
@@ -406,7 +414,7 @@ class CRMRollout(mesa.Model):
         quality = st.data_quality[self.data_department]
         n_sales = int(self.is_sales.sum())
         use_sales = float(users[self.is_sales].sum()) / n_sales if n_sales else 0.0
-        mean_quality = float(quality[employees].mean())
+        mean_quality = float(quality[self.employee_rows].mean())
         base_units = f["units_partners"] + c.direct_units_per_rep * n_sales
         uplift = c.sales_uplift * use_sales * mean_quality
         units = base_units * (1.0 + uplift)

@@ -17,12 +17,11 @@ from sim.mechanisms import (
     governance,
     oversight,
     performance,
-    role_conflict,
     sanctions,
     social_influence,
     turnover,
 )
-from sim.state import GAME, GO_AROUND, USE
+from sim.state import GO_AROUND
 
 
 @dataclass
@@ -62,7 +61,7 @@ def perceive(model, week: int) -> Perception:
     is_partner, is_manager = model.is_partner, model.is_manager
 
     experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
-    mandate = np.where(is_partner, 0.0, policy.mandate)
+    mandate = model.mandated  # the mandate where it applies: employees, not partners
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
@@ -71,15 +70,12 @@ def perceive(model, week: int) -> Perception:
     pressure[is_manager] = push * policy.mandate
     pressure[is_partner] = 0.0
 
-    manager_sees = np.zeros(n, dtype=bool)
-    staff = model.is_staff
-    boss_behaviour = state.behaviour[org.manager[staff]]
-    manager_sees[staff] = (boss_behaviour == USE) | (boss_behaviour == GAME)
+    manager_sees = sanctions.manager_sees(org.manager, state.behaviour, model.is_staff)
 
     partner_rows = model.partner_rows
     their_rep = org.manager[partner_rows]
     asked = np.bincount(their_rep, weights=state.behaviour[partner_rows] == GO_AROUND, minlength=n)
-    partner_requests = np.divide(asked, model.partners_served, out=np.zeros(n), where=model.partners_served > 0)
+    partner_requests = asked * model.per_partner_served
     route_value = np.zeros(n)
     if sc.channel.bent_discount > 0:
         route_value[partner_rows] = state.route_belief[partner_rows] / sc.channel.bent_discount
@@ -87,8 +83,7 @@ def perceive(model, week: int) -> Perception:
     slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
     interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
-    prompts = role_conflict.upsell_load(policy.upsell_prompts, sc.role_conflict.prompt_workload)
-    interface = interface * slowness * busy + np.where(model.is_service, prompts, 0.0)
+    interface = interface * slowness * busy + model.prompt_load
 
     data_value = oversight.discounted_data_value(model.benefit_share * state.trust, params.present_bias)
     usefulness = (
@@ -96,7 +91,9 @@ def perceive(model, week: int) -> Perception:
         + data_value
         + drift.legitimised_value(state.improvising, policy.management_style, sc.drift.legitimised_value)
     )
-    goal_gain = governance.data_collection_gain(policy.commitment) if stocks.goal == "data_collection" else 0.0
+    gaming_gain = params.gaming_gain
+    if stocks.goal == "data_collection":
+        gaming_gain = gaming_gain + governance.data_collection_gain(policy.commitment) * ~is_partner
 
     return Perception(
         usefulness=usefulness,
@@ -109,11 +106,11 @@ def perceive(model, week: int) -> Perception:
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
-        workaround=np.full(n, model.workaround),
+        workaround=model.workaround_ease,
         sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
-        gaming_gain=params.gaming_gain + np.where(is_partner, 0.0, goal_gain),
+        gaming_gain=gaming_gain,
         lead_hiding=oversight.lead_hiding_gain(params.oversight_aversion, pressure),
-        role_conflict=np.where(model.is_service & policy.upsell_prompts, sc.role_conflict.role_conflict, 0.0),
+        role_conflict=model.role_conflict_cost,
         withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
         tension=sc.culture.tension_weight * state.tension,
         partner_pull=sc.channel.rep_gain_per_request * partner_requests,

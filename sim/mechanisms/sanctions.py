@@ -19,7 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import GAME
+from sim.state import GAME, USE
+
+
+def manager_sees(manager: np.ndarray, behaviour: np.ndarray, staff: np.ndarray) -> np.ndarray:
+    """Reps whose manager works in the CRM (uses or games it), and so can see what they enter."""
+    sees = np.zeros(len(behaviour), dtype=bool)
+    boss = behaviour[manager[staff]]
+    sees[staff] = (boss == USE) | (boss == GAME)
+    return sees
 
 
 def detected(behaviour: np.ndarray, manager_sees: np.ndarray, detection: float, draw: np.ndarray) -> np.ndarray:

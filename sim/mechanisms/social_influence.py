@@ -34,7 +34,7 @@ def neighbour_shares(
         counts += across_weight * (across @ onehot)
     counts = counts.T
     total = counts[0] + counts[1] + counts[2]
-    return np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
+    return counts / np.maximum(total, 1e-300)  # no live neighbour: all counts are 0, so are the shares
 
 
 #: How hard a manager pushes, by what the manager does: a user pushes, a manager who hides
