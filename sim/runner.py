@@ -31,8 +31,11 @@ class Result:
         return write_run(self, Path(out_dir), plots=plots)
 
 
-def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
-    """Run ``scenario`` (the default one if None) for ``run.weeks`` weeks."""
+def run(scenario: Scenario | None = None, *, progress: bool = False, agents: bool = True) -> Result:
+    """Run ``scenario`` (the default one if None) for ``run.weeks`` weeks.
+
+    ``agents=False`` skips the agent table (an empty frame), for sweeps that keep only outcomes.
+    """
     model = CRMRollout(scenario)
     weeks = model.scenario.run.weeks
     with tqdm(total=weeks, unit="wk", desc=model.scenario.name, disable=not progress, leave=False) as bar:
@@ -40,8 +43,8 @@ def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
             model.step()
             bar.update(1)
     timeseries = model.recorder.frame()
-    agents = pd.concat([*model.snapshots, agent_table(model)], ignore_index=True)
-    return Result(timeseries=timeseries, agents=agents, summary=summarise(model, timeseries))
+    people = pd.concat([*model.snapshots, agent_table(model)], ignore_index=True) if agents else pd.DataFrame()
+    return Result(timeseries=timeseries, agents=people, summary=summarise(model, timeseries))
 
 
 def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:

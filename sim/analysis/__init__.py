@@ -1,0 +1,1 @@
+"""What the runs mean: bands over replications, paired policy comparisons, sensitivity, discovery."""

@@ -1,0 +1,100 @@
+"""Designs: where in parameter space to run. Sampling in the unit cube with scipy.stats.qmc, then
+each parameter's distribution maps its column to values (inverse CDF).
+
+- ``monte_carlo``: independent uniform draws;
+- ``lhs``: a Latin hypercube;
+- ``sobol``: Saltelli's scheme on a scrambled Sobol' sequence, in the row layout that SALib's
+  Sobol analysis expects (N (D + 2) rows, or N (2D + 2) with second-order indices);
+- ``morris``: Morris trajectories (drawn by SALib; needs the ``analysis`` extra);
+- ``grid``: every combination of levels.
+Levers are crossed with every point.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+from sim.experiments.sweepfile import Distribution, SweepFile
+
+
+def unit_samples(sweep: SweepFile) -> np.ndarray:
+    """(points, uncertainties) samples in [0, 1), before mapping to distributions."""
+    d, n, seed = len(sweep.uncertainties), sweep.samples, sweep.seed
+    if d == 0:
+        return np.zeros((1, 0))
+    if sweep.design == "monte_carlo":
+        return np.random.default_rng(seed).random((n, d))
+    if sweep.design == "lhs":
+        return qmc.LatinHypercube(d=d, seed=seed).random(n)
+    if sweep.design == "sobol":
+        return saltelli(d, n, sweep.second_order, seed)
+    if sweep.design == "morris":
+        from SALib.sample import morris  # optional: the analysis extra
+
+        problem = {"num_vars": d, "names": list(sweep.uncertainties), "bounds": [[0.0, 1.0]] * d}
+        return morris.sample(problem, n, num_levels=sweep.morris_levels, seed=seed)
+    raise ValueError(sweep.design)
+
+
+def saltelli(d: int, n: int, second_order: bool, seed: int) -> np.ndarray:
+    """Saltelli's cross-sampling of a scrambled Sobol' sequence, rows grouped per base sample:
+    A, AB_1..AB_d, [BA_1..BA_d], B (the layout of SALib.sample.sobol)."""
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = base[:, :d], base[:, d:]
+    blocks = [a]
+    for k in range(d):
+        ab = a.copy()
+        ab[:, k] = b[:, k]
+        blocks.append(ab)
+    if second_order:
+        for k in range(d):
+            ba = b.copy()
+            ba[:, k] = a[:, k]
+            blocks.append(ba)
+    blocks.append(b)
+    return np.stack(blocks, axis=1).reshape(-1, d)
+
+
+def to_values(dist: Distribution, u: np.ndarray) -> list:
+    """Map unit-cube samples of one parameter to its values."""
+    p = dist.params
+    u = np.clip(u, 0.0, np.nextafter(1.0, 0.0))
+    if dist.kind == "uniform":
+        return (p[0] + u * (p[1] - p[0])).tolist()
+    if dist.kind == "integers":
+        return (p[0] + np.floor(u * (p[1] - p[0] + 1))).astype(int).tolist()
+    if dist.kind == "normal":
+        return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=p[0], scale=p[1]).tolist()
+    if dist.kind == "triangular":
+        low, mode, high = p
+        c = (mode - low) / (high - low) if high > low else 0.5
+        return stats.triang.ppf(u, c, loc=low, scale=high - low).tolist()
+    if dist.kind == "beta":
+        return stats.beta.ppf(u, p[0], p[1], loc=p[2], scale=p[3] - p[2]).tolist()
+    values = dist.params  # choice / levels
+    return [values[i] for i in np.floor(u * len(values)).astype(int)]
+
+
+def points(sweep: SweepFile) -> list[dict]:
+    """Every point of the sweep: a dict of dotted key -> value, levers crossed with the design."""
+    if sweep.design == "grid":
+        axes = []
+        for dist in sweep.uncertainties.values():
+            if dist.kind in ("choice", "levels"):
+                axes.append(list(dist.params))
+            elif dist.kind == "integers":
+                lo, hi = dist.params
+                axes.append(sorted({int(round(v)) for v in np.linspace(lo, hi, min(sweep.grid_levels, hi - lo + 1))}))
+            else:
+                axes.append(np.linspace(*dist.params, sweep.grid_levels).tolist())
+        sampled = [dict(zip(sweep.uncertainties, combo, strict=True)) for combo in itertools.product(*axes)]
+    else:
+        u = unit_samples(sweep)
+        columns = {key: to_values(dist, u[:, j]) for j, (key, dist) in enumerate(sweep.uncertainties.items())}
+        sampled = [{key: columns[key][i] for key in columns} for i in range(len(u))] if columns else [{}]
+    lever_combos = [dict(zip(sweep.levers, combo, strict=True)) for combo in itertools.product(*sweep.levers.values())]
+    return [{**lever, **point} for lever in lever_combos for point in sampled]

@@ -1,0 +1,198 @@
+"""What to run: replications of a scenario, policy arms on common random numbers, a sweep design.
+
+A plan is a list of runs with their seeds and parameters, a results folder, and a manifest.
+``execute_plan`` hands it to the engine and records the manifest (crmsim version, the
+experiment's hash, the seeds and how they were derived, timings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+import sim
+from sim.errors import InputError
+from sim.experiments import designs, seeds
+from sim.experiments.engine import Task, arrow_type, row_schema, run_tasks
+from sim.experiments.store import OUTCOMES, RunStore
+from sim.experiments.sweepfile import SweepFile
+from sim.scenario import Scenario
+
+
+@dataclass
+class Plan:
+    """An experiment: its kind, base scenarios (one per arm), the varied points, and seeds."""
+
+    kind: str  # replicate | compare | sweep
+    seed: int
+    arms: dict[str | None, Scenario]  # arm name -> its scenario (None: no arms)
+    points: pd.DataFrame  # one row per point: the varied parameters
+    replications: int
+    common_random_numbers: bool  # seeds by replication (shared across arms and points), else by run
+    keep_series: bool = False
+    extra: dict = field(default_factory=dict)  # the sweep or comparison definition, for the manifest
+
+    @property
+    def total(self) -> int:
+        return len(self.arms) * len(self.points) * self.replications
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.points.columns)
+
+    def seed_of(self, run: int, replication: int) -> int:
+        return seeds.derive(self.seed, replication if self.common_random_numbers else run)
+
+    def tasks(self) -> Iterator[Task]:
+        """The runs, numbered replication-major so a partial experiment covers every arm and point."""
+        resolved = {arm: scenario.resolved() for arm, scenario in self.arms.items()}
+        records = self.points.to_dict("records")
+        run = 0
+        for replication in range(self.replications):
+            for point, overrides in enumerate(records):
+                for arm in self.arms:
+                    yield Task(
+                        run=run,
+                        seed=self.seed_of(run, replication),
+                        scenario=resolved[arm],
+                        overrides=_plain(overrides),
+                        arm=arm,
+                        point=point,
+                        replication=replication,
+                        keep_series=self.keep_series,
+                    )
+                    run += 1
+
+    @property
+    def hash(self) -> str:
+        content = {
+            "kind": self.kind,
+            "seed": self.seed,
+            "replications": self.replications,
+            "crn": self.common_random_numbers,
+            "series": self.keep_series,
+            "arms": {str(a): s.resolved() for a, s in self.arms.items()},
+            "points": self.points.to_dict("split"),
+            "extra": self.extra,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def schema(self) -> pa.Schema:
+        return row_schema({name: arrow_type(self.points[name].tolist()) for name in self.parameters})
+
+
+def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
+    """``n`` runs of one scenario on different seeds (derived from the scenario's seed)."""
+    return Plan(
+        kind="replicate",
+        seed=scenario.run.seed if seed is None else seed,
+        arms={None: scenario},
+        points=pd.DataFrame(index=[0]),
+        replications=n,
+        common_random_numbers=True,
+        keep_series=True,
+    )
+
+
+def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) -> Plan:
+    """Policy arms on the same ``n`` seeds: the same organisation, network and shocks per seed."""
+    return Plan(
+        kind="compare",
+        seed=seed,
+        arms=dict(arms),
+        points=pd.DataFrame(index=[0]),
+        replications=n,
+        common_random_numbers=True,
+        keep_series=True,
+        extra={"baseline": baseline},
+    )
+
+
+def sweep_plan(sweep: SweepFile) -> Plan:
+    """The sweep's design points x replications, on seeds derived from the sweep seed and run index."""
+    points = pd.DataFrame(designs.points(sweep), columns=sweep.parameters)
+    return Plan(
+        kind="sweep",
+        seed=sweep.seed,
+        arms={None: sweep.base_scenario()},
+        points=points,
+        replications=sweep.replications,
+        common_random_numbers=False,
+        keep_series=sweep.keep_series,
+        extra={
+            "sweep": sweep.model_dump(mode="json"),
+            "design": sweep.design,
+            "uncertainties": list(sweep.uncertainties),
+            "levers": list(sweep.levers),
+        },
+    )
+
+
+def execute_plan(
+    plan: Plan, out: str | Path, *, workers: int = 1, dask: str | None = None, progress: bool = False
+) -> RunStore:
+    """Run the plan into ``out`` (resuming what is there) and write its manifest."""
+    store = RunStore(out)
+    store.open(plan.hash)
+    manifest = {
+        "crmsim": sim.__version__,
+        "python": platform.python_version(),
+        "kind": plan.kind,
+        "experiment_hash": plan.hash,
+        "seed": plan.seed,
+        "seeds": {
+            "rule": "SeedSequence([experiment seed, index]).generate_state(1)[0], index = "
+            + ("replication (common random numbers)" if plan.common_random_numbers else "run"),
+            "per_replication" if plan.common_random_numbers else "per_run": [
+                plan.seed_of(i, i) for i in range(plan.replications if plan.common_random_numbers else plan.total)
+            ],
+        },
+        "runs": plan.total,
+        "replications": plan.replications,
+        "arms": [a for a in plan.arms if a is not None],
+        "parameters": plan.parameters,
+        "outcomes": list(OUTCOMES),
+        "keep_series": plan.keep_series,
+        "scenarios": {str(a): {"name": s.name, "hash": s.hash} for a, s in plan.arms.items()},
+        **plan.extra,
+        "status": "running",
+    }
+    store.write_manifest(manifest)
+    timing = run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=workers, dask=dask, progress=progress)
+    runs = store.read_runs()
+    manifest.update(
+        status="complete" if len(runs) == plan.total else "incomplete",
+        finished_runs=int(len(runs)),
+        failed_runs=int((runs["status"] == "failed").sum()),
+        timings={**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
+    )
+    store.write_manifest(manifest)
+    return store
+
+
+def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:
+    """``KEY=V1,V2,...`` options to arms named ``KEY=V``: one override each, values read as TOML."""
+    from sim.cli import parse_overrides
+
+    arms: dict[str, dict] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not values:
+            raise InputError("--vary", item, "expected KEY=V1,V2,..., e.g. policy.rollout=big_bang,phased,pilot")
+        for text in values.split(","):
+            override = parse_overrides([f"{key.strip()}={text.strip()}"])
+            base.with_overrides(override, source="--vary")  # validate now, with a clear error
+            arms[f"{key.strip()}={text.strip()}"] = override
+    return arms
+
+
+def _plain(values: dict) -> dict:
+    """numpy scalars to Python values, so the scenario schema and Parquet see plain types."""
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in values.items()}

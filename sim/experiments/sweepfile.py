@@ -1,0 +1,206 @@
+"""A sweep file: a base scenario, the uncertain parameters, the levers, a design, what to keep.
+
+```toml
+name = "training_vs_integration"
+base = "../baseline.toml"        # a scenario file, relative to this file; default: the baseline
+seed = 7
+design = "lhs"                   # grid | lhs | sobol | monte_carlo | morris
+samples = 200                    # points (sobol: base samples N; morris: trajectories; grid: unused)
+replications = 2                 # runs per point
+keep_series = false              # also keep weekly series of the main outcomes
+
+[set]                            # fixed overrides of the base
+"run.weeks" = 104
+
+[uncertainties]                  # sampled by the design
+"policy.commitment" = { uniform = [0.2, 1.0] }
+"org.legacy_systems" = { integers = [1, 10] }
+"policy.integration" = { choice = ["none", "partial", "full"] }
+
+[levers]                         # policy options, crossed with every sampled point
+"policy.training_hours" = [0, 8, 24]
+```
+Distributions: ``uniform = [low, high]``, ``integers = [low, high]`` (inclusive), ``normal =
+[mean, sd]``, ``triangular = [low, mode, high]``, ``beta = [a, b, low, high]``, ``choice =
+[values...]`` (equally likely), and for grids ``levels = [values...]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import InputError
+from sim.scenario import Scenario, fields
+
+DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
+
+
+class Distribution(BaseModel):
+    """Exactly one of the distribution kinds, with its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uniform: tuple[float, float] | None = None
+    integers: tuple[int, int] | None = None
+    normal: tuple[float, float] | None = None
+    triangular: tuple[float, float, float] | None = None
+    beta: tuple[float, float, float, float] | None = None
+    choice: list[Any] | None = None
+    levels: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Distribution:
+        given = [k for k in DISTRIBUTIONS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(DISTRIBUTIONS)}")
+        kind = given[0]
+        params = getattr(self, kind)
+        if kind in ("uniform", "integers") and not params[0] < params[1]:
+            raise ValueError(f"{kind}: low must be below high")
+        if kind == "normal" and params[1] <= 0:
+            raise ValueError("normal: sd must be positive")
+        if kind == "triangular" and not params[0] <= params[1] <= params[2]:
+            raise ValueError("triangular: need low <= mode <= high")
+        if kind == "beta" and not (params[0] > 0 and params[1] > 0 and params[2] < params[3]):
+            raise ValueError("beta: need a, b > 0 and low < high")
+        if kind in ("choice", "levels") and not params:
+            raise ValueError(f"{kind}: give at least one value")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in DISTRIBUTIONS if getattr(self, k) is not None)
+
+    @property
+    def params(self):
+        return getattr(self, self.kind)
+
+    def extremes(self) -> list[Any]:
+        """Values at the edges of the distribution, to validate against the scenario schema."""
+        p = self.params
+        if self.kind in ("choice", "levels"):
+            return list(p)
+        if self.kind == "normal":
+            return [p[0]]
+        if self.kind == "beta":
+            return [p[2], p[3]]
+        return [p[0], p[-1]]
+
+
+class SweepFile(BaseModel):
+    """A validated sweep file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("sweep", description="A short name for the sweep.")
+    description: str = ""
+    base: str | None = Field(None, description="Scenario file, relative to the sweep file; default: the baseline.")
+    seed: int = Field(0, ge=0, description="Sweep seed: every run's seed derives from it and the run's index.")
+    design: Literal["grid", "lhs", "sobol", "monte_carlo", "morris"] = "monte_carlo"
+    samples: int = Field(
+        100, ge=1, le=10_000_000, description="Points to draw (sobol: base samples; morris: trajectories)."
+    )
+    replications: int = Field(1, ge=1, le=100_000, description="Runs per point.")
+    grid_levels: int = Field(3, ge=2, le=100, description="grid: levels per continuous parameter.")
+    second_order: bool = Field(False, description="sobol: also draw what second-order indices need.")
+    morris_levels: int = Field(4, ge=2, le=50, description="morris: levels of the grid.")
+    keep_series: bool = Field(False, description="Keep the weekly series of the main outcomes of every run.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides of the base scenario.")
+    uncertainties: dict[str, Distribution] = Field(default_factory=dict)
+    levers: dict[str, list[Any]] = Field(default_factory=dict)
+
+    _path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> SweepFile:
+        """Read and validate a sweep file; errors name the file and the field."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(str(path), None, "no such sweep file") from None
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(str(path), None, f"not valid TOML: {exc}") from None
+        try:
+            sweep = cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            message = first["msg"]
+            if first["type"] == "extra_forbidden":
+                message = "unknown key; allowed: " + ", ".join(cls.model_fields)
+            elif first["type"] == "literal_error":
+                message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
+            raise InputError(str(path), field, message) from None
+        sweep._path = path.absolute()
+        sweep._check_against_scenario(str(path))
+        return sweep
+
+    def base_scenario(self) -> Scenario:
+        """The base scenario with the fixed overrides applied."""
+        if self.base is None:
+            scenario = Scenario.default()
+        else:
+            base = Path(self.base)
+            if not base.is_absolute() and self._path is not None:
+                base = self._path.parent / base
+            scenario = Scenario.load(base)
+        return scenario.with_overrides(self.set, source=f"{self._source()}: set") if self.set else scenario
+
+    @property
+    def parameters(self) -> list[str]:
+        """The varied parameters: uncertainties first, then levers."""
+        return [*self.uncertainties, *self.levers]
+
+    @property
+    def hash(self) -> str:
+        """Stable hash of the sweep and its base scenario: what a results folder belongs to."""
+        content = {
+            "sweep": self.model_dump(mode="json", exclude={"name", "description"}),
+            "base": self.base_scenario().resolved(),
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+    def _source(self) -> str:
+        return str(self._path) if self._path else "<sweep>"
+
+    def _check_against_scenario(self, source: str) -> None:
+        known = fields()
+        base = self.base_scenario()
+        for section, entries in (("set", self.set), ("uncertainties", self.uncertainties), ("levers", self.levers)):
+            for key in entries:
+                if key not in known:
+                    raise InputError(source, f"{section}.{key}", "not a scenario key; `crmsim keys` lists them")
+        if self.design == "grid":
+            for key, dist in self.uncertainties.items():
+                if dist.kind in ("normal", "beta", "triangular"):
+                    raise InputError(
+                        source,
+                        f"uncertainties.{key}",
+                        f"a grid needs uniform, integers, choice or levels, not {dist.kind}",
+                    )
+        elif self.design in ("sobol", "morris"):
+            for key, dist in self.uncertainties.items():
+                if dist.kind == "levels":
+                    raise InputError(source, f"uncertainties.{key}", f"levels are for grids; {self.design} samples")
+        if self.design in ("sobol", "morris") and not self.uncertainties:
+            raise InputError(source, "uncertainties", f"a {self.design} design needs at least one uncertainty")
+        # every edge value must make a valid scenario
+        for key, dist in self.uncertainties.items():
+            for value in dist.extremes():
+                base.with_overrides({key: value}, source=f"{source}: uncertainties.{key}")
+        for key, values in self.levers.items():
+            if not values:
+                raise InputError(source, f"levers.{key}", "give at least one value")
+            for value in values:
+                base.with_overrides({key: value}, source=f"{source}: levers.{key}")
