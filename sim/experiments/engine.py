@@ -154,8 +154,12 @@ def run_tasks(
     workers: int = 1,
     dask: str | None = None,
     progress: bool = False,
+    function=execute,
 ) -> dict:
-    """Run every task not yet in the store; return counts and timings."""
+    """Run every task not yet in the store; return counts and timings.
+
+    ``function`` runs one task in a worker (``execute``; tests pass others to simulate crashes).
+    """
     from tqdm.auto import tqdm
 
     done = store.done()
@@ -164,13 +168,13 @@ def run_tasks(
     started = time.time()
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
         if dask:
-            _run_dask(todo, writer, bar, dask, workers)
+            _run_dask(todo, writer, bar, dask, workers, function)
         elif workers <= 1:
             for task in todo:
-                writer.add(*execute(task))
+                writer.add(*function(task))
                 bar.update(1)
         else:
-            _run_local(todo, writer, bar, workers)
+            _run_local(todo, writer, bar, workers, function)
         writer.flush()
     seconds = time.time() - started
     ran = writer.counts["ok"] + writer.counts["failed"]
@@ -184,15 +188,21 @@ def run_tasks(
     }
 
 
-def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int) -> None:
-    """Local processes; if a worker dies, the pool is rebuilt and its runs are retried."""
+def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int, function) -> None:
+    """Local processes. If a worker dies, the pool is rebuilt and the runs it had in flight are
+    retried; a run caught in a dying pool MAX_ATTEMPTS - 1 times gets its last try alone, so
+    only the run that kills its worker is recorded as failed, never its neighbours."""
     pending: deque[Task] = deque()
+    suspects: deque[Task] = deque()
     attempts: dict[int, int] = {}
     window = 4 * workers
     context = multiprocessing.get_context("spawn")
     source = iter(todo)
     exhausted = False
     while True:
+        while suspects:
+            writer.add(*_run_alone(suspects.popleft(), function, context))
+            bar.update(1)
         in_flight: dict = {}
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             try:
@@ -208,7 +218,7 @@ def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int) -> None:
                         else:
                             break
                         try:
-                            in_flight[pool.submit(execute, task)] = task
+                            in_flight[pool.submit(function, task)] = task
                         except BrokenProcessPool:
                             pending.appendleft(task)
                             raise
@@ -223,14 +233,19 @@ def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int) -> None:
             except BrokenProcessPool:
                 for task in in_flight.values():
                     attempts[task.run] = attempts.get(task.run, 1) + 1
-                    if attempts[task.run] > MAX_ATTEMPTS:
-                        writer.add(failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None)
-                        bar.update(1)
-                    else:
-                        pending.append(task)
+                    (suspects if attempts[task.run] >= MAX_ATTEMPTS else pending).append(task)
 
 
-def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: int) -> None:
+def _run_alone(task: Task, function, context) -> tuple[dict, pd.DataFrame | None]:
+    """The last try of a run: in a worker of its own, so a crash is surely its own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as solo:
+        try:
+            return solo.submit(function, task).result()
+        except BrokenProcessPool:
+            return failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None
+
+
+def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: int, function) -> None:
     """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes."""
     from distributed import Client, LocalCluster, as_completed
 
@@ -246,7 +261,7 @@ def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: 
         tasks = {}
 
         def submit(task: Task):
-            future = client.submit(execute, task, pure=False, retries=MAX_ATTEMPTS - 1)
+            future = client.submit(function, task, pure=False, retries=MAX_ATTEMPTS - 1)
             tasks[future.key] = task
             return future
 

@@ -1,0 +1,23 @@
+"""Task functions for engine tests; importable by spawned worker processes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sim.experiments.engine import execute
+
+
+def die_once_on_run_3(task):
+    """Kill the worker the first time run 3 is attempted (a marker file remembers), else run it."""
+    marker = Path(os.environ["CRMSIM_TEST_MARKER"])
+    if task.run == 3 and not marker.exists():
+        marker.write_text("died")
+        os._exit(1)
+    return execute(task)
+
+
+def always_die_on_run_2(task):
+    if task.run == 2:
+        os._exit(1)
+    return execute(task)

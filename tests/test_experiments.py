@@ -1,0 +1,319 @@
+"""The experiment engine: paired arms, identical results on every backend, resume after kill -9,
+failures recorded, bad sweep files rejected in one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import CRMRollout, Scenario
+from sim.cli import main
+from sim.errors import InputError
+from sim.experiments import designs
+from sim.experiments.engine import Task, execute, run_tasks
+from sim.experiments.plan import compare_plan, execute_plan, replicate_plan, sweep_plan
+from sim.experiments.store import RunStore
+from sim.experiments.sweepfile import SweepFile
+
+TINY = ["--set", "run.weeks=20", "--set", "org.employees=60", "--set", "org.partners=10"]
+TINY_SET = '[set]\n"run.weeks" = 20\n"org.employees" = 60\n"org.partners" = 10\n'
+
+
+def runs_of(folder) -> pd.DataFrame:
+    return RunStore(folder).read_runs()
+
+
+def write_sweep(path: Path, body: str) -> Path:
+    path.write_text(body)
+    return path
+
+
+# --- plans and seeds -----------------------------------------------------------------------
+
+
+def test_compare_runs_every_arm_on_the_same_organisations_and_seeds():
+    base = Scenario.default().with_overrides({"org.employees": 80, "org.partners": 10})
+    arms = {
+        "none": base.with_overrides({"policy.integration": "none"}),
+        "full": base.with_overrides({"policy.integration": "full", "policy.training_hours": 24}),
+    }
+    tasks = list(compare_plan(arms, n=3, seed=5, baseline="none").tasks())
+    by_rep: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_rep.setdefault(task.replication, []).append(task)
+    assert len({tasks_[0].seed for tasks_ in by_rep.values()}) == 3  # replications differ
+    for rep_tasks in by_rep.values():
+        assert {t.seed for t in rep_tasks} == {rep_tasks[0].seed}  # arms share the seed
+        models = [CRMRollout(Scenario.from_dict(t.scenario), seed=t.seed) for t in rep_tasks]
+        a, b = models
+        assert (a.org.adjacency != b.org.adjacency).nnz == 0
+        assert np.array_equal(a.org.role, b.org.role) and np.array_equal(a.state.attitude, b.state.attitude)
+        assert a.scenario.policy.integration != b.scenario.policy.integration
+
+
+def test_run_seeds_derive_from_the_experiment_seed_and_index_only():
+    plan = replicate_plan(Scenario.default(), 4, seed=11)
+    assert [t.seed for t in plan.tasks()] == [t.seed for t in replicate_plan(Scenario.default(), 4, seed=11).tasks()]
+    assert len({t.seed for t in plan.tasks()}) == 4
+    assert [t.seed for t in plan.tasks()] != [t.seed for t in replicate_plan(Scenario.default(), 4, seed=12).tasks()]
+
+
+def test_designs_fill_the_unit_cube_and_map_to_the_distributions(tmp_path):
+    sweep = SweepFile.load(
+        write_sweep(
+            tmp_path / "s.toml",
+            f"""
+design = "lhs"
+samples = 50
+seed = 3
+{TINY_SET}
+[uncertainties]
+"policy.commitment" = {{ uniform = [0.2, 0.9] }}
+"org.legacy_systems" = {{ integers = [1, 4] }}
+"policy.integration" = {{ choice = ["none", "full"] }}
+[levers]
+"policy.training_hours" = [0, 24]
+""",
+        )
+    )
+    points = pd.DataFrame(designs.points(sweep))
+    assert len(points) == 100  # 50 points x 2 lever values
+    assert points["policy.commitment"].between(0.2, 0.9).all()
+    assert set(points["org.legacy_systems"]) == {1, 2, 3, 4}
+    assert set(points["policy.integration"]) == {"none", "full"}
+    # a Latin hypercube puts exactly one point in each of the 50 strata of every column
+    u = designs.unit_samples(sweep)
+    assert all(len(np.unique(np.floor(u[:, j] * 50))) == 50 for j in range(3))
+
+
+def test_sobol_design_has_saltellis_layout():
+    u = designs.saltelli(d=3, n=8, second_order=False, seed=1)
+    assert u.shape == (8 * (3 + 2), 3)
+    blocks = u.reshape(8, 5, 3)
+    a, b = blocks[:, 0], blocks[:, -1]
+    for k in range(3):  # AB_k is A with column k from B
+        expected = a.copy()
+        expected[:, k] = b[:, k]
+        assert np.array_equal(blocks[:, 1 + k], expected)
+
+
+# --- the engine ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", [["--workers", "2"], ["--dask", "local", "--workers", "2"]])
+def test_results_are_identical_whatever_the_backend_and_worker_count(tmp_path, backend):
+    args = ["replicate", "-n", "6", *TINY, "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "one"), "--workers", "1"]) == 0
+    assert main([*args, "--out", str(tmp_path / "other"), *backend]) == 0
+    pd.testing.assert_frame_equal(runs_of(tmp_path / "one"), runs_of(tmp_path / "other"))
+    pd.testing.assert_frame_equal(RunStore(tmp_path / "one").read_series(), RunStore(tmp_path / "other").read_series())
+
+
+def test_a_run_that_raises_is_recorded_as_failed_and_the_others_go_on(tmp_path):
+    good = Scenario.default().with_overrides({"run.weeks": 10, "org.employees": 40, "org.partners": 5}).resolved()
+    broken = {**good, "org": {**good["org"], "people_csv": "missing.csv", "edges_csv": "missing.csv"}}
+    tasks = [Task(run=i, seed=i, scenario=broken if i == 1 else good) for i in range(3)]
+    plan = replicate_plan(Scenario.default(), 3)
+    store = RunStore(tmp_path / "out")
+    store.open("x")
+    run_tasks(iter(tasks), 3, store, plan.schema())
+    runs = store.read_runs()
+    assert list(runs["status"]) == ["ok", "failed", "ok"]
+    assert "missing.csv" in runs.loc[1, "error"] and np.isnan(runs.loc[1, "roi"])
+
+
+def test_a_worker_that_dies_is_retried(tmp_path, monkeypatch):
+    from engine_helpers import die_once_on_run_3
+
+    monkeypatch.setenv("CRMSIM_TEST_MARKER", str(tmp_path / "marker"))
+    scenario = Scenario.default().with_overrides({"run.weeks": 8, "org.employees": 40, "org.partners": 5})
+    plan = replicate_plan(scenario, 6)
+    store = RunStore(tmp_path / "out")
+    store.open(plan.hash)
+    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=die_once_on_run_3)
+    runs = store.read_runs()
+    assert (tmp_path / "marker").exists()  # the worker did die
+    assert list(runs["run"]) == list(range(6)) and (runs["status"] == "ok").all()
+    expected = pd.DataFrame([execute(t)[0] for t in plan.tasks()])
+    assert np.allclose(runs["roi"], expected["roi"])
+
+
+def test_a_run_whose_worker_always_dies_is_recorded_failed_after_three_attempts(tmp_path):
+    from engine_helpers import always_die_on_run_2
+
+    scenario = Scenario.default().with_overrides({"run.weeks": 8, "org.employees": 40, "org.partners": 5})
+    plan = replicate_plan(scenario, 4)
+    store = RunStore(tmp_path / "out")
+    store.open(plan.hash)
+    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=always_die_on_run_2)
+    runs = store.read_runs().set_index("run")
+    assert runs.loc[2, "status"] == "failed" and "worker died" in runs.loc[2, "error"]
+    assert (runs.drop(index=2)["status"] == "ok").all()
+
+
+def test_a_sweep_killed_half_way_and_resumed_equals_an_uninterrupted_one(tmp_path):
+    sweep = write_sweep(
+        tmp_path / "s.toml",
+        f"""
+design = "monte_carlo"
+samples = 150
+seed = 9
+{TINY_SET}
+[uncertainties]
+"policy.commitment" = {{ uniform = [0.2, 1.0] }}
+"policy.training_hours" = {{ uniform = [0, 24] }}
+""",
+    )
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(sweep), "--workers", "1", "--quiet"]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([*command, "--out", str(killed)], start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((killed / "runs").glob("part-*.parquet")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = len(runs_of(killed))
+    assert 0 < partial < 150  # killed half-way: some parts written, not all
+    assert subprocess.run([*command, "--out", str(killed)]).returncode == 0
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "whole"), "--workers", "1", "--quiet"]) == 0
+    resumed, whole = runs_of(killed), runs_of(tmp_path / "whole")
+    assert not resumed["run"].duplicated().any()
+    pd.testing.assert_frame_equal(resumed, whole)
+    assert RunStore(killed).read_manifest()["status"] == "complete"
+
+
+def test_running_a_finished_experiment_again_runs_nothing(tmp_path):
+    args = ["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", str(tmp_path / "r")]
+    assert main(args) == 0
+    parts = sorted((tmp_path / "r" / "runs").glob("part-*"))
+    assert main(args) == 0
+    assert sorted((tmp_path / "r" / "runs").glob("part-*")) == parts
+    assert RunStore(tmp_path / "r").read_manifest()["timings"]["ran_now"] == 0
+
+
+def test_a_results_folder_of_another_experiment_is_refused(tmp_path, capsys):
+    out = str(tmp_path / "r")
+    assert main(["replicate", "-n", "2", *TINY, "--quiet", "--workers", "1", "--out", out]) == 0
+    assert main(["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", out]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "another experiment" in err
+
+
+def test_replicate_writes_runs_series_bands_and_a_plot(tmp_path):
+    out = tmp_path / "r"
+    assert main(["replicate", "-n", "5", *TINY, "--quiet", "--workers", "1", "--out", str(out)]) == 0
+    runs = pd.read_parquet(out / "runs")
+    assert len(runs) == 5 and {"run", "seed", "verdict", "status", "roi"} <= set(runs.columns)
+    bands = pd.read_parquet(out / "bands.parquet")
+    assert len(bands) == 20
+    assert (bands["intended_use_q05"] <= bands["intended_use_median"]).all()
+    assert (bands["intended_use_median"] <= bands["intended_use_q95"]).all()
+    assert (out / "bands.png").stat().st_size > 0
+
+
+def test_compare_reports_paired_differences_with_intervals(tmp_path):
+    out = tmp_path / "c"
+    assert (
+        main(
+            [
+                "compare",
+                "--vary",
+                "policy.integration=none,full",
+                "-n",
+                "8",
+                "--set",
+                "run.weeks=40",
+                "--set",
+                "org.employees=80",
+                "--set",
+                "org.partners=10",
+                "--quiet",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(out / "comparison.csv").set_index("outcome")
+    use = table.loc["intended_use_last13"]
+    assert use["arm"] == "policy.integration=full"
+    assert use["ci_low"] <= use["mean_difference"] <= use["ci_high"]
+    assert use["mean_difference"] > 0 and use["p_better"] > 0.5  # full integration raises use
+    runs = pd.read_parquet(out / "runs")
+    assert runs.groupby("replication")["seed"].nunique().eq(1).all()  # paired seeds
+    assert (out / "comparison.md").read_text().startswith("# Paired comparison")
+
+
+# --- bad sweep files ---------------------------------------------------------------------------
+
+BAD_SWEEPS = {
+    "not toml": ("design = ", None),
+    "unknown key": ('design = "lhs"\nsampels = 3\n', "sampels"),
+    "unknown design": ('design = "random"\n', "design"),
+    "unknown scenario key": ('[uncertainties]\n"policy.budget" = { uniform = [0, 1] }\n', "policy.budget"),
+    "two distributions": (
+        '[uncertainties]\n"policy.commitment" = { uniform = [0, 1], normal = [0, 1] }\n',
+        "policy.commitment",
+    ),
+    "bad bounds": ('[uncertainties]\n"policy.commitment" = { uniform = [1, 0] }\n', "policy.commitment"),
+    "out of range": ('[uncertainties]\n"policy.commitment" = { uniform = [0, 2] }\n', "policy.commitment"),
+    "bad lever": ('[levers]\n"policy.integration" = ["none", "total"]\n', "policy.integration"),
+    "grid of normals": (
+        'design = "grid"\n[uncertainties]\n"policy.commitment" = { normal = [0.5, 0.1] }\n',
+        "policy.commitment",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SWEEPS)
+def test_malformed_sweep_files_get_one_line_errors_and_exit_2(tmp_path, capsys, case):
+    body, field = BAD_SWEEPS[case]
+    path = write_sweep(tmp_path / "bad.toml", body)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert str(path) in err
+    if field:
+        assert field in err
+    assert not out.exists()  # nothing written
+
+
+def test_sweep_dataset_has_one_row_per_run_with_the_varied_parameters(tmp_path):
+    path = write_sweep(
+        tmp_path / "s.toml",
+        f"""
+design = "grid"
+replications = 2
+{TINY_SET}
+[uncertainties]
+"policy.integration" = {{ choice = ["none", "full"] }}
+"policy.commitment" = {{ uniform = [0.2, 1.0] }}
+""",
+    )
+    sweep = SweepFile.load(path)
+    assert sweep_plan(sweep).total == 2 * 3 * 2  # choice x 3 grid levels x replications
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1"]) == 0
+    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    assert len(runs) == 12 and set(runs["policy.integration"]) == {"none", "full"}
+    assert sorted(runs["policy.commitment"].unique()) == pytest.approx([0.2, 0.6, 1.0])
+    manifest = RunStore(tmp_path / "out").read_manifest()
+    assert manifest["design"] == "grid" and len(manifest["seeds"]["per_run"]) == 12
+
+
+def test_execute_plan_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
+    (tmp_path / "stuff").mkdir()
+    (tmp_path / "stuff" / "note.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a crmsim results folder"):
+        execute_plan(replicate_plan(Scenario.default(), 1), tmp_path / "stuff")
+    assert (tmp_path / "stuff" / "note.txt").read_text() == "mine"
