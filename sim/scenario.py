@@ -323,8 +323,8 @@ class Drift(Section):
 class RoleConflict(Section):
     """Upsell prompts and the marketing-service conflict (seeds 001, 002)."""
 
-    prompt_workload: float = Field(0.2, ge=0, le=5, description="Extra effort of proper use with upsell prompts.")
-    role_conflict: float = Field(0.3, ge=0, le=5, description="Cost to service staff of being made to sell.")
+    prompt_workload: float = Field(0.1, ge=0, le=5, description="Extra effort of proper use with upsell prompts.")
+    role_conflict: float = Field(0.2, ge=0, le=5, description="Cost to service staff of being made to sell.")
     conflict_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of the conflict index [1/week].")
 
 

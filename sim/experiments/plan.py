@@ -166,11 +166,12 @@ def execute_plan(
     }
     store.write_manifest(manifest)
     timing = run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=workers, dask=dask, progress=progress)
-    runs = store.read_runs()
+    counts = store.status_counts()
+    finished = sum(counts.values())
     manifest.update(
-        status="complete" if len(runs) == plan.total else "incomplete",
-        finished_runs=int(len(runs)),
-        failed_runs=int((runs["status"] == "failed").sum()),
+        status="complete" if finished == plan.total else "incomplete",
+        finished_runs=finished,
+        failed_runs=counts.get("failed", 0),
         timings={**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
     )
     store.write_manifest(manifest)

@@ -110,6 +110,14 @@ class RunStore:
         table = pa.Table.from_pylist(rows, schema=schema)
         _atomic_parquet(table, self.runs_dir / name)
 
+    def status_counts(self) -> dict[str, int]:
+        """How many runs are written, by status, reading only that column."""
+        parts = sorted(self.runs_dir.glob("part-*.parquet"))
+        if not parts:
+            return {}
+        counts = pq.ParquetDataset(parts).read(columns=["status"]).column("status").value_counts()
+        return {item["values"]: item["counts"] for item in counts.to_pylist()}
+
     def read_runs(self) -> pd.DataFrame:
         frame = pd.read_parquet(self.runs_dir)
         return frame.sort_values("run", kind="stable").reset_index(drop=True)
