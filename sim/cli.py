@@ -76,6 +76,42 @@ def _parser() -> argparse.ArgumentParser:
     _add_experiment_options(swp, with_set=False)
     swp.set_defaults(command=cmd_sweep)
 
+    ana = sub.add_parser("analyze", help="analyse a finished experiment (sensitivity indices of a sweep)")
+    ana_sub = ana.add_subparsers(required=True, metavar="ANALYSIS")
+    sens = ana_sub.add_parser(
+        "sensitivity", help="Sobol' or Morris indices of a sobol or morris sweep (SALib; the analysis extra)"
+    )
+    sens.add_argument("folder", metavar="DIR", help="results folder of a sweep")
+    sens.add_argument(
+        "--method", choices=["sobol", "morris"], help="sobol or morris; must match the sweep's design (default: it)"
+    )
+    sens.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="outcomes to analyse (default: intended_use_last13 roi data_quality_last13 gaming_last13); "
+        "any recorded outcome, or success (1 if the verdict is success)",
+    )
+    sens.add_argument("--quiet", action="store_true", help="do not print the table")
+    sens.set_defaults(command=cmd_analyze_sensitivity)
+
+    dis = sub.add_parser("discover", help="scenario discovery: PRIM boxes where an outcome condition holds (EMA)")
+    dis.add_argument("folder", metavar="DIR", help="results folder of a sweep")
+    dis.add_argument(
+        "--outcome",
+        default="verdict=failure",
+        metavar="CONDITION",
+        help="verdict=failure|success, or NAME<VALUE / NAME>VALUE, e.g. roi<0 (default: verdict=failure)",
+    )
+    dis.add_argument("--threshold", type=float, default=0.8, help="density a box must reach (default 0.8)")
+    dis.add_argument("--peel-alpha", type=float, default=0.05, help="share of runs peeled per step (default 0.05)")
+    dis.add_argument("--boxes", type=int, default=3, help="find up to this many boxes (default 3)")
+    dis.add_argument("--quiet", action="store_true", help="do not print the boxes")
+    dis.set_defaults(command=cmd_discover)
+
     keys = sub.add_parser("keys", help="list every scenario key with its default, range and meaning")
     keys.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/scenario-reference.md")
     keys.set_defaults(command=cmd_keys)
@@ -265,6 +301,30 @@ def cmd_sweep(args) -> int:
             f"{sweep.name}: {manifest['finished_runs']} of {manifest['runs']} runs done "
             f"({manifest['failed_runs']} failed) in {args.out}/runs"
         )
+    return 0
+
+
+def cmd_analyze_sensitivity(args) -> int:
+    from sim.analysis import sensitivity
+
+    result = sensitivity.analyze(args.folder, args.method, args.outcomes)
+    text, written = sensitivity.write_outputs(result)
+    if not args.quiet:
+        print(text)
+        print(f"wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_discover(args) -> int:
+    from sim.analysis import discovery
+
+    result = discovery.discover(
+        args.folder, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha, max_boxes=args.boxes
+    )
+    text, written = discovery.write_outputs(result)
+    if not args.quiet:
+        print(text)
+        print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
 
 

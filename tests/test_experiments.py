@@ -317,3 +317,32 @@ def test_execute_plan_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
     with pytest.raises(InputError, match="not a crmsim results folder"):
         execute_plan(replicate_plan(Scenario.default(), 1), tmp_path / "stuff")
     assert (tmp_path / "stuff" / "note.txt").read_text() == "mine"
+
+
+def test_sampled_numbers_fit_their_fields_whole_numbers_and_bounds(tmp_path):
+    sweep = SweepFile.load(
+        write_sweep(
+            tmp_path / "s.toml",
+            f"""
+design = "monte_carlo"
+samples = 200
+{TINY_SET}
+[uncertainties]
+"org.legacy_systems" = {{ uniform = [1, 10] }}
+"policy.commitment" = {{ normal = [0.5, 0.4] }}
+""",
+        )
+    )
+    points = pd.DataFrame(designs.points(sweep))
+    assert all(isinstance(v, int) for v in points["org.legacy_systems"])
+    assert points["policy.commitment"].between(0, 1).all()
+    assert (points["policy.commitment"] == 1.0).any()  # the normal's upper tail, clipped to the bound
+
+
+def test_a_sobol_design_needs_a_power_of_two(tmp_path, capsys):
+    path = write_sweep(
+        tmp_path / "s.toml",
+        'design = "sobol"\nsamples = 10\n[uncertainties]\n"policy.commitment" = { uniform = [0, 1] }\n',
+    )
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "power of 2" in capsys.readouterr().err

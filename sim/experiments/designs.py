@@ -18,7 +18,9 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from sim.errors import InputError
 from sim.experiments.sweepfile import Distribution, SweepFile
+from sim.scenario import fields
 
 
 def unit_samples(sweep: SweepFile) -> np.ndarray:
@@ -33,7 +35,10 @@ def unit_samples(sweep: SweepFile) -> np.ndarray:
     if sweep.design == "sobol":
         return saltelli(d, n, sweep.second_order, seed)
     if sweep.design == "morris":
-        from SALib.sample import morris  # optional: the analysis extra
+        try:
+            from SALib.sample import morris  # optional: the analysis extra
+        except ImportError:
+            raise InputError("design", "morris", "needs SALib: pip install 'crmsim[analysis]'") from None
 
         problem = {"num_vars": d, "names": list(sweep.uncertainties), "bounds": [[0.0, 1.0]] * d}
         return morris.sample(problem, n, num_levels=sweep.morris_levels, seed=seed)
@@ -79,22 +84,48 @@ def to_values(dist: Distribution, u: np.ndarray) -> list:
     return [values[i] for i in np.floor(u * len(values)).astype(int)]
 
 
+def fit_to_field(key: str, values: list) -> list:
+    """Sampled numbers made valid for their scenario field: whole numbers for an integer field,
+    clipped to the field's bounds (a normal's tails, say)."""
+    info = fields()[key]
+    bounds = {
+        attr: getattr(meta, attr)
+        for meta in info.metadata
+        for attr in ("ge", "le", "gt", "lt")
+        if getattr(meta, attr, None) is not None
+    }
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            out.append(v)
+            continue
+        if "ge" in bounds:
+            v = max(v, bounds["ge"])
+        if "le" in bounds:
+            v = min(v, bounds["le"])
+        out.append(int(round(v)) if info.annotation in (int, int | None) else float(v))
+    return out
+
+
 def points(sweep: SweepFile) -> list[dict]:
     """Every point of the sweep: a dict of dotted key -> value, levers crossed with the design."""
     if sweep.design == "grid":
         axes = []
-        for dist in sweep.uncertainties.values():
+        for key, dist in sweep.uncertainties.items():
             if dist.kind in ("choice", "levels"):
                 axes.append(list(dist.params))
             elif dist.kind == "integers":
                 lo, hi = dist.params
                 axes.append(sorted({int(round(v)) for v in np.linspace(lo, hi, min(sweep.grid_levels, hi - lo + 1))}))
             else:
-                axes.append(np.linspace(*dist.params, sweep.grid_levels).tolist())
+                axes.append(fit_to_field(key, np.linspace(*dist.params, sweep.grid_levels).tolist()))
         sampled = [dict(zip(sweep.uncertainties, combo, strict=True)) for combo in itertools.product(*axes)]
     else:
         u = unit_samples(sweep)
-        columns = {key: to_values(dist, u[:, j]) for j, (key, dist) in enumerate(sweep.uncertainties.items())}
+        columns = {
+            key: fit_to_field(key, to_values(dist, u[:, j]))
+            for j, (key, dist) in enumerate(sweep.uncertainties.items())
+        }
         sampled = [{key: columns[key][i] for key in columns} for i in range(len(u))] if columns else [{}]
     lever_combos = [dict(zip(sweep.levers, combo, strict=True)) for combo in itertools.product(*sweep.levers.values())]
     return [{**lever, **point} for lever in lever_combos for point in sampled]

@@ -55,7 +55,8 @@ def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
         **task.overrides,
     }
     try:
-        scenario = Scenario.from_dict(task.scenario).with_overrides({**task.overrides, "run.seed": task.seed})
+        overrides = {**task.overrides, "run.seed": task.seed}
+        scenario = Scenario.from_dict(task.scenario, f"run {task.run}").with_overrides(overrides, f"run {task.run}")
         result = run(scenario, agents=False)
     except Exception as exc:  # a failed run is a result too: recorded, and the experiment goes on
         return {

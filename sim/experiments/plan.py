@@ -116,7 +116,8 @@ def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) ->
 
 
 def sweep_plan(sweep: SweepFile) -> Plan:
-    """The sweep's design points x replications, on seeds derived from the sweep seed and run index."""
+    """The sweep's design points x replications, on seeds derived from the sweep seed and the run
+    index (or the replication index, with common random numbers)."""
     points = pd.DataFrame(designs.points(sweep), columns=sweep.parameters)
     return Plan(
         kind="sweep",
@@ -124,10 +125,11 @@ def sweep_plan(sweep: SweepFile) -> Plan:
         arms={None: sweep.base_scenario()},
         points=points,
         replications=sweep.replications,
-        common_random_numbers=False,
+        common_random_numbers=sweep.common_random_numbers,
         keep_series=sweep.keep_series,
         extra={
             "sweep": sweep.model_dump(mode="json"),
+            "sweep_file": str(sweep._path),
             "design": sweep.design,
             "uncertainties": list(sweep.uncertainties),
             "levers": list(sweep.levers),

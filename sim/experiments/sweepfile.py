@@ -111,6 +111,11 @@ class SweepFile(BaseModel):
     second_order: bool = Field(False, description="sobol: also draw what second-order indices need.")
     morris_levels: int = Field(4, ge=2, le=50, description="morris: levels of the grid.")
     keep_series: bool = Field(False, description="Keep the weekly series of the main outcomes of every run.")
+    common_random_numbers: bool = Field(
+        False,
+        description="Seed runs by replication, not by run: every point sees the same shocks (less noise "
+        "in sensitivity indices).",
+    )
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides of the base scenario.")
     uncertainties: dict[str, Distribution] = Field(default_factory=dict)
     levers: dict[str, list[Any]] = Field(default_factory=dict)
@@ -193,6 +198,8 @@ class SweepFile(BaseModel):
             for key, dist in self.uncertainties.items():
                 if dist.kind == "levels":
                     raise InputError(source, f"uncertainties.{key}", f"levels are for grids; {self.design} samples")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            raise InputError(source, "samples", f"got {self.samples}; a sobol design needs a power of 2 (e.g. 64, 128)")
         if self.design in ("sobol", "morris") and not self.uncertainties:
             raise InputError(source, "uncertainties", f"a {self.design} design needs at least one uncertainty")
         # every edge value must make a valid scenario

@@ -1,0 +1,302 @@
+"""Sensitivity analysis (SALib), scenario discovery (PRIM, EMA Workbench) and the EMA model wrapper.
+
+Each sweep is tiny (60 employees, 20 weeks) and runs once per module, in-process.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+pytest.importorskip("SALib")
+pytest.importorskip("ema_workbench")
+
+TINY = """
+[set]
+"org.employees" = 60
+"org.partners" = 10
+"run.weeks" = 20
+"""
+
+
+def _sweep(folder: Path, name: str, head: str, body: str, set_extra: str = "") -> Path:
+    """Write a sweep file on the tiny organisation and run it into folder/name."""
+    path = folder / f"{name}.toml"
+    path.write_text(f'name = "{name}"\n{head}\n{TINY}{set_extra}\n{body}\n', encoding="utf-8")
+    out = folder / name
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("sweeps")
+    return {
+        # 16 base samples x (2 D + 2) = 96 runs
+        "sobol": _sweep(
+            folder,
+            "sobol",
+            'seed = 3\ndesign = "sobol"\nsamples = 16\nsecond_order = true',
+            '[uncertainties]\n"policy.integration" = { choice = ["none", "partial", "full"] }\n'
+            '"network.rewire" = { uniform = [0.0, 1.0] }',
+        ),
+        # 8 trajectories x (D + 1) x 2 lever values = 64 runs
+        "morris": _sweep(
+            folder,
+            "morris",
+            'seed = 4\ndesign = "morris"\nsamples = 8',
+            '[uncertainties]\n"policy.integration" = { choice = ["none", "partial", "full"] }\n'
+            '"network.rewire" = { uniform = [0.0, 1.0] }\n"org.legacy_systems" = { integers = [1, 10] }\n'
+            '[levers]\n"policy.sanctions" = [0.0, 0.8]',
+        ),
+        # 60 runs; success judged on use alone (no ROI is positive after 20 weeks)
+        "mc": _sweep(
+            folder,
+            "mc",
+            'seed = 5\ndesign = "monte_carlo"\nsamples = 60',
+            '[uncertainties]\n"policy.integration" = { choice = ["none", "partial", "full"] }\n'
+            '"policy.training_hours" = { uniform = [0, 40] }',
+            set_extra='"verdict.min_roi" = -10\n',
+        ),
+    }
+
+
+def _one_line_error(capsys, *fragments: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("crmsim: error: ")
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+# --- sensitivity ---------------------------------------------------------------------------------
+
+
+def test_sobol_indices_rank_a_strong_driver_above_a_weak_one(sweeps, capsys):
+    folder = sweeps["sobol"]
+    assert main(["analyze", "sensitivity", str(folder), "--method", "sobol"]) == 0
+    out = capsys.readouterr().out
+    assert "## intended_use_last13" in out and "| policy.integration |" in out and "Second-order" in out
+    table = pd.read_csv(folder / "sensitivity_sobol.csv", keep_default_na=False, na_values=[""])
+    assert set(table["outcome"]) == {"intended_use_last13", "roi", "data_quality_last13", "gaming_last13"}
+    assert set(table["parameter"]) == {"policy.integration", "network.rewire"}
+    assert np.isfinite(table[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy()).all()
+    use = table[table["outcome"] == "intended_use_last13"].set_index("parameter")
+    assert use.loc["policy.integration", "ST"] > use.loc["network.rewire", "ST"] + 0.3
+    assert use.loc["policy.integration", "S1"] > use.loc["network.rewire", "S1"]
+    s2 = pd.read_csv(folder / "sensitivity_sobol_s2.csv")
+    assert len(s2) == 4 and np.isfinite(s2["S2"]).all()  # one pair per outcome
+    for suffix in ("md", "png"):
+        assert (folder / f"sensitivity_sobol.{suffix}").stat().st_size > 0
+
+
+def test_morris_screens_per_lever_combination(sweeps):
+    from sim.analysis.sensitivity import analyze, write_outputs
+
+    result = analyze(sweeps["morris"], outcomes=["intended_use_last13", "success"])  # method: the sweep's design
+    assert result.method == "morris"
+    table = result.table
+    assert set(table["levers"]) == {"policy.sanctions=0.0", "policy.sanctions=0.8"}
+    use = table[table["outcome"] == "intended_use_last13"]
+    assert np.isfinite(use[["mu_star", "mu_star_conf", "sigma"]].to_numpy()).all()
+    for _, block in use.groupby("levers"):
+        block = block.set_index("parameter")
+        assert block.loc["policy.integration", "mu_star"] > block.loc["network.rewire", "mu_star"]
+        assert block.loc["policy.integration", "mu_star"] > block.loc["org.legacy_systems", "mu_star"]
+    # success (1/0) is an outcome too; a constant one is reported, not an error
+    success = table[table["outcome"] == "success"]
+    assert (success["note"].str.startswith("constant") | np.isfinite(success["mu_star"])).all()
+    _, written = write_outputs(result)
+    assert [p.name for p in written] == ["sensitivity_morris.csv", "sensitivity_morris.md", "sensitivity_morris.png"]
+
+
+@pytest.mark.parametrize(
+    ("sweep", "method", "fragments"),
+    [
+        ("morris", "sobol", ['design = "morris"', '"sobol"']),
+        ("mc", "sobol", ['design = "monte_carlo"']),
+        ("sobol", "morris", ['design = "sobol"']),
+        ("mc", None, ["monte_carlo", "sobol or morris"]),
+    ],
+)
+def test_sensitivity_of_a_sweep_drawn_with_another_design_is_refused(sweeps, capsys, sweep, method, fragments):
+    args = ["analyze", "sensitivity", str(sweeps[sweep])] + (["--method", method] if method else [])
+    assert main(args) == 2
+    _one_line_error(capsys, *fragments)
+
+
+def test_sensitivity_needs_every_run_and_no_failures(sweeps, tmp_path, capsys):
+    incomplete = tmp_path / "incomplete"
+    shutil.copytree(sweeps["sobol"], incomplete)
+    parts = sorted((incomplete / "runs").glob("part-*.parquet"))
+    parts[-1].unlink()
+    assert main(["analyze", "sensitivity", str(incomplete), "--method", "sobol"]) == 2
+    _one_line_error(capsys, "runs missing", "crmsim sweep")
+
+    failed = tmp_path / "failed"
+    shutil.copytree(sweeps["sobol"], failed)
+    part = sorted((failed / "runs").glob("part-*.parquet"))[0]
+    frame = pd.read_parquet(part)
+    frame.loc[2, ["status", "error"]] = ["failed", "ValueError: boom"]
+    frame.to_parquet(part)
+    assert main(["analyze", "sensitivity", str(failed), "--method", "sobol"]) == 2
+    _one_line_error(capsys, "1 of 96 runs failed", "boom")
+
+
+def test_sensitivity_bad_input_gives_one_line(sweeps, tmp_path, capsys):
+    assert main(["analyze", "sensitivity", str(sweeps["sobol"]), "--outcome", "happiness"]) == 2
+    _one_line_error(capsys, "happiness", "allowed:", "success")
+    assert main(["analyze", "sensitivity", str(tmp_path / "nothing")]) == 2
+    _one_line_error(capsys, "not a crmsim results folder")
+
+
+def test_missing_salib_says_how_to_install_it(sweeps, capsys, monkeypatch):
+    for name in ("SALib", "SALib.analyze"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["analyze", "sensitivity", str(sweeps["sobol"])]) == 2
+    _one_line_error(capsys, "SALib", "crmsim[analysis]")
+
+
+# --- discovery -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("condition", ["verdict=failure", "intended_use_last13<0.4"])
+def test_discovery_finds_the_integration_box(sweeps, capsys, condition):
+    folder = sweeps["mc"]
+    assert main(["discover", str(folder), "--outcome", condition]) == 0
+    out = capsys.readouterr().out
+    assert "## Box 1" in out and "policy.integration" in out
+    table = pd.read_csv(folder / "discovery.csv", keep_default_na=False)
+    first = table[table["box"] == 1]
+    assert "policy.integration" in set(first["parameter"])
+    integration = first.set_index("parameter").loc["policy.integration"]
+    assert integration["kind"] == "categorical"
+    assert "full" in integration["excluded"].split("|") and "full" not in integration["allowed"].split("|")
+    for column in ("coverage", "density", "mass"):
+        assert table[column].between(0, 1).all()
+    assert first["density"].iloc[0] >= 0.8
+    assert (folder / "discovery.md").exists() and (folder / "discovery.png").stat().st_size > 0
+
+
+def test_discovery_python_api_reports_boxes_with_limits(sweeps):
+    from sim.analysis.discovery import discover
+
+    result = discover(sweeps["mc"], "verdict=failure", threshold=0.9, max_boxes=2)
+    assert result.runs == 60 and 0 < result.cases < 60
+    box = result.boxes[0]
+    assert 0 < box.coverage <= 1 and 0.9 <= box.density <= 1 and 0 < box.mass <= 1
+    assert box.cases <= box.runs
+    limits = {limit["parameter"]: limit for limit in box.limits}
+    assert "full" in limits["policy.integration"]["excluded"]
+    assert result.trajectory is not None and {"coverage", "density"} <= set(result.trajectory.columns)
+
+
+@pytest.mark.parametrize(
+    ("condition", "fragments"),
+    [
+        ("roi", ["--outcome", "expected verdict=failure"]),
+        ("verdict=maybe", ["verdict=failure or verdict=success"]),
+        ("happiness<3", ["unknown outcome 'happiness'"]),
+        ("roi<cheap", ["not a number"]),
+        ("roi=0", ["< or >"]),
+        ("intended_use_last13>1.5", ["no run is in the condition"]),
+        ("intended_use_last13>-1", ["every run is in the condition"]),
+    ],
+)
+def test_discovery_bad_condition_gives_one_line(sweeps, capsys, condition, fragments):
+    assert main(["discover", str(sweeps["mc"]), "--outcome", condition]) == 2
+    _one_line_error(capsys, *fragments)
+
+
+def test_discovery_needs_varied_parameters(tmp_path, capsys):
+    out = tmp_path / "rep"
+    args = ["replicate", "-n", "2", "--set", "org.employees=60", "--set", "run.weeks=20"]
+    assert main([*args, "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["discover", str(out), "--outcome", "roi<0"]) == 2
+    _one_line_error(capsys, "varies no parameters")
+
+
+def test_missing_ema_says_how_to_install_it(sweeps, capsys, monkeypatch):
+    for name in ("ema_workbench", "ema_workbench.analysis"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["discover", str(sweeps["mc"])]) == 2
+    _one_line_error(capsys, "EMA Workbench", "crmsim[analysis]")
+
+
+# --- the EMA model -------------------------------------------------------------------------------
+
+
+def test_ema_model_runs_experiments():
+    from ema_workbench import perform_experiments
+
+    from sim.ema import DEFAULT_LEVERS, DEFAULT_UNCERTAINTIES, ema_model
+
+    model = ema_model({"org.employees": 80, "run.weeks": 30})
+    experiments, outcomes = perform_experiments(model, scenarios=4, policies=2)
+    assert len(experiments) == 8
+    assert {*DEFAULT_UNCERTAINTIES, *DEFAULT_LEVERS} <= set(experiments.columns)
+    assert set(experiments["policy.integration"]) <= {"none", "partial", "full"}
+    assert experiments["org.legacy_systems"].between(1, 10).all()
+    assert {"intended_use_last13", "roi", "success"} <= set(outcomes)
+    use = outcomes["intended_use_last13"]
+    assert use.shape == (8,) and np.isfinite(use).all() and ((use >= 0) & (use <= 1)).all()
+    assert set(np.unique(outcomes["success"])) <= {0.0, 1.0}
+    # same seed for every experiment: the same parameters give the same outcomes
+    again = model.function(**experiments.iloc[0][[*DEFAULT_UNCERTAINTIES, *DEFAULT_LEVERS]].to_dict())
+    assert again["intended_use_last13"] == pytest.approx(use[0])
+
+
+def test_ema_model_parameters_from_the_schema():
+    from ema_workbench import BooleanParameter, CategoricalParameter, IntegerParameter, RealParameter
+
+    from sim.ema import ema_model
+
+    model = ema_model(
+        uncertainties=["policy.commitment", "org.legacy_systems", "policy.upsell_prompts", "run.seed"],
+        levers=["policy.rollout", RealParameter("policy.training_hours", 0, 16)],
+        outcomes=["roi"],
+    )
+    pars = {p.name: p for p in [*model.uncertainties, *model.levers]}
+    assert isinstance(pars["policy.commitment"], RealParameter)
+    assert (pars["policy.commitment"].lower_bound, pars["policy.commitment"].upper_bound) == (0, 1)
+    assert isinstance(pars["org.legacy_systems"], IntegerParameter)
+    assert isinstance(pars["policy.upsell_prompts"], BooleanParameter)
+    assert isinstance(pars["run.seed"], IntegerParameter)
+    assert isinstance(pars["policy.rollout"], CategoricalParameter)
+    assert [c.value for c in pars["policy.rollout"].categories] == ["big_bang", "phased", "pilot"]
+    assert pars["policy.training_hours"].upper_bound == 16
+    assert [o.name for o in model.outcomes] == ["roi"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"uncertainties": ["costs.wage_per_hour"]}, "no upper bound"),
+        ({"uncertainties": ["policy.cio_change_week"]}, "pass an EMA parameter"),
+        ({"uncertainties": ["policy.nonsense"]}, "not a scenario key"),
+        ({"outcomes": ["happiness"]}, "unknown outcome"),
+        ({"levers": ["policy.commitment"]}, "both an uncertainty and a lever"),
+    ],
+)
+def test_ema_model_refuses_what_it_cannot_build(kwargs, fragment):
+    from sim.ema import ema_model
+
+    with pytest.raises(ValueError, match=fragment):
+        ema_model(**kwargs)
+
+
+def test_ema_model_checks_parameter_ranges_against_the_schema():
+    from ema_workbench import RealParameter
+
+    from sim.ema import ema_model
+
+    with pytest.raises(ValueError, match="policy.commitment"):
+        ema_model(uncertainties=[RealParameter("policy.commitment", 0, 2)], levers=[])
