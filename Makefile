@@ -28,8 +28,9 @@ demo: install
 test: dev
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: dev
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 lint: dev
 	$(BIN)/ruff check sim tests benchmarks
