@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
@@ -107,8 +108,10 @@ def fit_to_field(key: str, values: list) -> list:
     return out
 
 
-def points(sweep: SweepFile) -> list[dict]:
-    """Every point of the sweep: a dict of dotted key -> value, levers crossed with the design."""
+def points(sweep: SweepFile) -> pd.DataFrame:
+    """Every point of the sweep, one row each, a column per dotted key: levers crossed with the design.
+
+    Built column by column, so a sweep of many points stays a compact table in memory."""
     if sweep.design == "grid":
         axes = []
         for key, dist in sweep.uncertainties.items():
@@ -119,13 +122,15 @@ def points(sweep: SweepFile) -> list[dict]:
                 axes.append(sorted({int(round(v)) for v in np.linspace(lo, hi, min(sweep.grid_levels, hi - lo + 1))}))
             else:
                 axes.append(fit_to_field(key, np.linspace(*dist.params, sweep.grid_levels).tolist()))
-        sampled = [dict(zip(sweep.uncertainties, combo, strict=True)) for combo in itertools.product(*axes)]
+        sampled = pd.DataFrame(list(itertools.product(*axes)), columns=list(sweep.uncertainties))
     else:
         u = unit_samples(sweep)
         columns = {
             key: fit_to_field(key, to_values(dist, u[:, j]))
             for j, (key, dist) in enumerate(sweep.uncertainties.items())
         }
-        sampled = [{key: columns[key][i] for key in columns} for i in range(len(u))] if columns else [{}]
-    lever_combos = [dict(zip(sweep.levers, combo, strict=True)) for combo in itertools.product(*sweep.levers.values())]
-    return [{**lever, **point} for lever in lever_combos for point in sampled]
+        sampled = pd.DataFrame(columns) if columns else pd.DataFrame(index=[0])
+    levers = pd.DataFrame(list(itertools.product(*sweep.levers.values())), columns=list(sweep.levers))
+    if sweep.levers:  # lever-major: each lever combination is a complete design
+        sampled = levers.merge(sampled, how="cross")
+    return sampled[sweep.parameters] if sweep.parameters else sampled

@@ -53,10 +53,11 @@ class Plan:
     def tasks(self) -> Iterator[Task]:
         """The runs, numbered replication-major so a partial experiment covers every arm and point."""
         resolved = {arm: scenario.resolved() for arm, scenario in self.arms.items()}
-        records = self.points.to_dict("records")
+        names = self.parameters
         run = 0
         for replication in range(self.replications):
-            for point, overrides in enumerate(records):
+            for point, values in enumerate(self.points.itertuples(index=False, name=None)):
+                overrides = dict(zip(names, values, strict=True))
                 for arm in self.arms:
                     yield Task(
                         run=run,
@@ -79,13 +80,13 @@ class Plan:
             "crn": self.common_random_numbers,
             "series": self.keep_series,
             "arms": {str(a): s.resolved() for a, s in self.arms.items()},
-            "points": self.points.to_dict("split"),
+            "points": _table_digest(self.points),
             "extra": self.extra,
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def schema(self) -> pa.Schema:
-        return row_schema({name: arrow_type(self.points[name].tolist()) for name in self.parameters})
+        return row_schema({name: arrow_type(self.points[name].drop_duplicates().tolist()) for name in self.parameters})
 
 
 def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
@@ -118,7 +119,7 @@ def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) ->
 def sweep_plan(sweep: SweepFile) -> Plan:
     """The sweep's design points x replications, on seeds derived from the sweep seed and the run
     index (or the replication index, with common random numbers)."""
-    points = pd.DataFrame(designs.points(sweep), columns=sweep.parameters)
+    points = designs.points(sweep)
     return Plan(
         kind="sweep",
         seed=sweep.seed,
@@ -194,6 +195,13 @@ def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:
             base.with_overrides(override, source="--vary")  # validate now, with a clear error
             arms[f"{key.strip()}={text.strip()}"] = override
     return arms
+
+
+def _table_digest(table: pd.DataFrame) -> str:
+    """A stable digest of a table's columns, types and values, without turning it into text."""
+    digest = hashlib.sha256(json.dumps([list(table.columns), [str(t) for t in table.dtypes]]).encode())
+    digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _plain(values: dict) -> dict:
