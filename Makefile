@@ -2,8 +2,9 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+ASSETS := .solara-assets
 
-.PHONY: demo test install dev bench lint clean
+.PHONY: demo test install dev assets browser app bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,26 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/crmsim run --out out/demo
 
-test: dev
-	$(BIN)/python -m pytest -q
+# The dashboard's front-end files, from the npm registry, so it works with no internet.
+$(ASSETS)/.complete: | $(VENV)/.installed-dev
+	$(BIN)/python -m sim.app_assets $(ASSETS)
+	touch $@
+
+assets: $(ASSETS)/.complete
+
+# Debian's chromium for the dashboard's browser test (root only; without it the test is
+# skipped locally, and fails under CI=true).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: chromium is not installed and this is not root: the browser test will be skipped"; fi
+
+test: dev assets browser
+	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/python -m pytest -q
+
+app: dev assets
+	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/crmsim app
 
 bench: dev
 	$(BIN)/python benchmarks/bench_run.py
@@ -36,4 +55,4 @@ lint: dev
 	$(BIN)/ruff check sim tests benchmarks
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache $(ASSETS)

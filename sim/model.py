@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import organization, policies
+from sim import narration, organization, policies
 from sim.agents import ROLE_CLASSES
 from sim.mechanisms import (
     channel,
@@ -30,7 +30,7 @@ from sim.mechanisms import (
 )
 from sim.metrics import Recorder, agent_table
 from sim.perception import Perception, perceive
-from sim.scenario import RoleParameters, Scenario
+from sim.scenario import RoleParameters, Scenario, cases
 from sim.state import (
     GAME,
     GO_AROUND,
@@ -68,10 +68,14 @@ class CRMRollout(mesa.Model):
     parameters: ``CRMRollout(**{"policy.integration": "full"})``.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None, **overrides: Any):
+    def __init__(
+        self, scenario: Scenario | str | None = None, *, seed: int | None = None, narrate: bool = False, **kwargs: Any
+    ):
+        if isinstance(scenario, str):  # a case's name, or a scenario file
+            scenario = Scenario.case(scenario) if scenario in cases() else Scenario.load(scenario)
         scenario = scenario if scenario is not None else Scenario.default()
-        if overrides:
-            scenario = scenario.with_overrides(overrides, source="CRMRollout(...)")
+        if kwargs:  # dotted scenario keys (Mesa's batch_run and SolaraViz pass parameters this way)
+            scenario = scenario.with_overrides(kwargs, source="CRMRollout(...)")
         if seed is not None:
             scenario = scenario.with_overrides({"run.seed": int(seed)}, source="CRMRollout(seed=...)")
         super().__init__(seed=scenario.run.seed)
@@ -137,6 +141,8 @@ class CRMRollout(mesa.Model):
         self.first_go_live = int(self.state.go_live_week.min())
         self.flows: dict[str, float] = {}
         self.events: list[tuple[int, str, str]] = []
+        self.narrate = narrate  # log the week's notable micro-actions in plain language (the dashboard)
+        self.happened: dict[str, np.ndarray] = {}  # rows of this week's notable micro-actions
         self.last_perception: Perception | None = None
 
         self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(org.role)]
@@ -225,6 +231,8 @@ class CRMRollout(mesa.Model):
         self.culture_and_system(week)
         self.people_leave(leave, week)
         self.book_money()
+        if self.narrate:
+            self.events.extend(narration.week_events(self, week))
         state = self.state
         state.tenure_weeks += 1
         state.weeks_live += state.live
@@ -248,6 +256,8 @@ class CRMRollout(mesa.Model):
         complaining, gap = channel.complaints(
             terms, behaviour, self.partner_peers, ch.complaint_threshold, ch.complaint_probability, draw[rows]
         )
+        self.happened["bent"] = rows[discount > 0]
+        self.happened["complaints"] = rows[complaining]
         self.flows["units_partners"] = float(volume.sum())
         self.flows["margin_leakage"] = float((discount * volume).sum() * sc.costs.price)
         self.flows["complaints"] = float(complaining.sum())
@@ -274,6 +284,7 @@ class CRMRollout(mesa.Model):
         st.backlash = sanctions.update_backlash(
             st.backlash, float(state.disciplined[self.is_sales].sum()) / n_sales, sc.sanctions.backlash_memory_weeks
         )
+        self.happened["disciplined"] = np.flatnonzero(state.disciplined)
         self.flows["detected"] = float(detected.sum())
         self.flows["disciplined"] = float(state.disciplined.sum())
         if st.backlash > sc.sanctions.backlash_threshold and not st.senior_sales_manager_resigned:
@@ -375,6 +386,7 @@ class CRMRollout(mesa.Model):
             sc.calendar.turnover_sensitivity,
         )
         leavers = np.flatnonzero((draw < p) & ~self.is_partner)
+        self.happened["leavers"] = leavers
         self.flows["leavers_sales"] = float(self.is_sales[leavers].sum())
         self.flows["leavers_service"] = float(self.is_service[leavers].sum())
         self.flows["leavers"] = float(len(leavers)) + self.flows.get("resignations", 0.0)

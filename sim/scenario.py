@@ -403,6 +403,15 @@ class Scenario(Section):
         return scenario
 
     @classmethod
+    def case(cls, name: str) -> Scenario:
+        """One of the case scenarios shipped with crmsim (``crmsim`` lists them in ``cases()``)."""
+        path = resources.files("sim").joinpath(f"data/cases/{name}.toml")
+        if not path.is_file():
+            raise InputError(name, "case", f"no such case; allowed: {', '.join(cases())}")
+        scenario = cls.from_dict(tomllib.loads(path.read_text(encoding="utf-8")), source=f"{name}.toml")
+        return scenario
+
+    @classmethod
     def default(cls) -> Scenario:
         """The embedded default scenario (``scenarios/baseline.toml``)."""
         text = resources.files("sim").joinpath("data/baseline.toml").read_text(encoding="utf-8")
@@ -452,6 +461,12 @@ class Scenario(Section):
         if path.is_absolute() or self._source is None:
             return path
         return self._source.parent / path
+
+
+def cases() -> list[str]:
+    """Names of the case scenarios shipped with crmsim."""
+    folder = resources.files("sim").joinpath("data/cases")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def fields() -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Starts `crmsim app` on a free loopback port, steps the model to week 10, checks the network and
+the charts are drawn and the week counter moved, changes a lever, resets, and checks week 0.
+Needs Debian's chromium (`make test` installs it as root). Without it the test is skipped
+locally, never under CI (CI=true), where it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ASSETS = Path(__file__).resolve().parent.parent / ".solara-assets"
+
+
+def require_browser():
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append("Debian's chromium (apt-get install chromium, as root; `make test` does it)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install -e '.[dev]')")
+    if missing:
+        message = "the dashboard browser test needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " -- under CI it must run")
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dashboard(tmp_path):
+    require_browser()
+    port = free_port()
+    env = {**os.environ, "CRMSIM_ASSETS": str(ASSETS)}
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "app", "global_giant_telco", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+        if server.poll() is not None:
+            break
+    else:
+        server.kill()
+    try:
+        if server.poll() is not None:
+            pytest.fail("the dashboard server stopped:\n" + (tmp_path / "server.log").read_text()[-3000:])
+        yield url
+    finally:
+        os.killpg(server.pid, 9)
+        server.wait()
+        log.close()
+
+
+def test_dashboard_steps_draws_changes_a_lever_and_resets(dashboard, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        try:
+            page.goto(dashboard, timeout=120_000)
+            expect(page.get_by_text("Step: 0")).to_be_visible(timeout=120_000)
+            step = page.get_by_role("button", name="Step", exact=True)
+            for week in range(1, 11):
+                step.click()
+                expect(page.get_by_text(f"Step: {week}", exact=True)).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("heading", name="Week 10")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("integration: partial", exact=False)).to_be_visible()
+            # the network and the charts are drawn (matplotlib figures as images)
+            expect(page.locator("img").nth(3)).to_be_visible(timeout=60_000)
+            assert page.locator("img").count() >= 4
+            expect(page.get_by_text("What happened")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "dashboard_week10.png"), full_page=True)
+
+            # change a lever, then reset: a new model at week 0 with the lever's value
+            page.get_by_role("button", name="policy.integration").click()  # a Vuetify select
+            page.get_by_role("option", name="full", exact=True).click()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.get_by_text("Step: 0", exact=True)).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("heading", name="Week 0")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("integration: full", exact=False)).to_be_visible(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "dashboard_reset.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "dashboard_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (tmp_path / "dashboard_week10.png").stat().st_size > 10_000
