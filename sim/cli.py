@@ -112,6 +112,29 @@ def _parser() -> argparse.ArgumentParser:
     dis.add_argument("--quiet", action="store_true", help="do not print the boxes")
     dis.set_defaults(command=cmd_discover)
 
+    app = sub.add_parser("app", help="the teaching dashboard in the browser (Mesa SolaraViz)")
+    app.add_argument("case", nargs="?", help="a case name or scenario file to open at (default: global_giant_telco)")
+    app.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
+    app.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app.add_argument("--assets", help="folder of Solara's front-end files (fetched once with npm if missing)")
+    app.set_defaults(command=cmd_app)
+
+    anim = sub.add_parser("animate", help="an animated GIF (or MP4) of the network over the weeks, for slides")
+    anim.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded baseline)")
+    anim.add_argument("--out", required=True, metavar="FILE", help="FILE.gif, or FILE.mp4 (needs ffmpeg on PATH)")
+    _add_set(anim)
+    anim.add_argument("--weeks", type=int, metavar="N", help="run N weeks (default: the scenario's run.weeks)")
+    anim.add_argument("--every", type=int, metavar="K", help="a frame every K weeks (default: about 60 frames)")
+    anim.add_argument("--fps", type=float, default=8.0, metavar="F", help="frames per second (default 8)")
+    anim.add_argument("--quiet", action="store_true", help="no closing line")
+    anim.set_defaults(command=cmd_animate)
+
+    rpt = sub.add_parser("report", help="one self-contained HTML page for a run or an experiment's results folder")
+    rpt.add_argument("folder", metavar="RUN_DIR", help="a folder written by run, replicate, compare or sweep")
+    rpt.add_argument("--out", metavar="FILE.html", help="the page (default: RUN_DIR/report.html)")
+    rpt.add_argument("--quiet", action="store_true", help="no closing line")
+    rpt.set_defaults(command=cmd_report)
+
     keys = sub.add_parser("keys", help="list every scenario key with its default, range and meaning")
     keys.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/scenario-reference.md")
     keys.set_defaults(command=cmd_keys)
@@ -325,6 +348,33 @@ def cmd_discover(args) -> int:
     if not args.quiet:
         print(text)
         print(f"wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_app(args) -> int:
+    from sim.app_server import serve
+
+    return serve(args.case, args.host, args.port, Path(args.assets) if args.assets else None)
+
+
+def cmd_animate(args) -> int:
+    from sim.animate import animate
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.weeks is not None:
+        scenario = scenario.with_overrides({"run.weeks": args.weeks}, source="--weeks")
+    written = animate(scenario, args.out, every=args.every, fps=args.fps)
+    if not args.quiet:
+        print(f"wrote {written['path']} ({written['frames']} frames, one every {written['every']} weeks)")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from sim.reporting import write_report
+
+    path = write_report(args.folder, args.out)
+    if not args.quiet:
+        print(f"wrote {path}")
     return 0
 
 

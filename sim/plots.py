@@ -6,7 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from sim.state import LEGACY, Role  # noqa: E402
 
 #: One colour per behaviour, the same in every figure: use/self-serve green, game/go-around
 #: orange, ignore/disengage grey.
@@ -137,3 +140,211 @@ def save_run_figures(ts: pd.DataFrame, out_dir, name: str = "") -> list[str]:
         plt.close(fig)
         written.append(filename)
     return written
+
+
+# --- the network -------------------------------------------------------------------------
+
+#: Node colour by option index, the same for employees and partners: use/self-serve green,
+#: game/go-around orange, ignore/disengage grey; before go-live (the legacy process) near white.
+LEGACY_COLOUR = "#f2f2f2"
+OPTION_COLOURS = {
+    0: BEHAVIOUR_COLOURS["intended_use"],
+    1: BEHAVIOUR_COLOURS["gaming"],
+    2: BEHAVIOUR_COLOURS["ignoring"],
+    LEGACY: LEGACY_COLOUR,
+}
+OPTION_LABELS = {
+    0: "use as designed / self-serve",
+    1: "game / go around",
+    2: "ignore / disengage",
+    LEGACY: "legacy process (not live yet)",
+}
+#: Marker shape by role, in every network drawing.
+ROLE_MARKERS = {Role.SALES: "o", Role.SERVICE: "s", Role.MANAGER: "^", Role.PARTNER: "D"}
+ROLE_LABELS = {
+    Role.SALES: "sales rep",
+    Role.SERVICE: "service staff",
+    Role.MANAGER: "manager",
+    Role.PARTNER: "channel partner",
+}
+NODE_EDGE_COLOUR = "#555555"
+TIE_COLOUR = "#9a9a9a"
+
+
+def network_sample(model, max_nodes: int = 300, seed: int = 0) -> np.ndarray:
+    """The rows drawn: everyone up to ``max_nodes``, else a sample of ``max_nodes`` stratified by role.
+
+    Each role's people are put in a random order fixed by ``seed`` and interleaved in proportion
+    to the role's size, so every role keeps its share (within one person) and a smaller sample is
+    part of a larger one with the same seed: positions laid out for 300 people serve a drawing
+    of 100. ``model`` is a CRMRollout or its organisation.
+    """
+    role = np.asarray(getattr(model, "org", model).role)
+    n = len(role)
+    if n <= max_nodes:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    key = np.empty(n)
+    for r in np.unique(role):
+        members = np.flatnonzero(role == r)
+        rank = rng.permutation(len(members))
+        key[members] = (rank + 0.5) / len(members)  # systematic: evenly spaced through the order
+    order = np.lexsort((rng.random(n), key))
+    return np.sort(order[: max(int(max_nodes), 0)])
+
+
+def network_layout(model, seed: int = 0, max_nodes: int = 300) -> np.ndarray:
+    """Positions of people, an (n, 2) array; NaN for people outside the drawn sample.
+
+    A spring layout (networkx, seeded, so the same every time) of the sampled people and their
+    ties. The organisation does not change during a run, so compute it once and reuse it every
+    week. Under half a second at 300 people.
+    """
+    import networkx as nx
+
+    org = getattr(model, "org", model)
+    rows = network_sample(org, max_nodes, seed)
+    positions = np.full((len(org.role), 2), np.nan)
+    if len(rows) == 0:
+        return positions
+    graph = nx.from_scipy_sparse_array(org.adjacency[rows][:, rows].tocsr())
+    laid = nx.spring_layout(graph, seed=seed, k=1.6 / np.sqrt(len(rows)), iterations=60)
+    positions[rows] = np.array([laid[i] for i in range(len(rows))])
+    return positions
+
+
+class NetworkDrawing:
+    """What ``draw_network`` drew: the rows shown, a caption, and ``update`` to recolour the nodes."""
+
+    def __init__(self, rows: np.ndarray, role_rows: dict, collections: dict, caption: str, sampled: bool):
+        self.rows = rows
+        self.role_rows = role_rows
+        self.collections = collections
+        self.caption = caption
+        self.sampled = sampled
+
+    def update(self, behaviour: np.ndarray) -> list:
+        """Recolour by ``behaviour`` (everyone's, one entry per row); returns the changed artists."""
+        behaviour = np.asarray(behaviour)
+        for role, rows in self.role_rows.items():
+            self.collections[role].set_facecolor(node_colours(behaviour[rows]))
+        return list(self.collections.values())
+
+
+_RGBA = None
+
+
+def node_colours(behaviour: np.ndarray) -> np.ndarray:
+    """RGBA colours (k, 4) for option indices (LEGACY = -1 for people not live)."""
+    global _RGBA
+    if _RGBA is None:
+        from matplotlib.colors import to_rgba
+
+        _RGBA = np.array([to_rgba(OPTION_COLOURS[k]) for k in (LEGACY, 0, 1, 2)])
+    return _RGBA[np.clip(np.asarray(behaviour, dtype=int) + 1, 0, 3)]
+
+
+def draw_network(
+    ax,
+    model,
+    positions: np.ndarray,
+    max_nodes: int = 300,
+    seed: int = 0,
+    *,
+    behaviour: np.ndarray | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    caption: bool = True,
+) -> NetworkDrawing:
+    """The organisation's network: colour by behaviour, marker by role, ties in light grey.
+
+    ``positions`` from ``network_layout`` (same ``seed``, and a ``max_nodes`` at least this one).
+    Above ``max_nodes`` people a deterministic sample (stratified by role, fixed by ``seed``) is
+    drawn with the ties among them, and the caption says so. ``behaviour`` defaults to the
+    model's current one. Returns a ``NetworkDrawing`` whose ``update`` recolours the nodes
+    (for animations and dashboards, without redrawing the ties).
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    org = model.org
+    n = org.n
+    rows = network_sample(org, max_nodes, seed)
+    positions = np.asarray(positions, dtype=float)
+    if positions.shape != (n, 2):
+        raise ValueError(f"positions must be an ({n}, 2) array from network_layout(model), got {positions.shape}")
+    if len(rows) and np.isnan(positions[rows]).any():
+        raise ValueError(
+            "positions lack some people of this sample: lay out with network_layout(model, seed, max_nodes) "
+            "using the same seed and at least this max_nodes"
+        )
+    behaviour = model.state.behaviour if behaviour is None else np.asarray(behaviour)
+    sampled = len(rows) < n
+
+    sub = org.adjacency[rows][:, rows].tocoo()
+    upper = sub.row < sub.col
+    xy = positions[rows]
+    segments = np.stack([xy[sub.row[upper]], xy[sub.col[upper]]], axis=1)
+    ax.add_collection(LineCollection(segments, colors=TIE_COLOUR, linewidths=0.6, alpha=0.55, zorder=1))
+
+    size = float(np.clip(9000.0 / max(len(rows), 1), 14.0, 70.0))
+    role_rows, collections = {}, {}
+    for role in Role:
+        members = rows[org.role[rows] == role]
+        if len(members) == 0:
+            continue
+        role_rows[role] = members
+        collections[role] = ax.scatter(
+            positions[members, 0],
+            positions[members, 1],
+            s=size * (1.3 if role == Role.MANAGER else 1.0),
+            marker=ROLE_MARKERS[role],
+            c=node_colours(behaviour[members]),
+            edgecolors=NODE_EDGE_COLOUR,
+            linewidths=0.4,
+            zorder=3 if role == Role.MANAGER else 2,
+        )
+    ax.margins(0.03)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_axis_off()
+
+    text = (
+        f"A sample of {len(rows)} of {n} people (stratified by role, seed {seed}) and the ties among them"
+        if sampled
+        else f"All {n} people and their ties"
+    )
+    if title is not None:
+        ax.set_title(title)
+    if caption:
+        ax.text(0.5, -0.01, text, transform=ax.transAxes, ha="center", va="top", fontsize=8, color="#555555")
+    if legend:
+        handles = [
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker="o",
+                markersize=7,
+                markerfacecolor=OPTION_COLOURS[k],
+                markeredgecolor=NODE_EDGE_COLOUR,
+                markeredgewidth=0.5,
+                label=OPTION_LABELS[k],
+            )
+            for k in (0, 1, 2, LEGACY)
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker=ROLE_MARKERS[role],
+                markersize=7,
+                markerfacecolor="white",
+                markeredgecolor="#333333",
+                label=ROLE_LABELS[role],
+            )
+            for role in Role
+            if role in role_rows
+        ]
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    return NetworkDrawing(rows, role_rows, collections, text, sampled)
