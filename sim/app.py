@@ -107,7 +107,7 @@ def Shares(model: CRMRollout):
     ts = model.recorder.frame()
     if ts.empty:
         return solara.Markdown("*Press Step to start the week.*")
-    return _figure(plots.behaviour_by_role(ts, title="Behaviour by role"))
+    return _figure(plots.behaviour_by_role(ts, title="Behaviour by role", columns=3))
 
 
 def DataAndTrust(model: CRMRollout):

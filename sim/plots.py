@@ -39,10 +39,14 @@ ROLE_PANELS = [
 ]
 
 
-def behaviour_by_role(ts: pd.DataFrame, title: str = ""):
+def behaviour_by_role(ts: pd.DataFrame, title: str = "", columns: int = 5):
     """Stacked shares of use, gaming and ignoring per role (among those live), over the weeks."""
-    fig, axes = plt.subplots(1, len(ROLE_PANELS), figsize=(17, 3.6), sharey=True)
-    for ax, (label, suffix) in zip(axes, ROLE_PANELS, strict=True):
+    rows = -(-len(ROLE_PANELS) // columns)
+    fig, grid = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.6 * rows), sharey=True, squeeze=False)
+    for ax in grid.flat[len(ROLE_PANELS) :]:
+        ax.set_visible(False)
+    axes = list(grid.flat)
+    for ax, (label, suffix) in zip(axes, ROLE_PANELS, strict=False):
         names = (
             ["partner_self_serve", "partner_go_around", "partner_disengaged"]
             if suffix is None
