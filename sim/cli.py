@@ -16,6 +16,7 @@ from sim.errors import InputError
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files; no window, whatever the machine
     parser = _parser()
     args = parser.parse_args(argv)
     try:

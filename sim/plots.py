@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sim.state import LEGACY, Role  # noqa: E402
+from sim.state import LEGACY, Role
 
 #: One colour per behaviour, the same in every figure: use/self-serve green, game/go-around
 #: orange, ignore/disengage grey.
