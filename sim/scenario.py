@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import InputError
+from sim.errors import InputError, read_toml
 
 WeekOfYear = Annotated[int, Field(ge=1, le=52)]
 
@@ -388,17 +388,7 @@ class Scenario(Section):
     def load(cls, path: str | Path) -> Scenario:
         """Read and validate a TOML scenario file; errors name the file and the field."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(str(path), None, "no such scenario file") from None
-        except OSError as exc:
-            raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(str(path), None, f"not valid TOML: {exc}") from None
-        scenario = cls.from_dict(data, source=str(path))
+        scenario = cls.from_dict(read_toml(path, "scenario file"), source=str(path))
         scenario._source = path.absolute()
         return scenario
 

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import InputError
+from sim.errors import InputError, read_toml
 from sim.scenario import Scenario, fields
 
 DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
@@ -126,16 +125,7 @@ class SweepFile(BaseModel):
     def load(cls, path: str | Path) -> SweepFile:
         """Read and validate a sweep file; errors name the file and the field."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(str(path), None, "no such sweep file") from None
-        except OSError as exc:
-            raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(str(path), None, f"not valid TOML: {exc}") from None
+        data = read_toml(path, "sweep file")
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
