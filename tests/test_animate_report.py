@@ -9,6 +9,7 @@ import shutil
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, run_cli
 from PIL import Image
 
 from sim import CRMRollout
@@ -17,22 +18,6 @@ from sim.plots import draw_network, network_layout, network_sample
 from sim.state import Role
 
 SMALL = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=20"]
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 2
-    assert "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1, err
-    assert lines[0].startswith("crmsim: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 @pytest.fixture(scope="module")

@@ -11,29 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import assert_one_line_error, run_cli
 from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, write_csv
 
 from sim import run
-from sim.cli import main
 from sim.scenario import Scenario, fields
 
 SMALL_SET = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=6"]
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 2
-    assert "Traceback" not in err
-    lines = err.strip("\n").split("\n")
-    assert len(lines) == 1, err
-    assert lines[0].startswith("crmsim: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
 
 
 def write(path: Path, text: str) -> Path:
