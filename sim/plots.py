@@ -37,13 +37,16 @@ ROLE_PANELS = [
 
 
 def behaviour_by_role(ts: pd.DataFrame, title: str = "", columns: int = 5):
-    """Stacked shares of use, gaming and ignoring per role (among those live), over the weeks."""
-    rows = -(-len(ROLE_PANELS) // columns)
+    """Stacked shares of use, gaming and ignoring per role (among those live), over the weeks.
+
+    An organisation without channel partners gets no partner panel."""
+    panels = [p for p in ROLE_PANELS if p[1] is not None or ts["live_partners"].any()]
+    rows = -(-len(panels) // columns)
     fig, grid = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.6 * rows), sharey=True, squeeze=False)
-    for ax in grid.flat[len(ROLE_PANELS) :]:
+    for ax in grid.flat[len(panels) :]:
         ax.set_visible(False)
     axes = list(grid.flat)
-    for ax, (label, suffix) in zip(axes, ROLE_PANELS, strict=False):
+    for ax, (label, suffix) in zip(axes, panels, strict=False):
         names = (
             ["partner_self_serve", "partner_go_around", "partner_disengaged"]
             if suffix is None

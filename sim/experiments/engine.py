@@ -74,6 +74,7 @@ def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
         series = result.timeseries[["week", *SERIES]].copy()
         series.insert(0, "run", task.run)
         series.insert(1, "arm", task.arm)
+        series.insert(2, "replication", task.replication)  # pairs arms week by week
     return row, series
 
 
