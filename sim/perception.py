@@ -47,10 +47,13 @@ class Perception:
     integrity: np.ndarray
 
     def rows(self, rows: slice) -> Perception:
-        return Perception(**{f.name: getattr(self, f.name)[..., rows] for f in fields(self)})
+        return Perception(**{name: getattr(self, name)[..., rows] for name in _CUES})
 
     def __len__(self) -> int:
         return len(self.usefulness)
+
+
+_CUES = tuple(f.name for f in fields(Perception))
 
 
 def perceive(model, week: int) -> Perception:
