@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -43,3 +44,10 @@ def replace_dir(new: Path, target: Path) -> None:
 
 def summary_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, default=str)
+
+
+def write_whole(path: Path, write) -> None:
+    """Write a file whole: ``write(tmp)`` to a temporary name, then rename it over ``path``."""
+    tmp = path.with_name(f".tmp-{path.name}")
+    write(tmp)
+    os.replace(tmp, path)

@@ -486,7 +486,7 @@ def plot(result: Discovery):
 
 def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     """discovery.csv/.md/.png in the results folder; the Markdown text."""
-    from sim.experiments.report import _replace
+    from sim.output import write_whole
 
     folder = result.folder
     written = [folder / "discovery.csv", folder / "discovery.md", folder / "discovery.png"]
@@ -494,9 +494,9 @@ def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     for column in ("allowed", "excluded"):
         table[column] = table[column].map(lambda v: "" if v is None else "|".join(map(str, v)))
     table.insert(0, "condition", result.condition.text)
-    _replace(written[0], lambda p: table.to_csv(p, index=False))
+    write_whole(written[0], lambda p: table.to_csv(p, index=False))
     text = to_markdown(result)
-    _replace(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
+    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
     fig = plot(result)
-    _replace(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
     return text, written

@@ -394,16 +394,16 @@ def plot(result: Sensitivity):
 
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
     """sensitivity_<method>.csv/.md/.png (and _s2.csv for second-order indices); the Markdown text."""
-    from sim.experiments.report import _replace
+    from sim.output import write_whole
 
     folder, stem = result.folder, f"sensitivity_{result.method}"
     written = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
-    _replace(written[0], lambda p: result.table.to_csv(p, index=False))
+    write_whole(written[0], lambda p: result.table.to_csv(p, index=False))
     text = to_markdown(result)
-    _replace(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
+    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
     fig = plot(result)
-    _replace(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
     if result.second_order is not None:
         written.append(folder / f"{stem}_s2.csv")
-        _replace(written[-1], lambda p: result.second_order.to_csv(p, index=False))
+        write_whole(written[-1], lambda p: result.second_order.to_csv(p, index=False))
     return text, written

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from sim.analysis.bands import plot_bands, weekly_bands
 from sim.analysis.paired import HEADLINE, compare_arms, plot_comparison, to_markdown
 from sim.experiments.store import SERIES, RunStore
+from sim.output import write_whole
 
 BAND_COLUMNS = ["intended_use", "gaming", "ignoring", "data_quality", "cost_per_sale", "roi"]
 
@@ -19,10 +19,10 @@ def replication_outputs(store: RunStore, name: str) -> str:
     import matplotlib.pyplot as plt
 
     bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
-    _replace(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
-    _replace(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False))
+    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
+    write_whole(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False))
     fig = plot_bands(bands, BAND_COLUMNS, title=f"{name}: median, 50% and 90% bands over replications")
-    _replace(store.root / "bands.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_whole(store.root / "bands.png", lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     runs = store.read_runs()
     ok = runs[runs["status"] == "ok"]
@@ -40,19 +40,12 @@ def comparison_outputs(store: RunStore, baseline: str) -> str:
     import matplotlib.pyplot as plt
 
     table = compare_arms(store.read_runs(), baseline, list(HEADLINE))
-    _replace(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    write_whole(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False))
     text = to_markdown(table, baseline)
-    _replace(store.root / "comparison.md", lambda p: Path(p).write_text(text))
+    write_whole(store.root / "comparison.md", lambda p: Path(p).write_text(text))
     fig = plot_comparison(table, baseline)
-    _replace(store.root / "comparison.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_whole(store.root / "comparison.png", lambda p: fig.savefig(p, dpi=100, format="png"))
     plt.close(fig)
     bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
-    _replace(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
+    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
     return text + f"\nwrote {store.root}/ (runs/, series/, comparison.*, bands.parquet, manifest.json)"
-
-
-def _replace(path: Path, write) -> None:
-    """Write a derived file whole: to a temporary name, then renamed over the old one."""
-    tmp = path.with_name(f".tmp-{path.name}")
-    write(tmp)
-    os.replace(tmp, path)
