@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.paired import HEADLINE
 from sim.errors import InputError
 
 SUCCESS_COLOUR = "#2a9d55"
@@ -83,16 +84,6 @@ RUN_HEADLINE = [
     "complaints_total",
     "compensation_total",
     "margin_leakage_total",
-]
-
-#: Outcomes whose spread over runs an experiment report shows.
-DISTRIBUTION_OUTCOMES = [
-    "intended_use_last13",
-    "gaming_last13",
-    "data_quality_last13",
-    "roi",
-    "cost_per_sale_last13",
-    "turnover_last13",
 ]
 
 
@@ -277,7 +268,7 @@ def verdict_sentence(detail: dict, verdict: str) -> str:
 
 def compare_report(folder: Path) -> str:
     """The page of a paired comparison: success rates, paired differences, figures."""
-    from sim.analysis.paired import HEADLINE, compare_arms
+    from sim.analysis.paired import compare_arms
 
     manifest = _read_json(folder / "manifest.json")
     runs = _read_runs(folder)
@@ -543,7 +534,7 @@ def _distributions(page: Page, runs: pd.DataFrame) -> None:
     import matplotlib.pyplot as plt
 
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
-    outcomes = [c for c in DISTRIBUTION_OUTCOMES if c in ok]
+    outcomes = [c for c in HEADLINE if c in ok]  # the outcomes whose spread over runs is shown
     if not len(ok) or not outcomes:
         return
     page.section("The range of outcomes")
