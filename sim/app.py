@@ -102,29 +102,30 @@ def Network(model: CRMRollout):
     return _figure(fig)
 
 
-def Shares(model: CRMRollout):
+def _chart(model: CRMRollout, draw, empty: str = ""):
+    """A figure of the weekly series so far, redrawn every week."""
     update_counter.get()
     ts = model.recorder.frame()
     if ts.empty:
-        return solara.Markdown("*Press Step to start the week.*")
-    return _figure(plots.behaviour_by_role(ts, title="Behaviour by role", columns=3))
+        return solara.Markdown(empty)
+    return _figure(draw(ts))
+
+
+def Shares(model: CRMRollout):
+    return _chart(
+        model,
+        lambda ts: plots.behaviour_by_role(ts, title="Behaviour by role", columns=3),
+        "*Press Step to start the week.*",
+    )
 
 
 def DataAndTrust(model: CRMRollout):
-    update_counter.get()
-    ts = model.recorder.frame()
-    if ts.empty:
-        return solara.Markdown("")
-    return _figure(plots.data_quality_and_trust(ts))
+    return _chart(model, plots.data_quality_and_trust)
 
 
 def Organisation(model: CRMRollout):
     """Drift, cost per unit sale, complaints and compensation, turnover, the system, money."""
-    update_counter.get()
-    ts = model.recorder.frame()
-    if ts.empty:
-        return solara.Markdown("")
-    return _figure(plots.organisation(ts))
+    return _chart(model, plots.organisation)
 
 
 @solara.component

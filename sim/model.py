@@ -114,7 +114,9 @@ class CRMRollout(mesa.Model):
             1.0, self.partners_served, out=np.zeros(org.n), where=self.partners_served > 0
         )
         upsell = self.is_service & sc.policy.upsell_prompts
-        self.prompt_load = upsell * role_conflict.upsell_load(True, sc.role_conflict.prompt_workload)
+        self.prompt_load = self.is_service * role_conflict.upsell_load(
+            sc.policy.upsell_prompts, sc.role_conflict.prompt_workload
+        )
         self.role_conflict_cost = upsell * sc.role_conflict.role_conflict
         # whose data each person sees: their department's; a partner's, that of its sales rep
         self.data_department = np.where(self.is_partner, org.department[org.manager], org.department)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from sim.state import DISENGAGE, GAME, GO_AROUND, LEGACY, SELF_SERVE
+from sim.state import DISENGAGE, GAME, GO_AROUND, SELF_SERVE
 
 
 def discounts(partner_behaviour: np.ndarray, rep_behaviour: np.ndarray, bent_discount: float) -> np.ndarray:
@@ -74,7 +74,3 @@ def complaints(
     rule_following = partner_behaviour == SELF_SERVE
     complain = rule_following & (gap > threshold) & (draw < probability)
     return complain, np.where(complain, gap, 0.0)
-
-
-def partners_live(partner_behaviour: np.ndarray) -> np.ndarray:
-    return partner_behaviour != LEGACY
