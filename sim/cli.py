@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import InputError, Interrupted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"crmsim: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"crmsim: stopped: {exc}", file=sys.stderr)
+        return 128 + exc.signal_number
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -30,3 +30,14 @@ def read_toml(path: str | Path, what: str = "file") -> dict:
         raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), None, f"not valid TOML: {exc}") from None
+
+
+class Interrupted(Exception):
+    """The user stopped a command (Ctrl-C or SIGTERM) after its finished work was saved.
+
+    ``signal_number`` is the signal that stopped it; the CLI exits with 128 + that number.
+    """
+
+    def __init__(self, signal_number: int, message: str):
+        self.signal_number = signal_number
+        super().__init__(message)
