@@ -35,7 +35,16 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario and write tables, a summary and plots")
     run.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded baseline)")
-    run.add_argument("--out", help="output folder (default: out/<scenario name>)")
+    run.add_argument(
+        "--out",
+        help="output folder (default: out/<scenario name>); it must be new, empty or an earlier run's folder",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds other files (never the current folder, a folder above it, "
+        "the home folder or /)",
+    )
     _add_set(run)
     run.add_argument("--people", help="people CSV of a real organisation (id,role,department,site[,manager])")
     run.add_argument("--edges", help="edge-list CSV of a real organisation (source,target[,weight])")
@@ -169,6 +178,11 @@ def _add_experiment_options(parser: argparse.ArgumentParser, with_set: bool = Tr
         metavar="ADDRESS",
         help="run on a Dask scheduler at ADDRESS, or 'local' for a LocalCluster of --workers",
     )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another crmsim process holding the results folder's lock instead of refusing",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no closing lines")
 
 
@@ -206,6 +220,7 @@ def _is_text_field(key: str) -> bool:
 
 
 def cmd_run(args) -> int:
+    from sim.output import prepare_run_folder
     from sim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -216,8 +231,9 @@ def cmd_run(args) -> int:
             {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())}
         )
     out = Path(args.out or Path("out") / scenario.name)
+    prepare_run_folder(out, args.force)  # refuse before the run, not after it
     result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
-    result.save(out, plots=not args.no_plots)
+    result.save(out, plots=not args.no_plots, force=args.force)
     if not args.quiet:
         o = result.summary["outcomes"]
         print(
@@ -276,6 +292,7 @@ def cmd_replicate(args) -> int:
         workers=args.workers,
         dask=args.dask,
         progress=_progress(args),
+        wait=args.wait,
     )
     text = report.replication_outputs(store, scenario.name)
     if not args.quiet:
@@ -309,6 +326,7 @@ def cmd_compare(args) -> int:
         workers=args.workers,
         dask=args.dask,
         progress=_progress(args),
+        wait=args.wait,
     )
     text = report.comparison_outputs(store, baseline)
     if not args.quiet:
@@ -321,7 +339,9 @@ def cmd_sweep(args) -> int:
     from sim.experiments.sweepfile import SweepFile
 
     sweep = SweepFile.load(args.sweep)
-    store = execute_plan(sweep_plan(sweep), args.out, workers=args.workers, dask=args.dask, progress=_progress(args))
+    store = execute_plan(
+        sweep_plan(sweep), args.out, workers=args.workers, dask=args.dask, progress=_progress(args), wait=args.wait
+    )
     manifest = store.read_manifest()
     if not args.quiet:
         print(
@@ -374,7 +394,7 @@ def cmd_animate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from sim.reporting import write_report
+    from sim.reports import write_report
 
     path = write_report(args.folder, args.out)
     if not args.quiet:

@@ -471,12 +471,15 @@ class CRMRollout(mesa.Model):
         ts = self.recorder.frame()
         use = float(ts["intended_use"].tail(13).mean())
         crit = self.scenario.verdict
-        return {
+        judged = {
             "verdict": money.verdict(use, self.ledger.roi, crit.min_intended_use, crit.min_roi),
             "intended_use_last13": use,
             "roi": self.ledger.roi,
             "criteria": {"min_intended_use": crit.min_intended_use, "min_roi": crit.min_roi},
         }
+        if judged["verdict"] == "undetermined":
+            judged["reason"] = money.UNDETERMINED_REASON
+        return judged
 
     def _initial_state(self, rng: np.random.Generator) -> State:
         sc, org = self.scenario, self.org

@@ -15,6 +15,7 @@ import sim
 from sim.metrics import agent_table, headline
 from sim.model import CRMRollout
 from sim.output import write_run
+from sim.provenance import provenance
 from sim.scenario import Scenario
 
 
@@ -26,9 +27,12 @@ class Result:
     agents: pd.DataFrame
     summary: dict
 
-    def save(self, out_dir: str | Path, plots: bool = True) -> Path:
-        """Write tables, summary and plots; an existing folder is replaced whole or not at all."""
-        return write_run(self, Path(out_dir), plots=plots)
+    def save(self, out_dir: str | Path, plots: bool = True, force: bool = False) -> Path:
+        """Write tables, summary and plots; an earlier run folder is replaced whole or not at all.
+
+        A folder holding anything but a crmsim run is refused (``sim.folders``) unless ``force``.
+        """
+        return write_run(self, Path(out_dir), plots=plots, force=force)
 
 
 def run(scenario: Scenario | None = None, *, progress: bool = False, agents: bool = True) -> Result:
@@ -56,7 +60,8 @@ def release(model: mesa.Model) -> None:
 
 
 def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
-    """Headline outcomes and provenance: versions, scenario hash, seed, the resolved scenario."""
+    """Headline outcomes and provenance: versions, scenario hash, seed, the resolved scenario,
+    and where the run came from (``sim.provenance``: libraries, platform, command, commit)."""
     scenario = model.scenario
     verdict = model.verdict()
     return {
@@ -92,6 +97,7 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
             "mesa": mesa.__version__,
             "python": platform.python_version(),
         },
+        "provenance": provenance(),
         "resolved_scenario": scenario.resolved(),
         "imported_files_sha256": _imported_files_hash(scenario),
     }

@@ -18,14 +18,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError, read_toml
+from sim.folders import FOLDER_NAME_RULE, folder_name_problem
 
 WeekOfYear = Annotated[int, Field(ge=1, le=52)]
 
 
 class Section(BaseModel):
-    """A scenario section: unknown keys are errors, assignments are re-validated."""
+    """A scenario section: unknown keys are errors, assignments are re-validated, and a number
+    must be finite (``inf``, ``nan`` and ``1e309`` are valid TOML but no setting means them)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class RunSettings(Section):
@@ -360,8 +362,21 @@ class Verdict(Section):
 class Scenario(Section):
     """A complete, validated scenario. Build with ``Scenario.load`` or ``Scenario()`` for the defaults."""
 
-    name: str = Field("baseline", description="A short name for the scenario.")
+    name: str = Field(
+        "baseline",
+        description="A short name for the scenario; also its output folder out/<name>, so one folder name "
+        "(up to 100 characters, no slashes or backslashes, not starting with a dot).",
+    )
     description: str = Field("", description="What the scenario represents.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_one_folder(cls, value: str) -> str:
+        """The name picks the output folder ``out/<name>``: it must not reach outside ``out/``."""
+        problem = folder_name_problem(value)
+        if problem:
+            raise ValueError(f"{problem}; {FOLDER_NAME_RULE}")
+        return value
     run: RunSettings = RunSettings()
     org: Organisation = Organisation()
     network: Network = Network()
@@ -523,15 +538,28 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
         message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         message = f"got {first['input']!r}; {_range_text(field) or 'allowed: ' + _bound_text(first['ctx'])}"
+    elif kind == "value_error":
+        message = first["msg"].removeprefix("Value error, ")
+        if field and not isinstance(first.get("input"), dict | type(None)):
+            message = f"got {_shown(first['input'])}: {message}"
     else:
-        message = f"{first['msg']} (got {first['input']!r})" if "input" in first else first["msg"]
-        if field and kind not in ("value_error",):
+        message = f"{first['msg']} (got {_shown(first['input'])})" if "input" in first else first["msg"]
+        if field:
             rng = _range_text(field)
             if rng:
                 message += f"; {rng}"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
     return InputError(source, field, message)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A bad value as the error line shows it: its repr, cut short so the line stays one line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit]}...{size}"
 
 
 def _bound_text(ctx: dict) -> str:

@@ -59,11 +59,10 @@ def test_run_reads_a_scenario_file_and_no_plots_skips_figures(tmp_path, capsys):
 
 def test_successful_run_replaces_an_existing_output_folder_whole(tmp_path, capsys):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "marker.txt").write_text("from an earlier run")
+    assert run_cli(capsys, "run", "--out", str(out), *SMALL_SET, "--quiet")[0] == 0  # an earlier run, with figures
     code, _, err = run_cli(capsys, "run", "--out", str(out), *SMALL_SET, "--no-plots", "--quiet")
     assert code == 0, err
-    assert not (out / "marker.txt").exists()
+    assert not (out / "organisation.png").exists()  # nothing of the earlier run is left
     assert (out / "summary.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary or .old folders left
 

@@ -113,6 +113,7 @@ def test_save_writes_tables_summary_and_figures(tmp_path):
     out = result.save(tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".crmsim-run",  # marks the folder as a run's, so a later run may replace it
         "agents.parquet",
         "behaviour_by_role.png",
         "data_quality_trust.png",
@@ -129,10 +130,9 @@ def test_save_writes_tables_summary_and_figures(tmp_path):
 
 def test_save_replaces_an_existing_folder_whole_and_leaves_no_temporary_folders(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "marker.txt").write_text("old run")
+    run(small_scenario({"run.weeks": 4})).save(out)  # an earlier run, with figures
     run(small_scenario({"run.weeks": 4})).save(out, plots=False)
-    assert not (out / "marker.txt").exists()
+    assert not (out / "organisation.png").exists()
     assert (out / "timeseries.parquet").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 

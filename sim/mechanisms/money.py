@@ -7,12 +7,21 @@ promised to complaining partners (seed 002); hiring and onboarding leavers' repl
 sales, both in proportion to the quality of the data they work with: "A working CRM system
 that is not being used is useless" (seed 001). The verdict at the end of a run compares the
 outcome with criteria a scenario sets (default: intended use at or above 60% of live
-employees and a return on investment at or above 0).
+employees and a return on investment at or above 0). When the money cannot be computed (a
+cost or benefit that is not a finite number, from settings too large to calculate with), the
+return is undefined and the verdict is "undetermined", never a success or failure by accident.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+#: why a verdict is undetermined: the only way the criteria cannot be judged
+UNDETERMINED_REASON = (
+    "the costs or benefits are not finite numbers (settings too large to calculate with), "
+    "so the return on investment cannot be computed"
+)
 
 
 @dataclass
@@ -29,7 +38,15 @@ class Ledger:
         self.planned_benefits += planned
 
     @property
+    def computable(self) -> bool:
+        """False once a cost or benefit has stopped being a finite number: no return can be stated."""
+        return math.isfinite(self.costs) and math.isfinite(self.benefits)
+
+    @property
     def roi(self) -> float:
+        """Return on investment; NaN (not 0.0) when the money cannot be computed."""
+        if not self.computable:
+            return math.nan
         return (self.benefits - self.costs) / self.costs if self.costs > 0 else 0.0
 
     @property
@@ -38,5 +55,8 @@ class Ledger:
 
 
 def verdict(intended_use: float, roi: float, min_intended_use: float, min_roi: float) -> str:
-    """``success`` when both criteria are met, ``failure`` otherwise."""
+    """``success`` when both criteria are met, ``failure`` otherwise, ``undetermined`` when a figure
+    is not a number (a comparison with NaN is false, which would read as a failure or, worse, pass)."""
+    if not (math.isfinite(intended_use) and math.isfinite(roi)):
+        return "undetermined"
     return "success" if intended_use >= min_intended_use and roi >= min_roi else "failure"

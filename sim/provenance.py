@@ -1,0 +1,72 @@
+"""Where a result came from: the software that made it, the machine, the command and the commit.
+
+Recorded with every run's summary and every experiment's manifest, so a result can be traced
+back and reproduced, and two results made by different versions are not mistaken for one.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import sim
+
+#: the libraries whose versions can change a result (the model, its tables and its files)
+LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow")
+#: how long to wait for git before recording no commit: provenance must never hold up a run
+GIT_TIMEOUT_SECONDS = 2.0
+
+
+def provenance() -> dict:
+    """Versions, platform, command line and git commit, as plain JSON-able values (None when unknown)."""
+    return {**_software(), "command_line": [str(arg) for arg in sys.argv], "git_commit": git_commit()}
+
+
+@lru_cache(maxsize=1)
+def _software() -> dict:
+    """What does not change while a process runs: looked up once (a sweep summarises many runs)."""
+    return {
+        "crmsim": sim.__version__,
+        "python": platform.python_version(),
+        **{name: _version(name) for name in LIBRARIES},
+        "platform": platform.platform(),
+    }
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    """The commit of the checkout crmsim runs from, or None when it is installed, or git is missing or slow.
+
+    Only a checkout whose top folder holds this very package counts: an installed crmsim inside
+    some other repository (a virtual environment in a project) must not record that project's commit.
+    """
+    package = Path(sim.__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 2:
+        return None
+    top, commit = lines
+    if Path(top).resolve() != package.parent:
+        return None
+    return commit
