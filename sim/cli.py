@@ -394,7 +394,7 @@ def cmd_animate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from sim.reporting import write_report
+    from sim.reports import write_report
 
     path = write_report(args.folder, args.out)
     if not args.quiet:

@@ -3,8 +3,10 @@ and the shared network drawing (sampled deterministically above max_nodes, laid 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import tomllib
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,6 +17,8 @@ from PIL import Image
 from sim import CRMRollout
 from sim.cli import main
 from sim.plots import draw_network, network_layout, network_sample
+from sim.reports.markup import markdown_html, scenario_toml
+from sim.reports.outcomes import wilson
 from sim.state import Role
 
 SMALL = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=20"]
@@ -161,3 +165,47 @@ def test_report_on_a_folder_that_is_not_results_is_a_one_line_error(tmp_path, ca
     assert not (tmp_path / "report.html").exists()
     code, _, err = run_cli(capsys, "report", str(tmp_path / "missing"))
     assert_one_line_error(code, err, "no such folder")
+
+
+def test_report_shows_names_from_the_folder_as_text_not_markup(run_dir, tmp_path, capsys):
+    folder = tmp_path / "run"
+    shutil.copytree(run_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["scenario"] = '<script>alert("name")</script>'
+    summary["resolved_scenario"]["description"] = "<img src=x onerror=alert(1)> & more"
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    code, _, err = run_cli(capsys, "report", str(folder))
+    assert code == 0, err
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<img src=x" not in page
+    assert "<title>CRM rollout: &lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;</title>" in page
+    assert "<p>&lt;img src=x onerror=alert(1)&gt; &amp; more</p>" in page
+
+
+def test_resolved_scenario_as_toml_reads_back_to_the_same_settings(run_dir):
+    resolved = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["resolved_scenario"]
+    text = scenario_toml(resolved)
+    assert text.startswith("# not set: org.people_csv, org.edges_csv, policy.cio_change_week\n")
+    set_only = {
+        section: {k: v for k, v in values.items() if v is not None} if isinstance(values, dict) else values
+        for section, values in resolved.items()
+    }
+    assert tomllib.loads(text) == set_only
+    assert "[policy]" in text and tomllib.loads(text)["org"]["busy_weeks"] == []
+
+
+def test_markdown_of_an_analysis_is_escaped_and_placed_under_the_page_headings():
+    text = "# Sweep <b>x</b>\n\nIntro `a<b` and **bold**.\n\n## Box 1\n\n| p | q |\n|---|---|\n| <i>1</i> | 2 |\n"
+    html = markdown_html(text)
+    assert html.startswith("<h3>Sweep &lt;b&gt;x&lt;/b&gt;</h3>")
+    assert "<code>a&lt;b</code>" in html and "<strong>bold</strong>" in html and "<h4>Box 1</h4>" in html
+    assert "<td>&lt;i&gt;1&lt;/i&gt;</td>" in html
+    assert "Sweep" not in markdown_html(text, skip_title=True)
+
+
+def test_wilson_interval_of_a_success_rate():
+    assert wilson(0, 0) == (0.0, 1.0)
+    low, high = wilson(6, 6)
+    assert low == pytest.approx(0.6097, abs=1e-4) and high == 1.0
+    low, high = wilson(3, 10)
+    assert low == pytest.approx(0.1078, abs=1e-4) and high == pytest.approx(0.6032, abs=1e-4)
