@@ -7,6 +7,10 @@ strategist's own people and edge-list CSV files. Either way the result is the sa
 
 from __future__ import annotations
 
+import io
+import math
+import os
+import stat
 from dataclasses import dataclass
 
 import networkx as nx
@@ -192,7 +196,8 @@ def _symmetric(pairs: np.ndarray, weight: np.ndarray, n: int, binary: bool) -> s
         tie = lo.astype(np.int64) * n + hi
         order = np.lexsort((-weight, tie))  # per tie, largest weight first
         tie, weight = tie[order], weight[order]
-        first = np.r_[True, tie[1:] != tie[:-1]]
+        first = np.ones(len(tie), dtype=bool)
+        first[1:] = tie[1:] != tie[:-1]
         key, weight = tie[first], weight[first]
     row, col = key // n, key % n
     a = sparse.csr_matrix((np.r_[weight, weight], (np.r_[row, col], np.r_[col, row])), shape=(n, n))
@@ -204,34 +209,53 @@ def _symmetric(pairs: np.ndarray, weight: np.ndarray, n: int, binary: bool) -> s
 
 IMPORT_ROLES = {"sales": Role.SALES, "service": Role.SERVICE, "manager": Role.MANAGER, "partner": Role.PARTNER}
 
+#: Imported files above this size are refused: a wrong path (a device, a dump) must not fill memory.
+DEFAULT_IMPORT_LIMIT_MB = 200
+#: The environment variable that raises (or lowers) the limit, in megabytes.
+IMPORT_LIMIT_VARIABLE = "CRMSIM_MAX_IMPORT_MB"
+MEGABYTE = 1_000_000
 
-def import_csv(people_path, edges_path) -> Organisation:
+#: Tie weights are relative strengths; outside this range sums of weights overflow or vanish.
+MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
+
+PEOPLE_COLUMNS = (["id", "role", "department", "site"], ["manager"])
+EDGE_COLUMNS = (["source", "target"], ["weight"])
+
+
+def import_csv(people_path, edges_path, *, max_bytes: int | None = None) -> Organisation:
     """A real organisation from a people CSV and an edge-list CSV, validated line by line.
 
     people: ``id,role,department,site[,manager]`` with role one of sales, service, manager,
-    partner. ``manager`` names the manager of a sales or service person (required), and the
-    sales rep who serves a partner (optional: else the partner's first tie to a sales rep).
-    edges: ``source,target[,weight]``; ties are undirected, weights positive.
+    partner. ``manager`` names the manager of a sales or service person (required) or of a
+    manager (optional), and the sales rep who serves a partner (optional: else the partner's
+    first tie to a sales rep). Chains of managers end at someone with no manager.
+    edges: ``source,target[,weight]``; ties are undirected, weights from 1e-6 to 1e6.
+    Each file may hold at most ``max_bytes`` (default: ``import_limit_bytes()``).
     """
-    people = _read_csv(people_path, required=["id", "role", "department", "site"], optional=["manager"])
-    edges = _read_csv(edges_path, required=["source", "target"], optional=["weight"])
+    limit = import_limit_bytes() if max_bytes is None else max_bytes
+    people, people_lines = _read_csv(people_path, *PEOPLE_COLUMNS, limit=limit)
+    edges, edge_lines = _read_csv(edges_path, *EDGE_COLUMNS, limit=limit)
     src = str(people_path)
 
     ids = people["id"].astype(str).str.strip()
     dup = ids.duplicated()
     if dup.any():
-        raise InputError(src, f"line {_line(dup.idxmax())}: id", f"duplicate id {ids[dup].iloc[0]!r}")
+        raise InputError(src, f"line {people_lines[dup.idxmax()]}: id", f"duplicate id {ids[dup].iloc[0]!r}")
+    if len(ids) < 2:
+        raise InputError(
+            src, f"line {people_lines[0]}: id", "the only person; allowed: at least two people (a manager and a report)"
+        )
     roles = people["role"].astype(str).str.strip().str.lower()
     bad = ~roles.isin(IMPORT_ROLES)
     if bad.any():
         i = bad.idxmax()
         raise InputError(
-            src, f"line {_line(i)}: role", f"got {people['role'][i]!r}; allowed: {', '.join(IMPORT_ROLES)}"
+            src, f"line {people_lines[i]}: role", f"got {people['role'][i]!r}; allowed: {', '.join(IMPORT_ROLES)}"
         )
     for column in ("department", "site"):
         empty = people[column].isna() | (people[column].astype(str).str.strip() == "")
         if empty.any():
-            raise InputError(src, f"line {_line(empty.idxmax())}: {column}", "must not be empty")
+            raise InputError(src, f"line {people_lines[empty.idxmax()]}: {column}", "must not be empty")
 
     role_code = roles.map(IMPORT_ROLES).to_numpy(dtype=np.int8)
     if not (role_code != Role.PARTNER).any():
@@ -244,47 +268,15 @@ def import_csv(people_path, edges_path) -> Organisation:
     dept_codes, dept_names = pd.factorize(people["department"].astype(str).str.strip(), sort=True)
     site_codes, site_names = pd.factorize(people["site"].astype(str).str.strip(), sort=True)
 
-    # the ties
-    e_src = edges["source"].astype(str).str.strip()
-    e_dst = edges["target"].astype(str).str.strip()
-    for column, values in (("source", e_src), ("target", e_dst)):
-        unknown = ~values.isin(row_of.index)
-        if unknown.any():
-            i = unknown.idxmax()
-            raise InputError(str(edges_path), f"line {_line(i)}: {column}", f"unknown person id {values[i]!r}")
-    if "weight" in edges:
-        weight = pd.to_numeric(edges["weight"], errors="coerce")
-        bad = weight.isna() | ~(weight > 0) | ~np.isfinite(weight)
-        if bad.any():
-            i = bad.idxmax()
-            raise InputError(
-                str(edges_path), f"line {_line(i)}: weight", f"got {edges['weight'][i]!r}; allowed: a number > 0"
-            )
-        weight = weight.to_numpy(dtype=float)
-    else:
-        weight = np.ones(len(edges))
-    pairs = np.column_stack([row_of[e_src].to_numpy(), row_of[e_dst].to_numpy()])
+    pairs, weight = _ties(edges, edge_lines, str(edges_path), row_of)
     adjacency = _symmetric(pairs, weight, n, binary=False)
 
-    # the hierarchy
+    boss = _boss_positions(people, people_lines, src, ids, role_code)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
     manager = np.full(n, -1, dtype=np.int32)
-    mgr_col = people["manager"] if "manager" in people else pd.Series([np.nan] * n)
-    mgr_ids = mgr_col.astype("string").str.strip().fillna("")
-    role_by_id = pd.Series(role_code, index=ids.to_numpy())
-    for i in range(n):
-        r, boss = role_code[i], mgr_ids.iloc[i]
-        here = f"line {_line(i)}: manager"
-        if boss == "":
-            if r in (Role.SALES, Role.SERVICE):
-                raise InputError(src, here, f"{ROLE_NAMES[Role(r)]} person {ids[i]!r} needs a manager")
-            continue
-        if boss not in row_of.index:
-            raise InputError(src, here, f"unknown person id {boss!r}")
-        if r in (Role.SALES, Role.SERVICE) and role_by_id[boss] != Role.MANAGER:
-            raise InputError(src, here, f"{boss!r} is not a manager")
-        if r == Role.PARTNER and role_by_id[boss] != Role.SALES:
-            raise InputError(src, here, f"a partner is served by a sales rep; {boss!r} is not in sales")
-        manager[row_of[ids[i]]] = row_of[boss]
+    has_boss = boss >= 0
+    manager[rank[has_boss]] = rank[boss[has_boss]]
 
     role = role_code[order]
     partner_rows = np.flatnonzero(role == Role.PARTNER)
@@ -292,7 +284,11 @@ def import_csv(people_path, edges_path) -> Organisation:
         neighbours = adjacency.indices[adjacency.indptr[p] : adjacency.indptr[p + 1]]
         reps = neighbours[role[neighbours] == Role.SALES]
         if len(reps) == 0:
-            raise InputError(src, "manager", f"partner {ids.iloc[order[p]]!r} names no sales rep and has no tie to one")
+            raise InputError(
+                src,
+                f"line {people_lines[order[p]]}: manager",
+                f"partner {ids.iloc[order[p]]!r} names no sales rep and has no tie to one; allowed: a sales rep's id",
+            )
         manager[p] = reps[0]
 
     return Organisation(
@@ -307,16 +303,191 @@ def import_csv(people_path, edges_path) -> Organisation:
     )
 
 
-def _read_csv(path, required: list[str], optional: list[str]) -> pd.DataFrame:
+def _ties(edges: pd.DataFrame, lines: np.ndarray, src: str, row_of: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The edge list as row pairs and weights; unknown people and unusable weights are refused."""
+    e_src = edges["source"].astype(str).str.strip()
+    e_dst = edges["target"].astype(str).str.strip()
+    for column, values in (("source", e_src), ("target", e_dst)):
+        unknown = ~values.isin(row_of.index)
+        if unknown.any():
+            i = unknown.idxmax()
+            raise InputError(src, f"line {lines[i]}: {column}", f"unknown person id {values[i]!r}")
+    if (e_src == e_dst).all():
+        # every tie would be dropped as a self-tie, leaving people who cannot influence each other
+        raise InputError(
+            src, f"line {lines[0]}: target", "every tie joins a person to themself; allowed: ties between two people"
+        )
+    if "weight" in edges:
+        text = edges["weight"].fillna("")
+        weight = pd.to_numeric(text.str.strip(), errors="coerce")
+        bad = weight.isna() | ~((weight >= MIN_WEIGHT) & (weight <= MAX_WEIGHT))
+        if bad.any():
+            i = bad.idxmax()
+            raise InputError(
+                src,
+                f"line {lines[i]}: weight",
+                f"got {text[i]!r}; allowed: a number > 0, from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}",
+            )
+        weight = weight.to_numpy(dtype=float)
+    else:
+        weight = np.ones(len(edges))
+    return np.column_stack([row_of[e_src].to_numpy(), row_of[e_dst].to_numpy()]), weight
+
+
+def _boss_positions(
+    people: pd.DataFrame, lines: np.ndarray, src: str, ids: pd.Series, role_code: np.ndarray
+) -> np.ndarray:
+    """Per person (file order), the file position of whom their ``manager`` column names, or -1.
+
+    Staff report to a manager, managers to a manager (or no one), a partner names the sales
+    rep who serves it: so a partner is never anyone's boss, and no one is their own boss,
+    directly or through a cycle of managers.
+    """
+    n = len(ids)
+    names = people["manager"] if "manager" in people else pd.Series([""] * n)
+    names = names.fillna("").astype(str).str.strip().to_numpy()
+    boss = pd.Index(ids.to_numpy()).get_indexer(names)
+    staff = (role_code == Role.SALES) | (role_code == Role.SERVICE)
+    partner = role_code == Role.PARTNER
+
+    def refuse(mask: np.ndarray, message: str) -> None:
+        """Refuse the first person the mask flags; ``{who}`` and ``{boss}`` name them and their boss."""
+        if mask.any():
+            i = int(np.argmax(mask))
+            text = message.format(who=repr(ids[i]), boss=repr(names[i]), role=ROLE_NAMES[Role(role_code[i])])
+            raise InputError(src, f"line {lines[i]}: manager", text)
+
+    refuse(staff & (names == ""), "{role} person {who} needs a manager")
+    refuse((names != "") & (boss < 0), "unknown person id {boss}")
+    refuse(partner & (boss == np.arange(n)), "{who} names themself; allowed: the sales rep who serves the partner")
+    refuse(boss == np.arange(n), "{who} names themself; allowed: another manager's id, or empty at the top")
+    boss_role = np.where(boss >= 0, role_code[boss], -1)
+    not_sales = partner & (boss >= 0) & (boss_role != Role.SALES)
+    refuse(not_sales, "a partner is served by a sales rep; {boss} is not in sales")
+    allowed = "; allowed: the id of a manager"
+    refuse(~partner & (boss_role == Role.PARTNER), "{boss} is not a manager (a partner manages no one)" + allowed)
+    refuse(~partner & (boss >= 0) & (boss_role != Role.MANAGER), "{boss} is not a manager" + allowed)
+    cycle = _manager_cycle(np.where(partner, -1, boss))
+    if cycle is not None:
+        first = min(cycle)
+        start = cycle.index(first)
+        chain = [ids[i] for i in cycle[start:] + cycle[:start] + [first]]
+        raise InputError(
+            src,
+            f"line {lines[first]}: manager",
+            f"managers form a cycle ({' reports to '.join(repr(c) for c in chain)}); "
+            "allowed: a chain of managers that ends at someone with no manager",
+        )
+    return boss
+
+
+def _manager_cycle(boss: np.ndarray) -> list[int] | None:
+    """The positions on one cycle of ``boss`` links (in chain order), or None if every chain ends.
+
+    Follows every chain len(boss) steps at once by pointer doubling: a person still linked
+    after that many steps is on a cycle or leads into one, and where they got to is on it.
+    """
+    reach, steps = boss.copy(), 1
+    while steps < len(boss):
+        reach = np.where(reach >= 0, reach[np.maximum(reach, 0)], -1)
+        steps *= 2
+    stuck = np.flatnonzero(reach >= 0)
+    if len(stuck) == 0:
+        return None
+    start = int(reach[stuck[0]])
+    cycle, step = [start], int(boss[start])
+    while step != start:
+        cycle.append(step)
+        step = int(boss[step])
+    return cycle
+
+
+def import_limit_bytes() -> int:
+    """The largest file an import reads: DEFAULT_IMPORT_LIMIT_MB unless CRMSIM_MAX_IMPORT_MB says otherwise."""
+    raw = os.environ.get(IMPORT_LIMIT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_IMPORT_LIMIT_MB * MEGABYTE
     try:
-        frame = pd.read_csv(path, dtype=str, skipinitialspace=True)
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and megabytes > 0):
+        raise InputError(
+            IMPORT_LIMIT_VARIABLE,
+            None,
+            f"got {raw!r}; allowed: a number of megabytes > 0 (default {DEFAULT_IMPORT_LIMIT_MB})",
+        )
+    return int(megabytes * MEGABYTE)
+
+
+def _read_bounded(path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is refused at once.
+
+    A device such as /dev/zero, a pipe or a huge file would otherwise be read until memory runs
+    out. The file is opened without blocking (a pipe would wait for a writer), checked, then
+    read at most ``limit + 1`` bytes, so a file that grows meanwhile is caught too.
+    """
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise InputError(str(path), None, "no such file") from None
+        raise InputError(name, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(name, None, "is a folder; allowed: a CSV file") from None
     except OSError as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), None, f"not a readable CSV file: {str(exc).splitlines()[0]}") from None
+        raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(name, None, "is a folder; allowed: a CSV file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, None, "not a regular file (a device or a pipe); allowed: a CSV file")
+        raise _too_big(name, limit)
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise _too_big(name, limit)
+    return data
+
+
+def _too_big(name: str, limit: int) -> InputError:
+    return InputError(
+        name,
+        None,
+        f"larger than the import limit of {limit / MEGABYTE:g} MB; "
+        f"allowed: a smaller file, or raise the limit with {IMPORT_LIMIT_VARIABLE}=<megabytes>",
+    )
+
+
+def _read_csv(path, required: list[str], optional: list[str], limit: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of a CSV file (blank lines skipped) and, per row, its line in the file."""
+    data = _read_bounded(path, limit)
+    header = ",".join(required) + "".join(f"[,{c}]" for c in optional)
+    if not data.strip():
+        raise InputError(str(path), "line 1", f"the file is empty; allowed: a header line {header} and rows")
+    try:
+        # Blank lines are kept here and dropped below, so row positions map to file lines; only an
+        # empty field is missing ("NA" is North America, "None" a name, "nan" no weight).
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        message = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InputError(str(path), None, f"not a readable CSV file: {message}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    doubled = pd.Index(frame.columns).duplicated()
+    if doubled.any():
+        column = frame.columns[int(np.argmax(doubled))]
+        raise InputError(str(path), f"line 1: {column}", "column given twice; allowed: each column once")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(
@@ -325,15 +496,13 @@ def _read_csv(path, required: list[str], optional: list[str]) -> pd.DataFrame:
     unknown = [c for c in frame.columns if c not in required + optional]
     if unknown:
         raise InputError(str(path), unknown[0], f"unknown column; allowed: {', '.join(required + optional)}")
-    for column in required:
-        empty = frame[column].isna()
-        if empty.any():
-            raise InputError(str(path), f"line {_line(empty.idxmax())}: {column}", "must not be empty")
+    blank = frame.isna().all(axis=1).to_numpy()
+    lines = np.flatnonzero(~blank) + 2  # the header is line 1
+    frame = frame[~blank].reset_index(drop=True)
     if frame.empty:
-        raise InputError(str(path), None, "has a header but no rows")
-    return frame
-
-
-def _line(row_index) -> int:
-    """The file line of a data row (the header is line 1)."""
-    return int(row_index) + 2
+        raise InputError(str(path), "line 2", f"no rows after the header; allowed: a header line {header} and rows")
+    for column in required:
+        empty = frame[column].isna() | (frame[column].str.strip() == "")
+        if empty.any():
+            raise InputError(str(path), f"line {lines[empty.idxmax()]}: {column}", "must not be empty")
+    return frame, lines
