@@ -36,8 +36,7 @@ MAX_NAME_CHARS = 100
 MAX_NAME_BYTES = 200
 
 FOLDER_NAME_RULE = (
-    f"allowed: 1-{MAX_NAME_CHARS} characters, no / or \\, no control characters, not . or .., "
-    "not starting with a dot"
+    f"allowed: 1-{MAX_NAME_CHARS} characters, no / or \\, no control characters, not . or .., not starting with a dot"
 )
 
 

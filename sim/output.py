@@ -66,6 +66,21 @@ def prepare_run_folder(out_dir: Path, force: bool = False) -> None:
     except OSError as exc:
         raise InputError(str(out_dir), None, f"cannot recover an interrupted write: {exc.strerror or exc}") from None
     check_writable_folder(out_dir, "run", force)
+    _check_can_create(out_dir)
+    if os.path.lexists(out_dir) and os.path.lexists(old_path(out_dir)):  # not crmsim's, or recovery would have gone
+        raise InputError(str(old_path(out_dir)), None, "is in the way of replacing the folder beside it; move it away")
+
+
+def _check_can_create(out_dir: Path) -> None:
+    """The nearest existing folder above ``out_dir`` must be a folder we may write in: say so now,
+    not after the run."""
+    above = out_dir.absolute().parent
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise InputError(str(out_dir), None, f"cannot be made: {above} is not a folder")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise InputError(str(out_dir), None, f"cannot be made: no permission to write in {above}")
 
 
 def replace_dir(new: Path, target: Path) -> None:

@@ -377,6 +377,7 @@ class Scenario(Section):
         if problem:
             raise ValueError(f"{problem}; {FOLDER_NAME_RULE}")
         return value
+
     run: RunSettings = RunSettings()
     org: Organisation = Organisation()
     network: Network = Network()
