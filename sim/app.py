@@ -25,7 +25,7 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from sim import plots  # noqa: E402
 from sim.model import CRMRollout  # noqa: E402
-from sim.narration import explain_in_words, who  # noqa: E402
+from sim.narration import NarratedRollout, explain_in_words, who  # noqa: E402
 from sim.scenario import Scenario, cases  # noqa: E402
 
 #: The case the page opens at (``crmsim app CASE`` sets it through the environment).
@@ -59,7 +59,6 @@ def levers(start: Scenario) -> dict:
         "policy.commitment": {"type": "SliderFloat", "value": p.commitment, "min": 0.0, "max": 1.0, "step": 0.05},
         "policy.mandate": {"type": "SliderFloat", "value": p.mandate, "min": 0.0, "max": 1.0, "step": 0.05},
         "policy.new_hire_training": {"type": "Checkbox", "value": p.new_hire_training},
-        "narrate": True,
     }
 
 
@@ -153,7 +152,7 @@ def EventLog(model: CRMRollout):
 def make_page():
     """The SolaraViz page for the starting case; called inside a session's Page."""
     start = Scenario.case(START) if START in cases() else Scenario.load(START)
-    model = solara.use_memo(lambda: CRMRollout(start, narrate=True), [])
+    model = solara.use_memo(lambda: NarratedRollout(start), [])
     return SolaraViz(
         model,
         components=[WeekCounter, Network, Shares, PersonPanel, EventLog, DataAndTrust, Organisation],

@@ -94,13 +94,13 @@ class Recorder:
         c["morale_sales"][i] = state.morale[self.sales_rows].mean() if self.sales.any() else 1.0
         for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
             c[name][i] = getattr(stocks, name)
-        c["turnover"][i] = flows["leavers"] / n["employees"]
-        c["turnover_sales"][i] = flows["leavers_sales"] / n["sales"]
-        c["turnover_service"][i] = flows["leavers_service"] / n["service"]
+        c["turnover"][i] = flows.leavers / n["employees"]
+        c["turnover_sales"][i] = flows.leavers_sales / n["sales"]
+        c["turnover_service"][i] = flows.leavers_service / n["service"]
         c["roi"][i] = model.ledger.roi
         c["benefits_realised"][i] = model.ledger.benefits_realised
         for name in FLOW_COLUMNS:
-            c[name][i] = flows[name]
+            c[name][i] = getattr(flows, name)
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:

@@ -7,6 +7,7 @@ they chose, from ``agent.explain()``.
 
 from __future__ import annotations
 
+from sim.model import CRMRollout
 from sim.state import Role
 
 #: At most this many events of each kind per week: a log a class can follow.
@@ -50,17 +51,17 @@ def who(model, row: int) -> str:
 
 
 def week_events(model, week: int) -> list[tuple[int, str, str]]:
-    """The week's notable micro-actions, a few of each kind, in plain language."""
-    happened, out = model.happened, []
-    for partner, rep in list(zip(happened["bent"], model.org.manager[happened["bent"]], strict=True))[:PER_KIND]:
+    """The week's notable micro-actions, a few of each kind, in plain language (read after the step)."""
+    flows, out = model.flows, []
+    for partner, rep in list(zip(flows.bent_terms, model.org.manager[flows.bent_terms], strict=True))[:PER_KIND]:
         out.append((week, "bent_terms", f"{who(model, rep)} bent terms for {who(model, partner)}"))
-    for partner in happened["complaints"][:PER_KIND]:
+    for partner in flows.complained[:PER_KIND]:
         out.append((week, "complaint", f"{who(model, partner)} complained about its terms and was compensated"))
-    for rep in happened["disciplined"][:PER_KIND]:
+    for rep in flows.who_was_disciplined[:PER_KIND]:
         out.append(
             (week, "discipline", f"{who(model, model.org.manager[rep])} disciplined {who(model, rep)} for gaming")
         )
-    for person in happened["leavers"][:PER_KIND]:
+    for person in flows.who_left[:PER_KIND]:
         out.append((week, "quit", f"{who(model, person)} quit; a new hire took the post"))
     return out
 
@@ -94,3 +95,15 @@ def explain_in_words(model, row: int) -> str:
     else:
         lines.append("None of the people they work with was on the CRM yet.")
     return "\n\n".join(lines)
+
+
+class NarratedRollout(CRMRollout):
+    """A rollout whose notable micro-actions are told in words after each week (the dashboard's log).
+
+    Narration watches the model from outside its step: the model only records who did what
+    (``flows``), and this reads it once the week is done.
+    """
+
+    def step(self) -> None:
+        super().step()
+        self.events.extend(week_events(self, self.steps))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.mechanisms import (
+    channel,
     drift,
     effort,
     governance,
@@ -21,7 +22,6 @@ from sim.mechanisms import (
     social_influence,
     turnover,
 )
-from sim.state import GO_AROUND
 
 
 @dataclass
@@ -58,13 +58,12 @@ _CUES = tuple(f.name for f in fields(Perception))
 
 def perceive(model, week: int) -> Perception:
     """Everyone's cues from last week's state (synchronous update: no one sees this week's choices)."""
-    org, state, stocks, sc = model.org, model.state, model.stocks, model.scenario
-    policy, behaviour, params = sc.policy, sc.behaviour, model.role_parameters
-    n = org.n
-    is_partner, is_manager = model.is_partner, model.is_manager
+    org, state, stocks, sc, world = model.org, model.state, model.stocks, model.scenario, model.world
+    policy, behaviour, params = sc.policy, sc.behaviour, world.role
+    is_partner, is_manager = world.is_partner, world.is_manager
 
     experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
-    mandate = model.mandated  # the mandate where it applies: employees, not partners
+    mandate = world.mandated  # the mandate where it applies: employees, not partners
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
@@ -73,22 +72,14 @@ def perceive(model, week: int) -> Perception:
     pressure[is_manager] = push * policy.mandate
     pressure[is_partner] = 0.0
 
-    manager_sees = sanctions.manager_sees(org.manager, state.behaviour, model.is_staff)
-
-    partner_rows = model.partner_rows
-    their_rep = org.manager[partner_rows]
-    asked = np.bincount(their_rep, weights=state.behaviour[partner_rows] == GO_AROUND, minlength=n)
-    partner_requests = asked * model.per_partner_served
-    route_value = np.zeros(n)
-    if sc.channel.bent_discount > 0:
-        route_value[partner_rows] = state.route_belief[partner_rows] / sc.channel.bent_discount
+    manager_sees = sanctions.manager_sees(org.manager, state.behaviour, world.is_staff)
 
     slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
     interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
-    interface = interface * slowness * busy + model.prompt_load
+    interface = interface * slowness * busy + world.prompt_load
 
-    data_value = oversight.discounted_data_value(model.benefit_share * state.trust, params.present_bias)
+    data_value = oversight.discounted_data_value(world.benefit_share * state.trust, params.present_bias)
     usefulness = (
         stocks.system_fit * params.base_usefulness
         + data_value
@@ -105,19 +96,19 @@ def perceive(model, week: int) -> Perception:
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(
-            model.ties_within, state.behaviour, model.ties_across, 1.0 - stocks.culture_distance
+            world.ties_within, state.behaviour, world.ties_across, 1.0 - stocks.culture_distance
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
-        workaround=model.workaround_ease,
+        workaround=world.workaround_ease,
         sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
         gaming_gain=gaming_gain,
         lead_hiding=oversight.lead_hiding_gain(params.oversight_aversion, pressure),
-        role_conflict=model.role_conflict_cost,
+        role_conflict=world.role_conflict_cost,
         withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
         tension=sc.culture.tension_weight * state.tension,
-        partner_pull=sc.channel.rep_gain_per_request * partner_requests,
-        route_value=route_value,
+        partner_pull=sc.channel.rep_gain_per_request * channel.partner_requests(world, state, org.manager),
+        route_value=channel.route_value(sc, world, state),
         attitude=state.attitude.copy(),
         integrity=state.integrity.copy(),
     )

@@ -133,15 +133,15 @@ def test_data_benefit_goes_mostly_to_managers_at_equal_trust():
     reps = (model.org.role == Role.SALES) | (model.org.role == Role.SERVICE)
     share = model.scenario.data.manager_benefit_share
     assert share > 0.5
-    assert np.all(model.benefit_share[managers] == share)
-    assert np.all(model.benefit_share[~managers] == 1 - share)
+    assert np.all(model.world.benefit_share[managers] == share)
+    assert np.all(model.world.benefit_share[~managers] == 1 - share)
     n = model.org.n
     for trust in (0.3, 0.6, 1.0):
         # the same base for all: managers gain more from the same trusted data
-        pu = data_quality.usefulness(np.zeros(n), model.benefit_share, np.full(n, trust))
+        pu = data_quality.usefulness(np.zeros(n), model.world.benefit_share, np.full(n, trust))
         assert pu[managers].min() > pu[reps].max()
         # with the roles' own base usefulness too
-        pu = data_quality.usefulness(model.role_parameters.base_usefulness, model.benefit_share, np.full(n, trust))
+        pu = data_quality.usefulness(model.world.role.base_usefulness, model.world.benefit_share, np.full(n, trust))
         assert pu[managers].min() > pu[reps].max()
 
 
@@ -206,7 +206,7 @@ def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or
     assert np.allclose(see.pressure[org.role == Role.MANAGER], push_top * mandate)
     assert np.allclose(see.pressure[org.role == Role.PARTNER], 0.0)
     # no cultural distance: one network, everyone's ties count fully
-    assert model.ties_across is None
+    assert model.world.ties_across is None
     assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.behaviour))
 
 
@@ -306,8 +306,8 @@ def test_perceived_usefulness_in_the_model_is_fit_times_base_plus_discounted_sha
     assert model.scenario.policy.management_style == "control"
     trust_before, fit_before = model.state.trust.copy(), model.stocks.system_fit
     model.step()
-    p = model.role_parameters
-    expected = fit_before * p.base_usefulness + model.benefit_share * trust_before * (1.0 - p.present_bias)
+    p = model.world.role
+    expected = fit_before * p.base_usefulness + model.world.benefit_share * trust_before * (1.0 - p.present_bias)
     assert np.allclose(model.state.perceived_usefulness, expected)
     assert np.any(p.present_bias > 0) and 0 < fit_before < 1
 
@@ -318,8 +318,8 @@ def test_under_organic_management_improvisers_find_the_crm_more_useful():
     trust_before, fit_before = model.state.trust.copy(), model.stocks.system_fit
     assert improvising.any() and not improvising.all()
     model.step()
-    p = model.role_parameters
-    base = fit_before * p.base_usefulness + model.benefit_share * trust_before * (1.0 - p.present_bias)
+    p = model.world.role
+    base = fit_before * p.base_usefulness + model.world.benefit_share * trust_before * (1.0 - p.present_bias)
     value = model.scenario.drift.legitimised_value
     assert np.allclose(model.state.perceived_usefulness, base + value * improvising)
 

@@ -72,7 +72,7 @@ def test_no_resignation_while_backlash_stays_under_the_threshold():
 
 def test_the_resignation_costs_the_sales_force_goodwill_and_fills_the_post():
     model = step_n(small_model({"policy.sanctions": 1.0}), 15)
-    head, sales = model.senior_sales_manager, model.is_sales
+    head, sales = model.world.senior_sales_manager, model.world.is_sales
     assert model.org.role[head] == Role.MANAGER
     assert head == np.bincount(model.org.manager[sales]).argmax()  # the manager of the most sales reps
     before = model.state.morale.copy()
@@ -110,12 +110,12 @@ def test_a_cio_change_shifts_the_goal_at_its_week_and_records_an_event():
     assert [(w, kind) for w, kind, _ in model.events] == [(week, "cio_change")]
     # the same week, managers feel the push for volume and employees a reward for quick entries
     see, sc = model.last_perception, model.scenario
-    managers = model.is_manager
+    managers = model.world.is_manager
     push = commitment * governance.DATA_COLLECTION_PUSH * sc.policy.mandate
     assert np.allclose(see.pressure[managers], push)
     gain = sc.roles.managers.gaming_gain + governance.data_collection_gain(commitment)
     assert np.allclose(see.gaming_gain[managers], gain)
-    assert np.allclose(see.gaming_gain[model.is_partner], sc.roles.partners.gaming_gain)
+    assert np.allclose(see.gaming_gain[model.world.is_partner], sc.roles.partners.gaming_gain)
     step_n(model, 8)
     assert model.stocks.goal == "data_collection" and len(model.events) == 1
 
@@ -325,7 +325,7 @@ def test_system_performance_under_full_load_in_the_model(upgrade, expected):
     step_n(model, 3)
     assert model.stocks.system_performance == 1.0  # nobody live, no load
     model.step()
-    assert model.state.live[~model.is_partner].all()
+    assert model.state.live[~model.world.is_partner].all()
     assert model.stocks.system_performance == pytest.approx(expected)
 
 

@@ -200,7 +200,7 @@ def test_training_depends_on_commitment():
         half_hours = model.scenario.learning.training_half_hours
         assert np.allclose(got, learning.trained_skill(before, 24.0 * factor, half_hours))
         # the hours booked as wages: every employee who went live (partners' time is not the firm's)
-        assert model.flows["training_hours"] == pytest.approx(24.0 * factor * model.org.employees)
+        assert model.flows.training_hours == pytest.approx(24.0 * factor * model.org.employees)
         if previous is not None:
             assert got.mean() > previous.mean()
         previous = got

@@ -124,7 +124,7 @@ def check_state(model: CRMRollout) -> None:
     for name in UNIT_STOCKS:
         assert 0.0 <= getattr(stocks, name) <= 1.0, name
     assert stocks.goal in ("integration", "data_collection")
-    assert 0.0 <= model.flows["drift"] <= 1.0
+    assert 0.0 <= model.flows.drift <= 1.0
     assert np.all(np.isfinite(state.route_belief)) and np.all(np.isfinite(state.terms_seen))
     assert np.all(np.isfinite(state.effort)) and np.all(np.isfinite(state.perceived_usefulness))
     # behaviour codes: legacy exactly when not live, else one of the role's three options

@@ -18,10 +18,18 @@ complaint is settled by compensating the difference.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import sparse
 
 from sim.state import DISENGAGE, GAME, GO_AROUND, SELF_SERVE
+
+if TYPE_CHECKING:
+    from sim.flows import Flows
+    from sim.scenario import Scenario
+    from sim.state import State
+    from sim.world import World
 
 
 def discounts(partner_behaviour: np.ndarray, rep_behaviour: np.ndarray, bent_discount: float) -> np.ndarray:
@@ -74,3 +82,48 @@ def complaints(
     rule_following = partner_behaviour == SELF_SERVE
     complain = rule_following & (gap > threshold) & (draw < probability)
     return complain, np.where(complain, gap, 0.0)
+
+
+def trade_with_partners(sc: Scenario, world: World, state: State, manager: np.ndarray, flows: Flows, draw) -> None:
+    """Partners order; bent terms leak margin; rule-followers compare, complain and are compensated.
+
+    Reads this week's choices of partners and their reps; changes the partners' terms and
+    beliefs; reports units, leaked margin, complaints and compensation.
+    """
+    ch = sc.channel
+    rows = world.partner_rows
+    behaviour = state.behaviour[rows]
+    discount = discounts(behaviour, state.behaviour[manager[rows]], ch.bent_discount)
+    volume = order_volume(behaviour, ch.disengaged_volume)
+    state.discount[rows] = discount
+    terms = state.terms_seen[rows]
+    terms += (discount - terms) / ch.terms_memory_weeks
+    state.terms_seen[rows] = terms
+    belief = state.route_belief[rows]
+    learn_route_value(belief, discount, behaviour == GO_AROUND, world.partner_peers, ch.learning_rate)
+    state.route_belief[rows] = belief
+    complaining, gap = complaints(
+        terms, behaviour, world.partner_peers, ch.complaint_threshold, ch.complaint_probability, draw[rows]
+    )
+    flows.bent_terms = rows[discount > 0]
+    flows.complained = rows[complaining]
+    flows.units_partners = float(volume.sum())
+    flows.margin_leakage = float((discount * volume).sum() * sc.costs.price)
+    flows.complaints = float(complaining.sum())
+    flows.compensation_paid = float(gap.sum() * sc.costs.price * ch.compensation_weeks)
+
+
+def partner_requests(world: World, state: State, manager: np.ndarray) -> np.ndarray:
+    """Per sales rep: the share of the partners they serve who went around the CRM to them last week."""
+    rows = world.partner_rows
+    asked = np.bincount(manager[rows], weights=state.behaviour[rows] == GO_AROUND, minlength=len(manager))
+    return asked * world.per_partner_served
+
+
+def route_value(sc: Scenario, world: World, state: State) -> np.ndarray:
+    """Per partner: what going around is believed to pay, as a share of the bent discount (0 for others)."""
+    value = np.zeros(len(state.route_belief))
+    if sc.channel.bent_discount > 0:
+        rows = world.partner_rows
+        value[rows] = state.route_belief[rows] / sc.channel.bent_discount
+    return value

@@ -16,8 +16,15 @@ routines) shrinks the distance week by week once the CRM is live; naming culture
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
 
 
 def split_ties(adjacency: sparse.csr_matrix, subculture: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -48,3 +55,14 @@ def update_tension(tension: np.ndarray, distance: float, crossing: np.ndarray, l
 def shrink_distance(distance: float, programme: float, rate: float) -> float:
     """Culture work closes part of the distance every week; without it the distance stays."""
     return distance * (1.0 - rate * programme)
+
+
+def live_with_subcultures(sc: Scenario, world: World, state: State, stocks: Stocks) -> None:
+    """Tension builds across subcultures for people on the new system; culture work shrinks the distance."""
+    if world.ties_across is None:
+        return
+    update_tension(state.tension, stocks.culture_distance, world.crossing, state.live, sc.culture.tension_rate)
+    if state.live.any():
+        stocks.culture_distance = shrink_distance(
+            stocks.culture_distance, sc.policy.culture_programme, sc.culture.programme_rate
+        )

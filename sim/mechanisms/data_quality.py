@@ -14,9 +14,16 @@ most of that value goes to managers (``manager_benefit_share``), not to those wh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
 
 
 def entry_quality(
@@ -43,3 +50,14 @@ def follow_with_lag(trust: np.ndarray, seen_quality: np.ndarray, who: np.ndarray
 def usefulness(base: np.ndarray, benefit_share: np.ndarray, trust: np.ndarray) -> np.ndarray:
     """What the CRM does for this person's job: its base use plus their share of trusted data."""
     return base + benefit_share * trust
+
+
+def update_data(sc: Scenario, world: World, state: State, stocks: Stocks, department: np.ndarray) -> None:
+    """Entries move each department's data quality; trust follows the data a person sees."""
+    entering = state.live & ~world.is_partner
+    target, n_entering = entry_quality(
+        department, state.behaviour, entering, len(stocks.data_quality), sc.data.gaming_entry_quality
+    )
+    update_data_quality(stocks.data_quality, target, n_entering, sc.data.adjustment_rate)
+    seen = stocks.data_quality[world.data_department]
+    follow_with_lag(state.trust, seen, state.live, sc.data.trust_lag_weeks)

@@ -19,7 +19,17 @@ of people working in the CRM on practices outside the original design.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from sim.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.flows import Flows
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
 
 
 def improvise(
@@ -53,3 +63,17 @@ def drift_index(improvising: np.ndarray, in_crm: np.ndarray) -> float:
     """Share of people working in the CRM whose practice lies outside the original design."""
     n = int(in_crm.sum())
     return float((improvising & in_crm).sum() / n) if n else 0.0
+
+
+def drift_in_practice(
+    sc: Scenario, world: World, state: State, stocks: Stocks, adjacency, flows: Flows, start, enforce
+) -> None:
+    """Improvised practices appear and spread; control brings them back, organic lets them grow."""
+    b = state.behaviour
+    in_crm = state.live & ~world.is_partner & ((b == USE) | (b == GAME))
+    neighbours = adjacency @ state.improvising.astype(float)
+    degree = world.tie_weight
+    share = np.divide(neighbours, degree, out=np.zeros(len(degree)), where=degree > 0)
+    improvise(state.improvising, in_crm, stocks.system_fit, share, sc.drift.start_rate, sc.drift.spread, start)
+    enforce_design(state.improvising, sc.policy.management_style, sc.drift.enforcement, enforce)
+    flows.drift = drift_index(state.improvising, in_crm)

@@ -20,6 +20,12 @@ fixes arrive slower. System fit scales the CRM's usefulness for the job.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.state import Stocks
+
 
 def initial_fit(outsourced: bool, in_house_expertise: float, misfit: float) -> float:
     """How well the delivered system fits the work at go-live, 0-1."""
@@ -54,3 +60,12 @@ ABANDONED_INTEGRATION_GAP = 0.8
 #: reward for quick, incomplete entries.
 DATA_COLLECTION_PUSH = 1.3
 DATA_COLLECTION_GAMING_GAIN = 0.4
+
+
+def fix_the_system(sc: Scenario, any_live: bool, stocks: Stocks) -> None:
+    """Once the CRM is live, fixes close part of the fit gap, as fast as commitment and expertise allow."""
+    if any_live:
+        rate = fix_rate(
+            sc.governance.fix_rate, sc.policy.commitment, sc.policy.outsourced, sc.policy.in_house_expertise
+        )
+        stocks.system_fit = improve_fit(stocks.system_fit, rate)

@@ -10,7 +10,16 @@ turnover, inefficiencies".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from sim.state import GAME, GO_AROUND, IGNORE, SELF_SERVE, USE
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.state import State
+    from sim.world import World
 
 
 def trained_skill(skill: np.ndarray, hours: float, half_hours: float) -> np.ndarray:
@@ -26,3 +35,12 @@ def learn_by_use(skill: np.ndarray, using: np.ndarray, learn_rate: float, forget
 def fade_habit(habit: np.ndarray, on_legacy_path: np.ndarray, decay: float) -> None:
     """The legacy habit fades for those who worked in the CRM this week."""
     habit *= np.where(on_legacy_path, 1.0, 1.0 - decay)
+
+
+def learn_and_unlearn(sc: Scenario, world: World, state: State) -> None:
+    """Skill grows with use and fades without; the legacy habit fades with use."""
+    live, partner, b = state.live, world.is_partner, state.behaviour
+    in_crm = live & np.where(partner, b == SELF_SERVE, (b == USE) | (b == GAME))
+    on_legacy_path = ~live | np.where(partner, b == GO_AROUND, b == IGNORE)
+    learn_by_use(state.skill, in_crm, sc.learning.learn_rate, np.where(live, sc.learning.forget_rate, 0.0))
+    fade_habit(state.habit, on_legacy_path, sc.behaviour.habit_decay)

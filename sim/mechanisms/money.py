@@ -16,6 +16,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.flows import Flows
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
 
 #: why a verdict is undetermined: the only way the criteria cannot be judged
 UNDETERMINED_REASON = (
@@ -60,3 +69,49 @@ def verdict(intended_use: float, roi: float, min_intended_use: float, min_roi: f
     if not (math.isfinite(intended_use) and math.isfinite(roi)):
         return "undetermined"
     return "success" if intended_use >= min_intended_use and roi >= min_roi else "failure"
+
+
+def book_money(
+    sc: Scenario, world: World, state: State, stocks: Stocks, flows: Flows, ledger: Ledger, after_go_live: bool
+) -> None:
+    """This week's costs and benefits, and the cost per unit sale (seed 002; verdict criteria).
+
+    Reads the partners' orders and the week's training, hires and resignations from ``flows``;
+    books the week in ``ledger``; reports units, costs, benefits and the cost per sale.
+    """
+    c, f = sc.costs, flows
+    employees = ~world.is_partner
+    live_emp = state.live & employees
+    b = state.behaviour
+    entering = live_emp & ((b == USE) | (b == GAME))
+    users = live_emp & (b == USE)
+    quality = stocks.data_quality[world.data_department]
+    n_sales = int(world.is_sales.sum())
+    use_sales = float(users[world.is_sales].sum()) / n_sales if n_sales else 0.0
+    mean_quality = float(quality[world.employee_rows].mean())
+    base_units = f.units_partners + c.direct_units_per_rep * n_sales
+    uplift = c.sales_uplift * use_sales * mean_quality
+    units = base_units * (1.0 + uplift)
+
+    running = (
+        c.licence_per_user_week * live_emp.sum()
+        + c.wage_per_hour
+        * (f.training_hours + c.double_entry_hours * (world.role.double_entry[entering] * stocks.integration_gap).sum())
+        + f.margin_leakage
+        + f.compensation_paid
+        + (c.hiring_cost * f.hires if after_go_live else 0.0)
+    )
+    productivity = c.productivity_per_user_week * float((quality[users] * stocks.system_fit).sum())
+    benefit = productivity + c.margin * c.price * base_units * uplift
+    planned = (
+        c.productivity_per_user_week * live_emp.sum() + c.margin * c.price * base_units * c.sales_uplift
+        if after_go_live
+        else 0.0
+    )
+    ledger.book(f.implementation + running, benefit, planned)
+    f.units = units
+    f.costs = f.implementation + running
+    f.benefits = benefit
+    # selling costs per unit: the old cost of the base units, plus what the CRM costs to run,
+    # spread over the units sold (more units where sales reps use trusted data)
+    f.cost_per_sale = (c.cost_per_unit * base_units + running) / units if units > 0 else 0.0

@@ -13,6 +13,15 @@ interface effort.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sim.scenario import Scenario
+    from sim.state import Stocks
+    from sim.world import World
+
 INTEGRATION_LEVEL = {"none": 0.0, "partial": 0.5, "full": 1.0}
 
 
@@ -29,3 +38,14 @@ def system_performance(
 def slowness_effort(performance: float, effort_per_slowness: float) -> float:
     """Multiplier on interface effort from waiting for the system."""
     return 1.0 + effort_per_slowness * (1.0 - performance)
+
+
+def load_the_system(sc: Scenario, world: World, live: np.ndarray, stocks: Stocks) -> None:
+    """This week's responsiveness, under the load of everyone live."""
+    stocks.system_performance = system_performance(
+        sc.org.legacy_systems,
+        sc.policy.integration,
+        sc.policy.legacy_upgrade,
+        float(live[world.employee_rows].mean()),
+        sc.performance.penalty_per_system,
+    )

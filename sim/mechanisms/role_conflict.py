@@ -17,6 +17,15 @@ the designed process (marketing sees its campaigns ignored).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from sim.state import IGNORE
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
+
 
 def upsell_load(upsell_prompts: bool, prompt_workload: float) -> float:
     """Extra work per proper use for a service rep when the CRM prompts them to sell."""
@@ -32,3 +41,12 @@ def friction(service_live: float, upsell_prompts: bool, integration_gap: float, 
 def update_conflict(conflict: float, friction_now: float, rate: float) -> float:
     """Conflict builds up and cools down slowly."""
     return conflict + rate * (friction_now - conflict)
+
+
+def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks: Stocks) -> None:
+    """The conflict index moves towards this week's friction between marketing and service."""
+    service = world.is_service
+    service_live = float(state.live[service].mean()) if service.any() else 0.0
+    refusing = float((state.behaviour[service] == IGNORE).mean()) if service.any() else 0.0
+    now = friction(service_live, sc.policy.upsell_prompts, stocks.integration_gap, refusing)
+    stocks.conflict = update_conflict(stocks.conflict, now, sc.role_conflict.conflict_rate)

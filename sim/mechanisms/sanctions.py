@@ -17,9 +17,17 @@ goodwill (morale) with him.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.flows import Flows
+    from sim.scenario import Scenario
+    from sim.state import State, Stocks
+    from sim.world import World
 
 
 def manager_sees(manager: np.ndarray, behaviour: np.ndarray, staff: np.ndarray) -> np.ndarray:
@@ -56,3 +64,54 @@ def reactance(
 def update_backlash(backlash: float, share_disciplined: float, memory_weeks: float) -> float:
     """The sales organisation's grievance: a moving average of the share of reps disciplined."""
     return backlash + (share_disciplined - backlash) / memory_weeks
+
+
+def discipline_gamers(
+    sc: Scenario, world: World, state: State, stocks: Stocks, manager: np.ndarray, flows: Flows, draw: np.ndarray
+) -> bool:
+    """Managers who work in the CRM spot gamers; discipline breeds reactance and backlash.
+
+    Reads this week's choices; changes who is disciplined, morale and the sales backlash;
+    reports detections and discipline. Returns whether the backlash has just become more than
+    the senior sales manager will take.
+    """
+    sees = manager_sees(manager, state.behaviour, world.is_staff)
+    spotted = detected(state.behaviour, sees, sc.sanctions.detection, draw)
+    state.disciplined[:] = spotted & (draw < sc.sanctions.detection * sc.policy.sanctions)
+    employees = world.employee_rows
+    morale = state.morale[employees]
+    reactance(
+        morale,
+        state.disciplined[employees],
+        world.team[employees],
+        sc.sanctions.morale_hit,
+        sc.sanctions.spillover,
+        sc.sanctions.morale_recovery,
+    )
+    state.morale[employees] = morale
+    n_sales = max(int(world.is_sales.sum()), 1)
+    stocks.backlash = update_backlash(
+        stocks.backlash, float(state.disciplined[world.is_sales].sum()) / n_sales, sc.sanctions.backlash_memory_weeks
+    )
+    flows.who_was_disciplined = np.flatnonzero(state.disciplined)
+    flows.detected = float(spotted.sum())
+    flows.disciplined = float(state.disciplined.sum())
+    return stocks.backlash > sc.sanctions.backlash_threshold and not stocks.senior_sales_manager_resigned
+
+
+def senior_sales_manager_resigns(
+    sc: Scenario, world: World, state: State, stocks: Stocks, manager: np.ndarray, flows: Flows
+) -> int:
+    """He leaves over his people being punished, taking part of the sales force's goodwill.
+
+    Returns his row (his post is to be filled), or -1 when the organisation has no sales reps.
+    """
+    head = world.senior_sales_manager
+    stocks.senior_sales_manager_resigned = True
+    flows.resignations = 1.0
+    if head < 0:
+        return head
+    loss = sc.sanctions.goodwill_loss
+    state.morale[world.is_sales] *= 1.0 - loss
+    state.morale[world.is_sales & (manager == head)] *= 1.0 - loss
+    return head

@@ -17,7 +17,15 @@ cannot stop for training, so its service staff get only part of the hours.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.flows import Flows
+    from sim.scenario import Scenario
+    from sim.state import State
+    from sim.world import World
 
 
 def quit_probability(
@@ -40,3 +48,15 @@ def training_share(busy: bool, around_the_clock: bool, is_service: np.ndarray, b
     if around_the_clock:
         share[is_service] *= 0.5
     return share
+
+
+def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: np.ndarray) -> np.ndarray:
+    """Some people quit, the dissatisfied more; returns the rows of their posts, to be filled."""
+    sensitivity = sc.calendar.turnover_sensitivity
+    p = quit_probability(world.role.quit_weekly, state.morale, state.tension, state.effort, sensitivity)
+    leavers = np.flatnonzero((draw < p) & ~world.is_partner)
+    flows.who_left = leavers
+    flows.leavers_sales = float(world.is_sales[leavers].sum())
+    flows.leavers_service = float(world.is_service[leavers].sum())
+    flows.leavers = float(len(leavers)) + flows.resignations
+    return leavers
