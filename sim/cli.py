@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -232,8 +233,11 @@ def cmd_run(args) -> int:
         )
     out = Path(args.out or Path("out") / scenario.name)
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
-    result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
-    result.save(out, plots=not args.no_plots, force=args.force)
+    try:
+        result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
+        result.save(out, plots=not args.no_plots, force=args.force)
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT, f"{out} is as it was; the run was not finished") from None
     if not args.quiet:
         o = result.summary["outcomes"]
         print(

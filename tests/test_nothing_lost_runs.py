@@ -226,19 +226,29 @@ def test_the_safe_name_rule_in_python():
 # --- a replace interrupted at any point ----------------------------------------------------------
 
 
+def test_ctrl_c_during_a_run_leaves_the_earlier_run_and_ends_in_one_line(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    old_summary = earlier_run(capsys, out)
+    crash_on_call(monkeypatch, pd.DataFrame, "to_parquet", 1, error=KeyboardInterrupt)
+    code, _, err = run_into(capsys, out, "--set", "run.seed=2")
+    assert code == 130 and err.count("\n") == 1 and err.startswith("crmsim: stopped: ")
+    assert json.loads((out / "summary.json").read_text()) == old_summary
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 class Crash(Exception):
     """Stands for the process dying at this point."""
 
 
-def crash_on_call(monkeypatch, owner, name: str, n: int) -> None:
-    """Make the ``n``-th call of ``owner.name`` (counted from 1) raise Crash."""
+def crash_on_call(monkeypatch, owner, name: str, n: int, error: type[BaseException] | None = None) -> None:
+    """Make the ``n``-th call of ``owner.name`` (counted from 1) raise ``error`` (default: Crash)."""
     real = getattr(owner, name)
     calls = {"n": 0}
 
     def patched(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == n:
-            raise Crash(f"{name} call {n}")
+            raise (error or Crash)(f"{name} call {n}")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, patched)
