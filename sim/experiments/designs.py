@@ -13,6 +13,7 @@ Levers are crossed with every point.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -108,20 +109,43 @@ def fit_to_field(key: str, values: list) -> list:
     return out
 
 
+def count(sweep: SweepFile) -> int:
+    """How many points ``points(sweep)`` has, without drawing them: a sweep too big to run is
+    refused before its points fill the memory."""
+    d, n = len(sweep.uncertainties), sweep.samples
+    if sweep.design == "grid":
+        sampled = math.prod(len(axis) for axis in _grid_axes(sweep))
+    elif d == 0:
+        sampled = 1
+    elif sweep.design == "sobol":
+        sampled = n * (2 * d + 2 if sweep.second_order else d + 2)
+    elif sweep.design == "morris":
+        sampled = n * (d + 1)
+    else:
+        sampled = n
+    return sampled * math.prod(len(values) for values in sweep.levers.values())
+
+
+def _grid_axes(sweep: SweepFile) -> list[list]:
+    """A grid's levels, one list per uncertainty."""
+    axes = []
+    for key, dist in sweep.uncertainties.items():
+        if dist.kind in ("choice", "levels"):
+            axes.append(list(dist.params))
+        elif dist.kind == "integers":
+            lo, hi = dist.params
+            axes.append(sorted({int(round(v)) for v in np.linspace(lo, hi, min(sweep.grid_levels, hi - lo + 1))}))
+        else:
+            axes.append(fit_to_field(key, np.linspace(*dist.params, sweep.grid_levels).tolist()))
+    return axes
+
+
 def points(sweep: SweepFile) -> pd.DataFrame:
     """Every point of the sweep, one row each, a column per dotted key: levers crossed with the design.
 
     Built column by column, so a sweep of many points stays a compact table in memory."""
     if sweep.design == "grid":
-        axes = []
-        for key, dist in sweep.uncertainties.items():
-            if dist.kind in ("choice", "levels"):
-                axes.append(list(dist.params))
-            elif dist.kind == "integers":
-                lo, hi = dist.params
-                axes.append(sorted({int(round(v)) for v in np.linspace(lo, hi, min(sweep.grid_levels, hi - lo + 1))}))
-            else:
-                axes.append(fit_to_field(key, np.linspace(*dist.params, sweep.grid_levels).tolist()))
+        axes = _grid_axes(sweep)
         sampled = pd.DataFrame(list(itertools.product(*axes)), columns=list(sweep.uncertainties))
     else:
         u = unit_samples(sweep)

@@ -5,11 +5,16 @@ store (resume), keeps only a small window of runs in flight and a small buffer o
 memory (memory stays flat however many runs), retries runs whose worker died, and records a
 run that raises as failed, with its error, without stopping the others. Results do not depend
 on the backend or the number of workers: each run's seed is fixed by the plan.
+
+On SIGINT or SIGTERM (``stopping.Stop``) it keeps the runs that had finished, stops every worker
+it started and writes what it holds before letting the stop go on: a stopped experiment loses
+only the runs that were still running, and the same command runs them again.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
+from sim.errors import InputError
+from sim.experiments.stopping import Stop, StopSignals, ignore_interrupts
 from sim.experiments.store import OUTCOMES, SERIES, RunStore
 
 MAX_ATTEMPTS = 3  # a run whose worker dies is tried this many times in all
@@ -109,10 +116,11 @@ def arrow_type(values: Iterable) -> pa.DataType:
 
 
 class Writer:
-    """Buffers finished runs and writes them to the store in parts."""
+    """Buffers finished runs and writes them to the store in parts (a signal waits for a part's end)."""
 
-    def __init__(self, store: RunStore, schema: pa.Schema):
+    def __init__(self, store: RunStore, schema: pa.Schema, signals: StopSignals | None = None):
         self.store, self.schema = store, schema
+        self.signals = signals or StopSignals()
         self.rows: list[dict] = []
         self.series: list[pd.DataFrame] = []
         self.last_flush = time.monotonic()
@@ -127,9 +135,10 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        self.store.write(self.rows, self.series, self.schema)
-        self.rows, self.series = [], []
-        self.last_flush = time.monotonic()
+        with self.signals.held():
+            self.store.write(self.rows, self.series, self.schema)
+            self.rows, self.series = [], []
+            self.last_flush = time.monotonic()
 
 
 def failed_row(task: Task, error: str) -> dict:
@@ -157,26 +166,34 @@ def run_tasks(
     dask: str | None = None,
     progress: bool = False,
     function=execute,
+    signals: StopSignals | None = None,
 ) -> dict:
     """Run every task not yet in the store; return counts and timings.
 
     ``function`` runs one task in a worker (``execute``; tests pass others to simulate crashes).
+    Whatever ends the runs early (a ``Stop``, an error), the finished runs are written first.
     """
     from tqdm.auto import tqdm
 
     done = store.done()
     todo = (task for task in tasks if task.run not in done)
-    writer = Writer(store, schema)
+    writer = Writer(store, schema, signals)
     started = time.time()
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
-        if dask:
-            _run_dask(todo, writer, bar, dask, workers, function)
-        elif workers <= 1:
-            for task in todo:
-                writer.add(*function(task))
-                bar.update(1)
-        else:
-            _run_local(todo, writer, bar, workers, function)
+        try:
+            if dask:
+                _run_dask(todo, writer, bar, dask, workers, function)
+            elif workers <= 1:
+                for task in todo:
+                    result = function(task)
+                    with writer.signals.held():
+                        writer.add(*result)
+                        bar.update(1)
+            else:
+                _run_local(todo, writer, bar, workers, function)
+        except (Stop, Exception):
+            writer.flush()
+            raise
         writer.flush()
     seconds = time.time() - started
     ran = writer.counts["ok"] + writer.counts["failed"]
@@ -203,10 +220,13 @@ def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int, function
     exhausted = False
     while True:
         while suspects:
-            writer.add(*_run_alone(suspects.popleft(), function, context))
-            bar.update(1)
+            result = _run_alone(suspects[0], function, context)
+            with writer.signals.held():
+                suspects.popleft()
+                writer.add(*result)
+                bar.update(1)
         in_flight: dict = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker) as pool:
             try:
                 while True:
                     while len(in_flight) < window:
@@ -228,35 +248,90 @@ def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int, function
                         return
                     finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        result = future.result()  # raises BrokenProcessPool if its worker died
-                        del in_flight[future]
-                        writer.add(*result)
-                        bar.update(1)
+                        with writer.signals.held():
+                            result = future.result()  # raises BrokenProcessPool if its worker died
+                            del in_flight[future]
+                            writer.add(*result)
+                            bar.update(1)
             except BrokenProcessPool:
                 for task in in_flight.values():
                     attempts[task.run] = attempts.get(task.run, 1) + 1
                     (suspects if attempts[task.run] >= MAX_ATTEMPTS else pending).append(task)
+            except Stop:
+                _keep_finished(in_flight, writer, bar)
+                stop_pool(pool)
+                raise
+
+
+def start_worker() -> None:
+    """Set up a local worker process. Ctrl-C is left to the main process, which stops the workers
+    itself; and tqdm (a run's progress bar) gets a thread lock instead of a semaphore shared across
+    processes, which a worker stopped mid-run would leave registered (a warning at exit)."""
+    from tqdm import tqdm
+
+    ignore_interrupts()
+    tqdm.set_lock(threading.RLock())
+
+
+def _keep_finished(in_flight: dict, writer: Writer, bar) -> None:
+    """On a stop: the runs that finished while the main process waited are kept, not run again."""
+    for future, _task in list(in_flight.items()):
+        if future.done() and not future.cancelled() and future.exception() is None:
+            del in_flight[future]
+            writer.add(*future.result())
+            bar.update(1)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now and wait for them, so that none outlives crmsim.
+
+    ``shutdown`` alone would wait for the runs in flight to finish (minutes, for a big
+    organisation); their runs are dropped instead and run again on resume.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _run_alone(task: Task, function, context) -> tuple[dict, pd.DataFrame | None]:
     """The last try of a run: in a worker of its own, so a crash is surely its own."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as solo:
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_worker) as solo:
         try:
             return solo.submit(function, task).result()
         except BrokenProcessPool:
             return failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None
+        except Stop:
+            stop_pool(solo)
+            raise
 
 
 def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: int, function) -> None:
     """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes."""
-    from distributed import Client, LocalCluster, as_completed
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("--dask", address, "needs Dask distributed: pip install 'crmsim[cluster]'") from None
 
     cluster = None
-    if address == "local":
-        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(address)
+    try:
+        if address == "local":
+            cluster = LocalCluster(
+                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
+        if cluster is not None:
+            cluster.close()
+        raise InputError("--dask", address, f"cannot reach a Dask scheduler: {str(exc).splitlines()[0]}") from None
     try:
         window = 4 * max(len(client.scheduler_info().get("workers", {})), 1)
         source = iter(todo)
@@ -269,12 +344,13 @@ def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: 
 
         running = as_completed([submit(t) for _, t in zip(range(window), source, strict=False)])
         for future in running:
-            task = tasks.pop(future.key)
-            try:
-                writer.add(*future.result())
-            except Exception as exc:  # the worker died MAX_ATTEMPTS times (KilledWorker) or the cluster failed it
-                writer.add(failed_row(task, f"{type(exc).__name__}: {exc}"), None)
-            bar.update(1)
+            with writer.signals.held():
+                task = tasks.pop(future.key)
+                try:
+                    writer.add(*future.result())
+                except Exception as exc:  # the worker died MAX_ATTEMPTS times (KilledWorker) or the cluster failed it
+                    writer.add(failed_row(task, f"{type(exc).__name__}: {exc}"), None)
+                bar.update(1)
             future.release()
             following = next(source, None)
             if following is not None:

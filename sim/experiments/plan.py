@@ -2,13 +2,18 @@
 
 A plan is a list of runs with their seeds and parameters, a results folder, and a manifest.
 ``execute_plan`` hands it to the engine and records the manifest (crmsim version, the
-experiment's hash, the seeds and how they were derived, timings).
+experiment's hash, the seeds and how they were derived, timings, provenance).
+
+Everything a plan needs is checked before anything touches the disk: a command refused for its
+arguments leaves no folder behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import platform
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +23,18 @@ import pandas as pd
 import pyarrow as pa
 
 import sim
-from sim.errors import InputError
+from sim.errors import InputError, Interrupted
 from sim.experiments import designs, seeds
 from sim.experiments.engine import Task, arrow_type, row_schema, run_tasks
+from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, RunStore
 from sim.experiments.sweepfile import SweepFile
+from sim.provenance import provenance
 from sim.scenario import Scenario
+
+#: Runs in one experiment at most. A million runs of even a small organisation take days on a
+#: laptop, and the manifest lists every seed; a bigger study is several experiments (or a typo).
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -38,6 +49,10 @@ class Plan:
     common_random_numbers: bool  # seeds by replication (shared across arms and points), else by run
     keep_series: bool = False
     extra: dict = field(default_factory=dict)  # the sweep or comparison definition, for the manifest
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed, "seed")
+        check_size(self.replications, self.total, "replications")
 
     @property
     def total(self) -> int:
@@ -74,6 +89,7 @@ class Plan:
     @property
     def hash(self) -> str:
         content = {
+            "crmsim": sim.__version__,  # results of two versions never mix in one folder
             "kind": self.kind,
             "seed": self.seed,
             "replications": self.replications,
@@ -89,8 +105,40 @@ class Plan:
         return row_schema({name: arrow_type(self.points[name].drop_duplicates().tolist()) for name in self.parameters})
 
 
+def check_seed(seed, source: str = "--seed") -> None:
+    """An experiment seed is a whole number >= 0 (what numpy's SeedSequence takes)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(source, None, f"got {seed!r}; allowed: a whole number >= 0")
+
+
+def check_size(replications, total: int, source: str = "-n") -> None:
+    """At least one replication, and at most MAX_RUNS runs in all."""
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise InputError(source, "runs", f"got {replications!r}; allowed: a whole number >= 1")
+    if total > MAX_RUNS:
+        raise InputError(
+            source, "runs", f"{total:,} runs in all; allowed: at most {MAX_RUNS:,} per experiment (split it in several)"
+        )
+
+
+def check_workers(workers, dask: str | None) -> None:
+    """Local worker processes: at least one, and not so many that they exhaust the machine."""
+    if dask and dask != "local":
+        return  # the cluster's own workers run the runs
+    most = max_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= most:
+        raise InputError("--workers", None, f"got {workers!r}; allowed: 1 to {most} (4 per core, at least 64)")
+
+
+def max_workers() -> int:
+    return max(64, 4 * (os.cpu_count() or 1))
+
+
 def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
     """``n`` runs of one scenario on different seeds (derived from the scenario's seed)."""
+    if seed is not None:
+        check_seed(seed)
+    check_size(n, n if isinstance(n, int) else 0)
     return Plan(
         kind="replicate",
         seed=scenario.run.seed if seed is None else seed,
@@ -104,6 +152,8 @@ def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
 
 def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) -> Plan:
     """Policy arms on the same ``n`` seeds: the same organisation, network and shocks per seed."""
+    check_seed(seed)
+    check_size(n, n * len(arms) if isinstance(n, int) else 0)
     return Plan(
         kind="compare",
         seed=seed,
@@ -119,6 +169,14 @@ def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) ->
 def sweep_plan(sweep: SweepFile) -> Plan:
     """The sweep's design points x replications, on seeds derived from the sweep seed and the run
     index (or the replication index, with common random numbers)."""
+    source = str(sweep._path) if sweep._path else "sweep"
+    total = designs.count(sweep) * sweep.replications
+    if total > MAX_RUNS:  # refused before the points are drawn: drawing them could exhaust memory
+        raise InputError(
+            source,
+            "samples",
+            f"the sweep has {total:,} runs (points x replications); allowed: at most {MAX_RUNS:,} per experiment",
+        )
     points = designs.points(sweep)
     return Plan(
         kind="sweep",
@@ -139,14 +197,83 @@ def sweep_plan(sweep: SweepFile) -> Plan:
 
 
 def execute_plan(
-    plan: Plan, out: str | Path, *, workers: int = 1, dask: str | None = None, progress: bool = False
+    plan: Plan,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: bool = False,
+    wait: bool = False,
 ) -> RunStore:
-    """Run the plan into ``out`` (resuming what is there) and write its manifest."""
+    """Run the plan into ``out`` (resuming what is there) and write its manifest.
+
+    The folder is locked while the plan runs: another process on it is refused, or with ``wait``
+    waits its turn. SIGINT or SIGTERM stop the workers, save every finished run and the manifest,
+    and raise ``Interrupted``; the same call resumes.
+    """
+    check_workers(workers, dask)
+    manifest = plan_manifest(plan)  # everything is checked before the folder is touched
+    schema = plan.schema()
     store = RunStore(out)
-    store.open(plan.hash)
+    with StopSignals() as signals:
+        try:
+            store.open(plan.hash, wait=wait)
+        except Stop as stop:
+            raise Interrupted(stop.signal_number, f"stopped before any run started; nothing written in {out}") from None
+        try:
+            _run_plan(plan, store, manifest, schema, signals, workers=workers, dask=dask, progress=progress)
+        finally:
+            store.close()
+    return store
+
+
+def _run_plan(
+    plan: Plan, store: RunStore, manifest: dict, schema: pa.Schema, signals: StopSignals, *, workers, dask, progress
+) -> None:
+    try:
+        with signals.held():
+            store.write_manifest({**manifest, **_counts(store, plan), "status": "running"})
+        timing = run_tasks(
+            plan.tasks(),
+            plan.total,
+            store,
+            schema,
+            workers=workers,
+            dask=dask,
+            progress=progress,
+            signals=signals,
+        )
+    except Stop as stop:
+        counts = _counts(store, plan)
+        store.write_manifest({**manifest, **counts, "status": "interrupted"})
+        raise Interrupted(
+            stop.signal_number,
+            f"{counts['finished_runs']} of {plan.total} runs are saved in {store.root}; "
+            "the same command resumes the rest",
+        ) from None
+    counts = _counts(store, plan)
+    with signals.held():
+        store.write_manifest(
+            {
+                **manifest,
+                **counts,
+                "status": "complete" if counts["finished_runs"] == plan.total else "incomplete",
+                "timings": {**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
+            }
+        )
+
+
+def _counts(store: RunStore, plan: Plan) -> dict:
+    counts = store.status_counts()
+    return {"finished_runs": sum(counts.values()), "failed_runs": counts.get("failed", 0)}
+
+
+def plan_manifest(plan: Plan) -> dict:
+    """What the manifest says of the plan, checked to be strict JSON (no NaN or Infinity)."""
     manifest = {
         "crmsim": sim.__version__,
         "python": platform.python_version(),
+        "provenance": provenance(),
         "kind": plan.kind,
         "experiment_hash": plan.hash,
         "seed": plan.seed,
@@ -165,20 +292,24 @@ def execute_plan(
         "keep_series": plan.keep_series,
         "scenarios": {str(a): {"name": s.name, "hash": s.hash} for a, s in plan.arms.items()},
         **plan.extra,
-        "status": "running",
     }
-    store.write_manifest(manifest)
-    timing = run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=workers, dask=dask, progress=progress)
-    counts = store.status_counts()
-    finished = sum(counts.values())
-    manifest.update(
-        status="complete" if finished == plan.total else "incomplete",
-        finished_runs=finished,
-        failed_runs=counts.get("failed", 0),
-        timings={**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
-    )
-    store.write_manifest(manifest)
-    return store
+    try:
+        json.dumps(manifest, default=str, allow_nan=False)
+    except ValueError:
+        raise InputError("experiment", _first_non_finite(manifest), "not a finite number; allowed: finite numbers") from None
+    return manifest
+
+
+def _first_non_finite(value, where: str = "") -> str | None:
+    """The dotted place of the first NaN or infinity in nested dicts and lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    for key, inner in items:
+        found = _first_non_finite(inner, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
 
 
 def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:

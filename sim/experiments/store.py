@@ -5,19 +5,37 @@ temporary file and then renamed, so a part is either complete or absent: a sweep
 any moment (even ``kill -9``) leaves only complete rows, and resuming runs what is missing.
 ``pandas.read_parquet(DIR / "runs")`` reads them all. A row's content depends only on the run
 (its seed and parameters), not on when, where or in which part it was written.
+
+Nothing is lost, whatever stops crmsim:
+
+- one process at a time writes a folder: it holds an exclusive lock (``.crmsim-lock``, a
+  ``flock`` the operating system releases when the process ends, however it ends), so two
+  commands on one folder can never both run the same runs;
+- a series part is written before the runs part of the same name, and a series part whose runs
+  part is missing (a crash between the two) is removed on the next start, so its runs run again
+  once, never twice;
+- a part that cannot be read (truncated, empty) or a manifest that is not JSON is reported in
+  one line, set aside as ``.damaged-<name>`` (never deleted) and its runs run again;
+- every part carries the hash of its experiment, so a folder whose manifest was lost can still
+  be resumed by the same experiment, and by no other.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import sim
 from sim.errors import InputError
 
 #: Outcomes recorded for every run (from the run's summary), in this order.
@@ -62,6 +80,13 @@ SERIES = (
     "roi",
 )
 
+LOCK_NAME = ".crmsim-lock"
+MANIFEST_NAME = "manifest.json"
+PARTS = "part-*.parquet"
+DAMAGED = ".damaged-"
+#: the key, in every part's Parquet metadata, of the experiment the part belongs to
+EXPERIMENT_KEY = b"crmsim.experiment_hash"
+
 
 class RunStore:
     """A results folder: ``runs/`` and ``series/`` datasets and ``manifest.json``."""
@@ -70,77 +95,392 @@ class RunStore:
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         self.series_dir = self.root / "series"
-        self.manifest_path = self.root / "manifest.json"
+        self.manifest_path = self.root / MANIFEST_NAME
+        self.experiment_hash: str | None = None
+        self._lock: FolderLock | None = None
+        self._finished: dict[int, str] | None = None  # run -> status, once the folder is open
 
-    def open(self, experiment_hash: str) -> None:
-        """Create the folder, or resume it if it holds the same experiment; refuse another one."""
+    # --- taking the folder ---------------------------------------------------------------
+
+    def open(self, experiment_hash: str, *, wait: bool = False) -> None:
+        """Take the folder for this experiment: create it, or resume it if it holds the same one.
+
+        A folder that holds anything crmsim did not write, or another experiment, is refused
+        before anything in it is touched. The folder stays locked until ``close``; a second
+        process is refused (one line naming the holder) or, with ``wait``, waits its turn.
+        """
+        self._check_is_ours()
+        self._create()
+        self._lock = FolderLock(self.root)
+        self._lock.acquire(wait)
+        try:
+            self._recover(experiment_hash)
+        except BaseException:
+            self.close()
+            raise
+        self.experiment_hash = experiment_hash
+
+    def close(self) -> None:
+        """Let the next process have the folder."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _check_is_ours(self) -> None:
+        """Refuse a path that is not a folder, or a folder holding what crmsim did not write."""
+        if not os.path.lexists(self.root):
+            return
+        if not self.root.is_dir():
+            raise InputError(str(self.root), None, "exists and is not a folder; choose another --out")
         if self.manifest_path.exists():
-            held = json.loads(self.manifest_path.read_text()).get("experiment_hash")
-            if held != experiment_hash:
-                raise InputError(
-                    str(self.root),
-                    "experiment_hash",
-                    f"holds another experiment ({held}, not {experiment_hash}); choose another --out or remove it",
-                )
-        elif self.root.exists() and any(self.root.iterdir()):
-            raise InputError(str(self.root), None, "exists and is not a crmsim results folder; choose another --out")
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.series_dir.mkdir(parents=True, exist_ok=True)
-        for folder in (self.runs_dir, self.series_dir):  # a part that was being written when killed
-            for leftover in folder.glob(".tmp-*"):
-                leftover.unlink()
+            return  # a results folder: whose experiment it is, is checked under the lock
+        foreign = _foreign_entries(self.root)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise InputError(
+                str(self.root), None, f"exists and is not a crmsim results folder (it holds {shown}); choose another --out"
+            )
+
+    def _create(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(str(self.root), None, f"cannot be created: {exc.strerror or exc}") from None
+
+    def _recover(self, experiment_hash: str) -> None:
+        """Under the lock: check whose folder it is, then clean what an interrupted writer left.
+
+        Everything is read first and the folder refused before anything is changed; only then are
+        temporary files removed, damaged parts set aside and orphan series parts removed.
+        """
+        manifest, manifest_problem = self._manifest_for_resume()
+        if manifest is not None:
+            _check_same_experiment(self.root, manifest, experiment_hash)
+        runs = {part.name: _inspect(part, experiment_hash) for part in _parts(self.runs_dir)}
+        series = {part.name: _inspect(part, experiment_hash) for part in _parts(self.series_dir)}
+        for folder, parts in ((self.runs_dir, runs), (self.series_dir, series)):
+            for name, (_, problem) in parts.items():
+                if problem == "another experiment":
+                    raise InputError(
+                        str(folder / name),
+                        None,
+                        f"belongs to another experiment than {experiment_hash}; choose another --out",
+                    )
+        if manifest_problem:
+            self._set_aside(self.manifest_path, manifest_problem)
+        self.runs_dir.mkdir(exist_ok=True)
+        self.series_dir.mkdir(exist_ok=True)
+        _remove_temporary(self.root, self.runs_dir, self.series_dir)
+        for name, (_, problem) in series.items():
+            if problem:
+                self._set_aside(self.series_dir / name, problem)
+                if name in runs and runs[name][1] is None:  # its runs must run again to have series
+                    runs[name] = ({}, "its series part is damaged")
+        for name, (_, problem) in runs.items():
+            if problem:
+                self._set_aside(self.runs_dir / name, problem)
+        kept = {name for name, (_, problem) in runs.items() if problem is None}
+        for part in _parts(self.series_dir):
+            if part.name not in kept:  # written just before a crash that lost its runs part
+                part.unlink()
+        _fsync_dir(self.series_dir)
+        self._finished = {}
+        for name in sorted(kept):
+            self._finished.update(runs[name][0])
+
+    def _manifest_for_resume(self) -> tuple[dict | None, str | None]:
+        """The manifest, or (None, why it is damaged) if it cannot be read."""
+        if not self.manifest_path.exists():
+            return None, None
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return None, f"not readable JSON ({type(exc).__name__})"
+        if not isinstance(manifest, dict):
+            return None, "not a JSON object"
+        return manifest, None
+
+    def _set_aside(self, path: Path, problem: str) -> None:
+        """Rename a damaged file to ``.damaged-<name>`` (never over another) and say so in one line."""
+        target = path.with_name(DAMAGED + path.name)
+        number = 1
+        while os.path.lexists(target):
+            number += 1
+            target = path.with_name(f"{DAMAGED}{number}-{path.name}")
+        os.replace(path, target)
+        _fsync_dir(path.parent)
+        what = "the experiment is checked against its parts" if path == self.manifest_path else "its runs run again"
+        print(f"crmsim: warning: {path}: {problem}; set aside as {target.name}; {what}", file=sys.stderr)
+
+    # --- runs ------------------------------------------------------------------------------
 
     def done(self) -> set[int]:
-        """Runs already written (read part by part: a dataset read of many parts costs memory)."""
-        runs: set[int] = set()
-        for part in sorted(self.runs_dir.glob("part-*.parquet")):
-            runs.update(pq.read_table(part, columns=["run"], use_threads=False).column("run").to_pylist())
-        return runs
+        """Runs already written."""
+        return set(self._runs_written())
+
+    def _runs_written(self) -> dict[int, str]:
+        if self._finished is not None:
+            return self._finished
+        finished: dict[int, str] = {}
+        for part in _parts(self.runs_dir):  # part by part: a dataset read of many parts costs memory
+            try:
+                finished.update(_run_statuses(pq.read_table(part, columns=["run", "status"], use_threads=False)))
+            except (OSError, pa.ArrowException):
+                continue  # damaged: set aside and run again by the next command that opens the folder
+        return finished
 
     def write(self, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema) -> None:
-        """Write finished runs: their series first, then the rows that mark them done."""
+        """Write finished runs: their series part first, then the runs part that marks them done.
+
+        A crash between the two leaves a series part without its runs part, which the next
+        ``open`` removes before the runs run again: never a duplicate row, never an orphan one.
+        """
         if not rows:
             return
         first, last = min(r["run"] for r in rows), max(r["run"] for r in rows)
         failed = sum(r["status"] == "failed" for r in rows)
-        name = f"part-{first:08d}-{last:08d}-{len(rows)}-{failed}.parquet"  # counts in the name: see status_counts
+        name = f"part-{first:08d}-{last:08d}-{len(rows)}-{failed}.parquet"
         if series:
-            _atomic_parquet(
-                pa.Table.from_pandas(pd.concat(series, ignore_index=True), preserve_index=False), self.series_dir / name
-            )
-        table = pa.Table.from_pylist(rows, schema=schema)
-        _atomic_parquet(table, self.runs_dir / name)
+            table = pa.Table.from_pandas(pd.concat(series, ignore_index=True), preserve_index=False)
+            _atomic_parquet(self._tagged(table), self.series_dir / name)
+        _atomic_parquet(self._tagged(pa.Table.from_pylist(rows, schema=schema)), self.runs_dir / name)
+        if self._finished is not None:
+            self._finished.update({r["run"]: r["status"] for r in rows})
+
+    def _tagged(self, table: pa.Table) -> pa.Table:
+        """The table with its experiment's hash in its metadata (how a part proves whose it is)."""
+        if self.experiment_hash is None:
+            return table
+        return table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), EXPERIMENT_KEY: self.experiment_hash.encode()}
+        )
 
     def status_counts(self) -> dict[str, int]:
-        """How many runs are written, by status, from the part names alone (no data read)."""
-        written = failed = 0
-        for part in self.runs_dir.glob("part-*.parquet"):
-            *_, rows, failures = part.stem.split("-")
-            written, failed = written + int(rows), failed + int(failures)
-        return {k: v for k, v in (("ok", written - failed), ("failed", failed)) if v}
+        """How many distinct runs are written, by status."""
+        counts = Counter(self._runs_written().values())
+        return {status: counts[status] for status in ("ok", "failed") if counts[status]}
 
     def read_runs(self) -> pd.DataFrame:
-        frame = pd.read_parquet(self.runs_dir)
+        """Every finished run, once each, in run order."""
+        if not _parts(self.runs_dir):
+            raise InputError(str(self.runs_dir), None, "holds no finished runs yet")
+        frame = pd.read_parquet(self.runs_dir)  # hidden (.tmp-, .damaged-) files are not read
+        frame = frame.drop_duplicates("run", keep="first")
         return frame.sort_values("run", kind="stable").reset_index(drop=True)
 
     def read_series(self) -> pd.DataFrame:
+        """The weekly series of finished runs, once each: a series part whose runs part is missing
+        (written just before a crash) is not read."""
+        if not _parts(self.series_dir):
+            raise InputError(str(self.series_dir), None, "holds no weekly series")
         frame = pd.read_parquet(self.series_dir)
+        frame = frame[frame["run"].isin(self.done())].drop_duplicates(["run", "week"], keep="first")
         return frame.sort_values(["run", "week"], kind="stable").reset_index(drop=True)
 
+    # --- the manifest --------------------------------------------------------------------
+
     def write_manifest(self, manifest: dict) -> None:
+        """Write the manifest whole, as strict JSON (no NaN or Infinity, which are not JSON)."""
+        text = json.dumps(manifest, indent=2, default=str, allow_nan=False) + "\n"
         tmp = self.root / f".tmp-manifest-{os.getpid()}"
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, self.manifest_path)
+        _fsync_dir(self.root)
 
     def read_manifest(self) -> dict:
         if not self.manifest_path.exists():
-            raise InputError(str(self.root), "manifest.json", "not a crmsim results folder (no manifest.json)")
-        return json.loads(self.manifest_path.read_text())
+            raise InputError(str(self.root), MANIFEST_NAME, "not a crmsim results folder (no manifest.json)")
+        manifest, problem = self._manifest_for_resume()
+        if manifest is None:
+            raise InputError(str(self.manifest_path), None, f"is damaged: {problem}")
+        return manifest
+
+
+class FolderLock:
+    """An exclusive, advisory lock on a results folder, held through an open file descriptor.
+
+    ``flock`` is released by the operating system when the holder's process ends, however it
+    ends (even ``kill -9``), so a lock is never stale. The holder writes its process id into the
+    file, so that a second process can say whom it waits for.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / LOCK_NAME
+        self.fd: int | None = None
+
+    def acquire(self, wait: bool) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not O_TRUNC: the holder's pid stays
+        except OSError as exc:
+            raise InputError(str(self.folder), None, f"cannot be written: {exc.strerror or exc}") from None
+        try:
+            if not self._try(fd):
+                holder = self._holder(fd)
+                if not wait:
+                    raise InputError(
+                        str(self.folder),
+                        None,
+                        f"is in use by crmsim {holder}; run this command again when it is done, or add --wait",
+                    )
+                print(f"crmsim: waiting for {holder}, which is writing {self.folder}", file=sys.stderr)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+
+    def _try(self, fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                return False
+            raise InputError(
+                str(self.folder), None, f"cannot be locked ({exc.strerror}); use a folder on a local disk"
+            ) from None
+        return True
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        """"process <pid>" of the holder (it writes its pid just after taking the lock)."""
+        for _ in range(20):
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            if text.isdigit():
+                return f"process {text}"
+            time.sleep(0.025)
+        return "another process"
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.ftruncate(self.fd, 0)
+        finally:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = None
+
+
+def _foreign_entries(root: Path) -> list[str]:
+    """Names in a folder without a manifest that crmsim would not have left there ([] if none).
+
+    crmsim leaves, before its first manifest is written or after a damaged one is set aside:
+    its lock, ``runs/`` and ``series/`` (holding only parts), temporary and set-aside files.
+    """
+    foreign = []
+    for entry in sorted(root.iterdir()):
+        if entry.name in (LOCK_NAME,) or entry.name.startswith((".tmp-manifest-", DAMAGED)):
+            continue
+        if entry.name in ("runs", "series") and entry.is_dir() and not entry.is_symlink():
+            foreign.extend(
+                f"{entry.name}/{inner.name}" for inner in sorted(entry.iterdir()) if not _is_part_file(inner.name)
+            )
+            continue
+        foreign.append(entry.name)
+    return foreign
+
+
+def _is_part_file(name: str) -> bool:
+    return (name.startswith("part-") and name.endswith(".parquet")) or name.startswith((".tmp-", DAMAGED))
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob(PARTS)) if folder.is_dir() else []
+
+
+def _inspect(part: Path, experiment_hash: str) -> tuple[dict[int, str], str | None]:
+    """A part's runs (run -> status) and its problem: None, "another experiment", or why it is damaged."""
+    try:
+        table = pq.read_table(part, use_threads=False)
+    except (OSError, pa.ArrowException) as exc:
+        reason = "empty" if part.stat().st_size == 0 else f"cannot be read ({str(exc).splitlines()[0][:120]})"
+        return {}, f"damaged part: {reason}"
+    held = (table.schema.metadata or {}).get(EXPERIMENT_KEY)
+    if held is None or held.decode() != experiment_hash:
+        return {}, "another experiment"
+    if "run" not in table.column_names:
+        return {}, "damaged part: no run column"
+    expected_rows = _rows_in_name(part)
+    if "status" in table.column_names:  # a runs part: its name says how many rows it holds
+        if expected_rows is not None and table.num_rows != expected_rows:
+            return {}, f"damaged part: {table.num_rows} rows, its name says {expected_rows}"
+        return _run_statuses(table), None
+    return {}, None
+
+
+def _rows_in_name(part: Path) -> int | None:
+    try:
+        return int(part.stem.split("-")[3])
+    except (IndexError, ValueError):
+        return None
+
+
+def _run_statuses(table: pa.Table) -> dict[int, str]:
+    return dict(zip(table.column("run").to_pylist(), table.column("status").to_pylist(), strict=True))
+
+
+def _check_same_experiment(root: Path, manifest: dict, experiment_hash: str) -> None:
+    """Refuse a folder of another experiment, saying so plainly when only crmsim's version differs."""
+    held = manifest.get("experiment_hash")
+    if held == experiment_hash:
+        return
+    version = manifest.get("crmsim")
+    if version is not None and version != sim.__version__:
+        raise InputError(
+            str(root),
+            "crmsim",
+            f"was written by crmsim {version}, this is crmsim {sim.__version__}: results of two versions "
+            "never mix; choose another --out",
+        )
+    raise InputError(
+        str(root),
+        "experiment_hash",
+        f"holds another experiment ({held}, not {experiment_hash}); choose another --out or remove it",
+    )
+
+
+def _remove_temporary(*folders: Path) -> None:
+    """Remove what a writer killed mid-write left: crmsim's own temporary files, under the lock."""
+    for folder in folders:
+        for leftover in [*folder.glob(".tmp-part-*"), *folder.glob(".tmp-manifest-*")]:
+            leftover.unlink(missing_ok=True)
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{time.monotonic_ns()}")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` survive a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,10 +41,28 @@ from sim.scenario import Scenario, fields
 DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
 
 
+def non_finite(value: Any, where: str = "") -> tuple[str, float] | None:
+    """The dotted field and value of the first infinite or NaN number in a TOML document, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (where, value)
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((f"[{i}]", inner) for i, inner in enumerate(value))
+    else:
+        return None
+    for key, inner in items:
+        inner_where = f"{where}{key}" if str(key).startswith("[") else f"{where}.{key}" if where else str(key)
+        found = non_finite(inner, inner_where)
+        if found:
+            return found
+    return None
+
+
 class Distribution(BaseModel):
     """Exactly one of the distribution kinds, with its parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     uniform: tuple[float, float] | None = None
     integers: tuple[int, int] | None = None
@@ -95,7 +114,7 @@ class Distribution(BaseModel):
 class SweepFile(BaseModel):
     """A validated sweep file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field("sweep", description="A short name for the sweep.")
     description: str = ""
@@ -126,6 +145,10 @@ class SweepFile(BaseModel):
         """Read and validate a sweep file; errors name the file and the field."""
         path = Path(path)
         data = read_toml(path, "sweep file")
+        where = non_finite(data)
+        if where is not None:  # TOML has inf and nan, and 1e309 reads as inf: none is a value to run
+            field, value = where
+            raise InputError(str(path), field, f"got {value}; allowed: finite numbers")
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
