@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_one_line_error, run_cli
 
+import sim
 from sim import app_assets, app_server
 
 #: How long the server may take to start before the signal tests are skipped [seconds].
@@ -138,6 +139,7 @@ def dashboard(tmp_path, assets):
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "PYTHONPATH": str(Path(sim.__file__).resolve().parents[1])},  # the code under test
         )
     try:
         deadline = time.monotonic() + START_WAIT

@@ -7,11 +7,13 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cli_helpers import assert_one_line_error, run_cli
 from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, write_csv
 
+import sim
 from sim.errors import InputError
 from sim.organization import IMPORT_LIMIT_VARIABLE, import_csv
 from sim.state import Role
@@ -163,6 +165,11 @@ def test_a_folder_is_refused(capsys, tmp_path):
 ALLOWED = "allowed: a CSV file"
 
 
+def child_env() -> dict:
+    """The environment for a child crmsim that runs the same code as these tests."""
+    return {**os.environ, "PYTHONPATH": str(Path(sim.__file__).resolve().parents[1])}
+
+
 def _import_in_a_child(people: str, edges: str) -> subprocess.CompletedProcess:
     """``crmsim run`` in a child with a memory cap and a time limit, so a file read until memory
     runs out fails the test instead of the machine."""
@@ -174,9 +181,9 @@ def _import_in_a_child(people: str, edges: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "sim.cli", "run", "--people", people, "--edges", edges, "--no-plots", "--quiet"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
         preexec_fn=cap_memory,
-        cwd=os.path.dirname(edges),
+        env=child_env(),
     )
 
 
