@@ -470,37 +470,47 @@ def _read_csv(path, required: list[str], optional: list[str], limit: int) -> tup
     if not data.strip():
         raise InputError(str(path), "line 1", f"the file is empty; allowed: a header line {header} and rows")
     try:
-        # Blank lines are kept here and dropped below, so row positions map to file lines; only an
-        # empty field is missing ("NA" is North America, "None" a name, "nan" no weight).
+        # Read without a header, so a row longer than the header is an error rather than an
+        # index column; blank lines are kept and dropped below, so row positions map to file
+        # lines; only an empty field is missing ("NA" is North America, "None" a name).
         frame = pd.read_csv(
             io.BytesIO(data),
+            header=None,
             dtype=str,
             skipinitialspace=True,
             skip_blank_lines=False,
             keep_default_na=False,
             na_values=[""],
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise InputError(str(path), None, "not UTF-8 text; allowed: a CSV file saved as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise InputError(str(path), None, f"not a readable CSV file: {message}") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    doubled = pd.Index(frame.columns).duplicated()
+    lines = np.arange(len(frame)) + 1
+    blank = frame.isna().all(axis=1).to_numpy()
+    frame, lines = frame[~blank], lines[~blank]
+    header_line, columns = lines[0], ["" if pd.isna(c) else str(c).strip().lower() for c in frame.iloc[0]]
+    frame, lines = frame.iloc[1:].reset_index(drop=True), lines[1:]
+    frame.columns = columns
+    doubled = pd.Index(columns).duplicated()
     if doubled.any():
-        column = frame.columns[int(np.argmax(doubled))]
-        raise InputError(str(path), f"line 1: {column}", "column given twice; allowed: each column once")
-    missing = [c for c in required if c not in frame.columns]
+        column = columns[int(np.argmax(doubled))]
+        raise InputError(str(path), f"line {header_line}: {column}", "column given twice; allowed: each column once")
+    missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(
             str(path), missing[0], f"missing column; required: {', '.join(required)}; optional: {', '.join(optional)}"
         )
-    unknown = [c for c in frame.columns if c not in required + optional]
+    unknown = [c for c in columns if c not in required + optional]
     if unknown:
-        raise InputError(str(path), unknown[0], f"unknown column; allowed: {', '.join(required + optional)}")
-    blank = frame.isna().all(axis=1).to_numpy()
-    lines = np.flatnonzero(~blank) + 2  # the header is line 1
-    frame = frame[~blank].reset_index(drop=True)
+        raise InputError(
+            str(path), unknown[0] or f"line {header_line}", f"unknown column; allowed: {', '.join(required + optional)}"
+        )
     if frame.empty:
-        raise InputError(str(path), "line 2", f"no rows after the header; allowed: a header line {header} and rows")
+        raise InputError(
+            str(path), f"line {header_line + 1}", f"no rows after the header; allowed: a header line {header} and rows"
+        )
     for column in required:
         empty = frame[column].isna() | (frame[column].str.strip() == "")
         if empty.any():

@@ -284,3 +284,22 @@ def test_na_and_none_are_names_not_missing_values(tmp_path):
     org = import_csv(people, write_csv(tmp_path / "e.csv", EDGES_HEADER, edges))
     assert {"NA", "None"} <= set(org.external_id)
     assert org.department_names == ["NA", "South"]
+
+
+def test_a_row_longer_than_the_header_is_refused_not_read_as_an_index(capsys, tmp_path):
+    people = tmp_path / "people.csv"
+    rows = [",".join(PEOPLE_HEADER), "P1,partner,North,HQ,S1,extra,more", *(",".join(r) for r in PEOPLE_ROWS[1:])]
+    people.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = _run_import(capsys, tmp_path, people=people)
+    assert_one_line_error(code, err, "people.csv", "Expected 5 fields in line 2, saw 7")
+
+
+def test_a_file_that_is_not_utf8_is_refused_and_a_byte_order_mark_is_fine(capsys, tmp_path):
+    text = "\n".join([",".join(PEOPLE_HEADER), *(",".join(r) for r in PEOPLE_ROWS)]) + "\n"
+    people = tmp_path / "people.csv"
+    people.write_bytes(text.replace("North", "Nörth").encode("latin-1"))
+    code, _, err = _run_import(capsys, tmp_path, people=people)
+    assert_one_line_error(code, err, "people.csv", "not UTF-8")
+    people.write_text(text, encoding="utf-8-sig")  # as spreadsheets save it
+    edges = write_csv(tmp_path / "edges.csv", EDGES_HEADER, EDGES_ROWS)
+    assert import_csv(people, edges).employees == 6
