@@ -359,8 +359,10 @@ def _boss_positions(
 
     refuse(staff & (names == ""), "{role} person {who} needs a manager")
     refuse((names != "") & (boss < 0), "unknown person id {boss}")
-    refuse(partner & (boss == np.arange(n)), "{who} names themself; allowed: the sales rep who serves the partner")
-    refuse(boss == np.arange(n), "{who} names themself; allowed: another manager's id, or empty at the top")
+    themself = boss == np.arange(n)
+    refuse(themself & partner, "{who} names themself; allowed: the sales rep who serves the partner")
+    refuse(themself & staff, "{who} names themself; allowed: the id of their manager")
+    refuse(themself, "{who} names themself; allowed: the id of another manager, or empty at the top")
     boss_role = np.where(boss >= 0, role_code[boss], -1)
     not_sales = partner & (boss >= 0) & (boss_role != Role.SALES)
     refuse(not_sales, "a partner is served by a sales rep; {boss} is not in sales")
