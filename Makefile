@@ -28,7 +28,7 @@ demo: install
 
 # The dashboard's front-end files, from the npm registry, so it works with no internet.
 $(ASSETS)/.complete: | $(VENV)/.installed-dev
-	$(BIN)/python -m sim.app_assets $(ASSETS)
+	$(BIN)/python -m sim.presentation.app_assets $(ASSETS)
 	touch $@
 
 assets: $(ASSETS)/.complete

@@ -69,12 +69,12 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import CRMRollout, Scenario  # noqa: E402
-from sim.agents import GAMING_EFFORT_SHARE, ROLE_CLASSES  # noqa: E402
-from sim.mechanisms import governance, performance, turnover  # noqa: E402
-from sim.mechanisms.social_influence import PUSH_BY_MANAGER_BEHAVIOUR  # noqa: E402
-from sim.perception import Perception, perceive  # noqa: E402
-from sim.policies import WORKAROUND  # noqa: E402
-from sim.state import GAME, GO_AROUND, LEGACY, USE, Role  # noqa: E402
+from sim.core.agents import GAMING_EFFORT_SHARE, ROLE_CLASSES  # noqa: E402
+from sim.core.mechanisms import governance, performance, turnover  # noqa: E402
+from sim.core.mechanisms.social_influence import PUSH_BY_MANAGER_BEHAVIOUR  # noqa: E402
+from sim.core.perception import Perception, perceive  # noqa: E402
+from sim.core.policies import WORKAROUND  # noqa: E402
+from sim.core.state import GAME, GO_AROUND, LEGACY, USE, Role  # noqa: E402
 
 MIB = 1024 * 1024
 TARGET_RATE_10K = 3e6
@@ -166,7 +166,7 @@ class PersonAgent(mesa.Agent):
 
     def __init__(self, model: PerAgentDecisions, row: int, source: CRMRollout, served: list[int]):
         super().__init__(model)
-        org, sc = source.org, source.scenario
+        org, sc = source.org, source.settings
         self.row = row
         self.manager = int(org.manager[row])  # -1 if none; a partner's is its sales rep
         self.within = _ties(source.ties_within, row)
@@ -322,7 +322,7 @@ class ServiceRepAgent(EmployeeAgent):
 
     def __init__(self, model: PerAgentDecisions, row: int, source: CRMRollout, served: list[int]):
         super().__init__(model, row, source, served)
-        sc = source.scenario
+        sc = source.settings
         prompted = bool(sc.policy.upsell_prompts)
         self.prompt_load = sc.role_conflict.prompt_workload if prompted else 0.0
         self.role_conflict_cost = sc.role_conflict.role_conflict if prompted else 0.0
@@ -414,9 +414,9 @@ class PerAgentDecisions(mesa.Model):
     """
 
     def __init__(self, source: CRMRollout):
-        super().__init__(seed=source.scenario.run.seed)
+        super().__init__(seed=source.settings.run.seed)
         self.source = source
-        sc = source.scenario
+        sc = source.settings
         w, pol = sc.behaviour, sc.policy
         self.choice_sensitivity = w.choice_sensitivity
         self.w_usefulness, self.w_effort, self.w_social = w.usefulness, w.effort, w.social
@@ -449,7 +449,7 @@ class PerAgentDecisions(mesa.Model):
         self.draws = draws.tolist()
 
     def step(self) -> None:
-        sc, stocks = self.source.scenario, self.source.stocks
+        sc, stocks = self.source.settings, self.source.stocks
         pol = sc.policy
         self.system_fit, self.integration_gap = stocks.system_fit, stocks.integration_gap
         self.across_weight = 1.0 - stocks.culture_distance
@@ -484,7 +484,7 @@ def week_after_decision(model: CRMRollout, week: int) -> None:
     model.recorder.record(week, model)
     model.datacollector.collect(model)
     model._snapshot_if_due(week)
-    if week >= model.scenario.run.weeks:
+    if week >= model.settings.run.weeks:
         model.running = False
 
 
@@ -532,7 +532,7 @@ def model_terms(model: CRMRollout) -> dict[str, dict[str, tuple[str, ...]]]:
         if rows.start == rows.stop:
             continue
         terms = cls.weigh(
-            see.rows(slice(rows.start, rows.start + 1)), model.scenario.behaviour, model.role_settings[role]
+            see.rows(slice(rows.start, rows.start + 1)), model.settings.behaviour, model.role_settings[role]
         )
         out[role.name] = {option: tuple(terms[option]) for option in cls.options}
     return out

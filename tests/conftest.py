@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim import CRMRollout, Scenario, run
-from sim.runner import Result
+from sim.io.runner import Result
 
 #: A small organisation: big enough for stable shares, small enough to run in ~0.1 s.
 SMALL = {"org.employees": 200, "org.partners": 40, "run.weeks": 60}

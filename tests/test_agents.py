@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import small_model, step_n
 
-from sim.agents import ROLE_CLASSES, ChannelPartner, Employee, Manager, SalesRep, ServiceRep
-from sim.mechanisms import social_influence
-from sim.perception import Perception
-from sim.scenario import Behaviour, RoleParameters
-from sim.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, Role
+from sim.core.agents import ROLE_CLASSES, ChannelPartner, Employee, Manager, SalesRep, ServiceRep
+from sim.core.mechanisms import social_influence
+from sim.core.perception import Perception
+from sim.core.scenario import Behaviour, RoleParameters
+from sim.core.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, Role
 
 EMPLOYEE_TERMS = {
     "use": {"usefulness", "effort", "double_entry", "colleagues", "manager", "attitude"},
@@ -178,7 +178,7 @@ def test_employee_cues_move_the_options_they_belong_to():
 def explained():
     """A model a few weeks after go-live, with the behaviour everyone saw before the last step."""
     model = small_model({"policy.integration": "partial"}, seed=2)
-    step_n(model, model.scenario.policy.go_live_week + 5)
+    step_n(model, model.settings.policy.go_live_week + 5)
     behaviour_seen = model.state.behaviour.copy()
     model.step()
     return model, behaviour_seen
@@ -186,7 +186,7 @@ def explained():
 
 def test_explain_gives_utilities_and_softmax_probabilities_for_the_roles_options(explained):
     model, _ = explained
-    beta = model.scenario.behaviour.choice_sensitivity
+    beta = model.settings.behaviour.choice_sensitivity
     for cls in (SalesRep, ServiceRep, Manager, ChannelPartner):
         for agent in list(model.agents_by_type[cls])[:15]:
             e = agent.explain()

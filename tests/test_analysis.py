@@ -237,7 +237,7 @@ def test_missing_ema_says_how_to_install_it(sweeps, capsys, monkeypatch):
 def test_ema_model_runs_experiments():
     from ema_workbench import perform_experiments
 
-    from sim.ema import DEFAULT_LEVERS, DEFAULT_UNCERTAINTIES, ema_model
+    from sim.analysis.ema import DEFAULT_LEVERS, DEFAULT_UNCERTAINTIES, ema_model
 
     model = ema_model({"org.employees": 80, "run.weeks": 30})
     experiments, outcomes = perform_experiments(model, scenarios=4, policies=2)
@@ -257,7 +257,7 @@ def test_ema_model_runs_experiments():
 def test_ema_model_parameters_from_the_schema():
     from ema_workbench import BooleanParameter, CategoricalParameter, IntegerParameter, RealParameter
 
-    from sim.ema import ema_model
+    from sim.analysis.ema import ema_model
 
     model = ema_model(
         uncertainties=["policy.commitment", "org.legacy_systems", "policy.upsell_prompts", "run.seed"],
@@ -287,7 +287,7 @@ def test_ema_model_parameters_from_the_schema():
     ],
 )
 def test_ema_model_refuses_what_it_cannot_build(kwargs, fragment):
-    from sim.ema import ema_model
+    from sim.analysis.ema import ema_model
 
     with pytest.raises(ValueError, match=fragment):
         ema_model(**kwargs)
@@ -296,7 +296,7 @@ def test_ema_model_refuses_what_it_cannot_build(kwargs, fragment):
 def test_ema_model_checks_parameter_ranges_against_the_schema():
     from ema_workbench import RealParameter
 
-    from sim.ema import ema_model
+    from sim.analysis.ema import ema_model
 
     with pytest.raises(ValueError, match="policy.commitment"):
         ema_model(uncertainties=[RealParameter("policy.commitment", 0, 2)], levers=[])

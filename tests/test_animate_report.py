@@ -16,10 +16,10 @@ from PIL import Image
 
 from sim import CRMRollout
 from sim.cli import main
-from sim.plots import draw_network, network_layout, network_sample
-from sim.reports.markup import markdown_html, scenario_toml
-from sim.reports.outcomes import wilson
-from sim.state import Role
+from sim.core.state import Role
+from sim.presentation.plots import draw_network, network_layout, network_sample
+from sim.presentation.reports.markup import markdown_html, scenario_toml
+from sim.presentation.reports.outcomes import wilson
 
 SMALL = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=20"]
 

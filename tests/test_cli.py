@@ -15,7 +15,7 @@ from cli_helpers import assert_one_line_error, run_cli
 from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, write_csv
 
 from sim import run
-from sim.scenario import Scenario, fields
+from sim.core.scenario import Scenario, fields
 
 SMALL_SET = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=6"]
 

@@ -16,7 +16,7 @@ import pytest
 
 from sim import CRMRollout, Scenario
 from sim.cli import main
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.experiments import designs
 from sim.experiments.engine import Task, execute, run_tasks
 from sim.experiments.plan import compare_plan, execute_plan, replicate_plan, sweep_plan
@@ -56,7 +56,7 @@ def test_compare_runs_every_arm_on_the_same_organisations_and_seeds():
         a, b = models
         assert (a.org.adjacency != b.org.adjacency).nnz == 0
         assert np.array_equal(a.org.role, b.org.role) and np.array_equal(a.state.attitude, b.state.attitude)
-        assert a.scenario.policy.integration != b.scenario.policy.integration
+        assert a.settings.policy.integration != b.settings.policy.integration
 
 
 def test_run_seeds_derive_from_the_experiment_seed_and_index_only():

@@ -7,9 +7,9 @@ import pytest
 from conftest import SEEDS, seed_means, small_model, step_n
 from scipy import sparse
 
-from sim.mechanisms import data_quality, effort, learning, social_influence
-from sim.perception import perceive
-from sim.state import GAME, GO_AROUND, IGNORE, LEGACY, SELF_SERVE, USE, Role
+from sim.core.mechanisms import data_quality, effort, learning, social_influence
+from sim.core.perception import perceive
+from sim.core.state import GAME, GO_AROUND, IGNORE, LEGACY, SELF_SERVE, USE, Role
 
 SKILLS = np.linspace(0.0, 1.0, 11)
 
@@ -131,7 +131,7 @@ def test_data_benefit_goes_mostly_to_managers_at_equal_trust():
     model = small_model()
     managers = model.org.role == Role.MANAGER
     reps = (model.org.role == Role.SALES) | (model.org.role == Role.SERVICE)
-    share = model.scenario.data.manager_benefit_share
+    share = model.settings.data.manager_benefit_share
     assert share > 0.5
     assert np.all(model.world.benefit_share[managers] == share)
     assert np.all(model.world.benefit_share[~managers] == 1 - share)
@@ -197,7 +197,7 @@ def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or
     model = step_n(small_model(), 10)
     see = perceive(model, model.steps + 1)
     org, state = model.org, model.state
-    policy = model.scenario.policy
+    policy = model.settings.policy
     assert model.stocks.goal == "integration"
     mandate, push_top = policy.mandate, policy.commitment
     staff = np.flatnonzero((org.role == Role.SALES) | (org.role == Role.SERVICE))
@@ -220,10 +220,10 @@ def test_perceived_partner_pull_is_gain_per_request_times_share_of_partners_goin
     served = np.bincount(rep, minlength=org.n)
     share = np.divide(asked, served, out=np.zeros(org.n), where=served > 0)
     assert np.any(share > 0)
-    assert np.allclose(see.partner_pull, model.scenario.channel.rep_gain_per_request * share)
+    assert np.allclose(see.partner_pull, model.settings.channel.rep_gain_per_request * share)
     assert np.all(see.partner_pull[served == 0] == 0.0)
     # partners' route value is their belief as a share of the bent discount
-    bent = model.scenario.channel.bent_discount
+    bent = model.settings.channel.bent_discount
     assert np.allclose(see.route_value[partners], state.route_belief[partners] / bent)
     assert np.all((see.route_value >= 0) & (see.route_value <= 1))
 
@@ -242,10 +242,10 @@ def hired_this_week(model) -> np.ndarray:
 
 def test_people_who_work_in_the_crm_gain_skill_week_on_week():
     model = small_model()
-    go_live = model.scenario.policy.go_live_week
+    go_live = model.settings.policy.go_live_week
     step_n(model, go_live)
     org, state = model.org, model.state
-    lr = model.scenario.learning.learn_rate
+    lr = model.settings.learning.learn_rate
     partner = org.role == Role.PARTNER
     users_seen = 0
     for _ in range(15):
@@ -275,14 +275,14 @@ def test_habit_fades_for_those_in_the_crm_and_stays_on_the_legacy_path():
     assert np.all(state.habit[hired] == 0.0)  # new hires never learnt the legacy process
     legacy_path = ~state.live | np.where(partner, state.behaviour == GO_AROUND, state.behaviour == IGNORE)
     assert np.array_equal(state.habit[legacy_path & ~hired], before[legacy_path & ~hired])
-    decay = model.scenario.behaviour.habit_decay
+    decay = model.settings.behaviour.habit_decay
     assert decay > 0
     assert np.allclose(state.habit[~legacy_path & ~hired], before[~legacy_path & ~hired] * (1 - decay))
 
 
 def test_model_moves_department_data_quality_to_entry_quality_and_trust_after_it():
     model = step_n(small_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 3}), 6)
-    org, state, sc = model.org, model.state, model.scenario
+    org, state, sc = model.org, model.state, model.settings
     quality_before, trust_before = model.stocks.data_quality.copy(), state.trust.copy()
     model.step()
     stayed = ~hired_this_week(model)  # a new hire trusts the data as they find it
@@ -303,7 +303,7 @@ def test_model_moves_department_data_quality_to_entry_quality_and_trust_after_it
 def test_perceived_usefulness_in_the_model_is_fit_times_base_plus_discounted_share_of_last_weeks_trust():
     # usefulness = system_fit x base + benefit_share x trust x (1 - present_bias) [+ legitimised drift: organic only]
     model = step_n(small_model(), 12)
-    assert model.scenario.policy.management_style == "control"
+    assert model.settings.policy.management_style == "control"
     trust_before, fit_before = model.state.trust.copy(), model.stocks.system_fit
     model.step()
     p = model.world.role
@@ -320,7 +320,7 @@ def test_under_organic_management_improvisers_find_the_crm_more_useful():
     model.step()
     p = model.world.role
     base = fit_before * p.base_usefulness + model.world.benefit_share * trust_before * (1.0 - p.present_bias)
-    value = model.scenario.drift.legitimised_value
+    value = model.settings.drift.legitimised_value
     assert np.allclose(model.state.perceived_usefulness, base + value * improvising)
 
 

@@ -12,8 +12,8 @@ import pytest
 from scipy import sparse
 
 from sim import Scenario
-from sim.errors import InputError
-from sim.mechanisms import (
+from sim.core.errors import InputError
+from sim.core.mechanisms import (
     channel,
     culture,
     drift,
@@ -25,7 +25,7 @@ from sim.mechanisms import (
     sanctions,
     turnover,
 )
-from sim.state import DISENGAGE, GAME, GO_AROUND, IGNORE, LEGACY, SELF_SERVE, USE
+from sim.core.state import DISENGAGE, GAME, GO_AROUND, IGNORE, LEGACY, SELF_SERVE, USE
 
 
 def graph(n: int, pairs: list[tuple[int, int, float]]) -> sparse.csr_matrix:

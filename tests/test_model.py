@@ -9,8 +9,8 @@ import pytest
 from conftest import SMALL, run_small, small_model, small_scenario, step_n
 
 from sim import CRMRollout, Scenario, run
-from sim.agents import ChannelPartner, Manager, SalesRep, ServiceRep
-from sim.state import Role
+from sim.core.agents import ChannelPartner, Manager, SalesRep, ServiceRep
+from sim.core.state import Role
 
 TINY = {"run.weeks": 5, "org.employees": 60, "org.partners": 10}
 
@@ -19,27 +19,27 @@ def test_crmrollout_is_a_mesa_model_constructible_with_defaults():
     model = CRMRollout()
     assert isinstance(model, mesa.Model)
     default = Scenario.default()
-    assert model.scenario.resolved() == default.resolved()
+    assert model.settings.resolved() == default.resolved()
     assert len(model.agents) == default.org.employees + default.org.partners
     assert model.steps == 0 and model.running
 
 
 def test_seed_keyword_sets_the_scenario_seed_and_dotted_keywords_override():
     model = CRMRollout(seed=7, **{"policy.integration": "full", **TINY})
-    assert model.scenario.run.seed == 7
-    assert model.scenario.policy.integration == "full"
-    assert model.scenario.org.employees == TINY["org.employees"]
+    assert model.settings.run.seed == 7
+    assert model.settings.policy.integration == "full"
+    assert model.settings.org.employees == TINY["org.employees"]
     assert len(model.agents) == TINY["org.employees"] + TINY["org.partners"]
 
 
 def test_seed_keyword_overrides_the_scenarios_seed():
     scenario = small_scenario(seed=1)
-    assert CRMRollout(scenario, seed=9).scenario.run.seed == 9
-    assert CRMRollout(scenario).scenario.run.seed == 1
+    assert CRMRollout(scenario, seed=9).settings.run.seed == 9
+    assert CRMRollout(scenario).settings.run.seed == 1
 
 
 def test_bad_keyword_is_an_input_error():
-    from sim.errors import InputError
+    from sim.core.errors import InputError
 
     with pytest.raises(InputError):
         CRMRollout(**{"policy.rollout": "fast"})
@@ -85,7 +85,7 @@ def test_headcount_is_conserved_over_steps():
 
 def test_agent_behaviour_is_legacy_before_go_live_and_an_option_after():
     model = small_model()
-    go_live = model.scenario.policy.go_live_week
+    go_live = model.settings.policy.go_live_week
     step_n(model, go_live - 1)
     assert {a.behaviour for a in model.agents} == {"legacy"}
     model.step()
@@ -153,7 +153,7 @@ def test_batch_run_parameters_construct_and_run_the_model():
     while model.running and model.steps <= 5:
         model.step()
     assert model.steps == TINY["run.weeks"]
-    assert model.scenario.run.seed == 2
+    assert model.settings.run.seed == 2
 
 
 def test_mesa_batch_run_runs_the_model():

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from conftest import SEEDS, run_small, seed_means, small_model, step_n
 
-from sim.mechanisms import governance, learning
-from sim.metrics import agent_table
-from sim.state import Role
+from sim.core.mechanisms import governance, learning
+from sim.core.metrics import agent_table
+from sim.core.state import Role
 
 FEW = SEEDS[:4]
 
@@ -76,7 +76,7 @@ def test_the_resignation_costs_the_sales_force_goodwill_and_fills_the_post():
     assert model.org.role[head] == Role.MANAGER
     assert head == np.bincount(model.org.manager[sales]).argmax()  # the manager of the most sales reps
     before = model.state.morale.copy()
-    loss = model.scenario.sanctions.goodwill_loss
+    loss = model.settings.sanctions.goodwill_loss
     model.senior_sales_manager_resigns(16)
     morale = model.state.morale
     his = sales & (model.org.manager == head)
@@ -109,7 +109,7 @@ def test_a_cio_change_shifts_the_goal_at_its_week_and_records_an_event():
     assert model.stocks.integration_gap == pytest.approx(0.6)  # half the way to an abandoned 0.8
     assert [(w, kind) for w, kind, _ in model.events] == [(week, "cio_change")]
     # the same week, managers feel the push for volume and employees a reward for quick entries
-    see, sc = model.last_perception, model.scenario
+    see, sc = model.last_perception, model.settings
     managers = model.world.is_manager
     push = commitment * governance.DATA_COLLECTION_PUSH * sc.policy.mandate
     assert np.allclose(see.pressure[managers], push)
@@ -226,7 +226,7 @@ def test_new_hires_keep_their_prior_skill_unless_trained(trained):
     model = small_model({**CHURN, "policy.new_hire_training": trained})
     log = spy_on_hires(model)
     step_n(model, 30)
-    sc = model.scenario
+    sc = model.settings
     hours = sc.policy.training_hours * (0.5 + 0.5 * sc.policy.commitment)
     trained_skill = learning.trained_skill(np.zeros(1), hours, sc.learning.training_half_hours)[0]
     assert trained_skill > 0

@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import assert_one_line_error, run_cli
 
 import sim
-from sim import app_assets, app_server
+from sim.presentation import app_assets, app_server
 
 #: How long the server may take to start before the signal tests are skipped [seconds].
 START_WAIT = 60

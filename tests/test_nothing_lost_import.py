@@ -14,9 +14,9 @@ from cli_helpers import assert_one_line_error, run_cli
 from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, write_csv
 
 import sim
-from sim.errors import InputError
-from sim.organization import IMPORT_LIMIT_VARIABLE, import_csv
-from sim.state import Role
+from sim.core.errors import InputError
+from sim.core.organisation import IMPORT_LIMIT_VARIABLE, import_csv
+from sim.core.state import Role
 
 
 def _with(rows, person, column, value):

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from cli_helpers import assert_one_line_error, run_cli
 
-import sim.output
+import sim.io.output
 from sim import run
-from sim.errors import InputError
-from sim.folders import check_writable_folder, folder_name_problem, safe_folder_name
-from sim.mechanisms.money import Ledger, verdict
-from sim.output import recover_leftovers
-from sim.provenance import provenance
-from sim.scenario import Scenario
+from sim.core.errors import InputError
+from sim.core.mechanisms.money import Ledger, verdict
+from sim.core.scenario import Scenario
+from sim.io.folders import check_writable_folder, folder_name_problem, safe_folder_name
+from sim.io.output import recover_leftovers
+from sim.io.provenance import provenance
 
 SMALL_SET = ["--set", "org.employees=40", "--set", "org.partners=8", "--set", "run.weeks=10"]
 
@@ -54,7 +54,7 @@ def no_run(monkeypatch):
     def ran(*args, **kwargs):
         raise AssertionError("the scenario was run before the refusal")
 
-    monkeypatch.setattr("sim.runner.run", ran)
+    monkeypatch.setattr("sim.io.runner.run", ran)
 
 
 def a_dead_pid() -> int:
@@ -177,7 +177,7 @@ def test_the_python_api_refuses_a_foreign_folder_too(tmp_path):
     (folder / "survey.csv").write_text("id\n1\n")
     result = run(Scenario.default().with_overrides({"org.employees": 40, "org.partners": 8, "run.weeks": 4}))
     with pytest.raises(InputError, match="survey.csv"):
-        result.save(folder, plots=False)
+        result.save(folder)
     assert (folder / "survey.csv").read_text() == "id\n1\n"
 
 
@@ -259,9 +259,9 @@ def crash_on_call(monkeypatch, owner, name: str, n: int, error: type[BaseExcepti
     [
         (Path, "rename", 1),  # moving the old folder aside
         (Path, "rename", 2),  # moving the new folder in: the old one waits in .out.old
-        (sim.output.shutil, "rmtree", 1),  # removing the old folder: the new one is in place
+        (sim.io.output.shutil, "rmtree", 1),  # removing the old folder: the new one is in place
         (pd.DataFrame, "to_parquet", 2),  # writing the new tables
-        (sim.output, "fsync_dir", 1),  # flushing the new folder
+        (sim.io.output, "fsync_dir", 1),  # flushing the new folder
     ],
 )
 def test_a_crash_during_a_replace_leaves_the_old_run_or_the_new_one(owner, name, n, tmp_path, capsys, monkeypatch):
@@ -388,7 +388,7 @@ def test_provenance_is_plain_json_and_a_fresh_copy_each_time():
 
 
 def test_no_commit_is_recorded_when_git_is_missing(monkeypatch):
-    from sim import provenance as module
+    from sim.io import provenance as module
 
     module.git_commit.cache_clear()
     monkeypatch.setenv("PATH", os.devnull)

@@ -7,9 +7,9 @@ import pytest
 from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, small_scenario, write_csv
 
 from sim import CRMRollout, Scenario, run
-from sim.errors import InputError
-from sim.organization import generate, import_csv
-from sim.state import Role
+from sim.core.errors import InputError
+from sim.core.organisation import generate, import_csv
+from sim.core.state import Role
 
 
 def build(overrides: dict, seed: int = 1):

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from conftest import SEEDS, run_small, seed_means, small_model, step_n
 
-from sim import policies
-from sim.mechanisms import learning
-from sim.state import Role
+from sim.core import policies
+from sim.core.mechanisms import learning
+from sim.core.state import Role
 
 # --- the rollout schedule -------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ def schedule_model(overrides: dict):
 def test_go_live_weeks_follow_the_rollout_policy_by_department():
     model = schedule_model({})
     org = model.org
-    policy = model.scenario.policy
+    policy = model.settings.policy
     employees = org.role != Role.PARTNER
     for rollout, expected_by_department in [
         ("big_bang", [3, 3, 3, 3]),
@@ -96,7 +96,7 @@ def test_partners_go_live_with_their_sales_rep(rollout):
 
 def test_people_are_trained_once_at_their_own_go_live():
     model = schedule_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 4})
-    state, sc = model.state, model.scenario
+    state, sc = model.state, model.settings
     lr, fr = sc.learning.learn_rate, sc.learning.forget_rate
     # effective hours: planned x (0.5 + 0.5 x commitment); no busy weeks, not 24/7
     hours = sc.policy.training_hours * (0.5 + 0.5 * sc.policy.commitment)
@@ -166,7 +166,7 @@ HOURS = [0.0, 2.0, 8.0, 24.0, 80.0]
 def skill_right_after_go_live(hours: float, overrides: dict | None = None) -> tuple[np.ndarray, np.ndarray, object]:
     """(skill before go-live, skill right after go-live, model) of the employees, same seed."""
     model = small_model({"policy.training_hours": hours, **(overrides or {})})
-    go_live = model.scenario.policy.go_live_week
+    go_live = model.settings.policy.go_live_week
     step_n(model, go_live - 1)
     employees = model.org.role != Role.PARTNER
     before = model.state.skill[employees].copy()
@@ -186,7 +186,7 @@ def test_more_training_raises_skill_at_go_live():
     assert np.all(np.diff(after.mean(axis=1)) > 0)
     assert np.all(np.diff(after, axis=0) >= 0)  # nobody is worse off with more training
     # exactly: hours x (0.5 + 0.5 x commitment) x share (1: no busy weeks, not 24/7)
-    sc = results[0][2].scenario
+    sc = results[0][2].settings
     for hours, (before, got, _) in zip(HOURS, results, strict=True):
         effective = hours * (0.5 + 0.5 * sc.policy.commitment)
         assert np.allclose(got, learning.trained_skill(before, effective, sc.learning.training_half_hours))
@@ -197,7 +197,7 @@ def test_training_depends_on_commitment():
     previous = None
     for commitment, factor in ((0.0, 0.5), (0.5, 0.75), (1.0, 1.0)):
         before, got, model = skill_right_after_go_live(24.0, {"policy.commitment": commitment})
-        half_hours = model.scenario.learning.training_half_hours
+        half_hours = model.settings.learning.training_half_hours
         assert np.allclose(got, learning.trained_skill(before, 24.0 * factor, half_hours))
         # the hours booked as wages: every employee who went live (partners' time is not the firm's)
         assert model.flows.training_hours == pytest.approx(24.0 * factor * model.org.employees)
@@ -208,12 +208,12 @@ def test_training_depends_on_commitment():
 
 def test_a_go_live_in_busy_weeks_or_24_7_service_gets_less_training():
     overrides = {"policy.commitment": 1.0}
-    go_live = small_model().scenario.policy.go_live_week
+    go_live = small_model().settings.policy.go_live_week
     before, calm, _ = skill_right_after_go_live(24.0, overrides)
     # week 53 is week 1 of the second year, so a busy period around the go-live week of the year counts
     busy = {**overrides, "org.busy_weeks": [[go_live, go_live + 1]], "calendar.busy_training_loss": 0.7}
     _, hurried, model = skill_right_after_go_live(24.0, busy)
-    half_hours = model.scenario.learning.training_half_hours
+    half_hours = model.settings.learning.training_half_hours
     assert np.allclose(hurried, learning.trained_skill(before, 24.0 * 0.3, half_hours))
     assert hurried.mean() < calm.mean()
     # outside the busy period: full training
@@ -232,7 +232,7 @@ def test_more_training_lowers_perceived_effort_in_the_go_live_week():
     efforts = []
     for hours in HOURS:
         model = small_model({"policy.training_hours": hours})
-        step_n(model, model.scenario.policy.go_live_week)
+        step_n(model, model.settings.policy.go_live_week)
         efforts.append(model.last_perception.effort.copy())
     efforts = np.array(efforts)
     assert np.all(np.diff(efforts.mean(axis=1)) < 0)

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import CRMRollout, Scenario
-from sim.metrics import EMPLOYEE_COLUMNS, PARTNER_COLUMNS, agent_table
-from sim.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, Role
+from sim.core.metrics import EMPLOYEE_COLUMNS, PARTNER_COLUMNS, agent_table
+from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, Role
 
 # derandomize: the same examples on every run (seeded), no example database between runs
 SETTINGS = settings(

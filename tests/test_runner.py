@@ -13,7 +13,8 @@ from conftest import SMALL, run_small, small_scenario
 
 import sim
 from sim import CRMRollout, Result, Scenario, run
-from sim.state import Role
+from sim.core.state import Role
+from sim.presentation.plots import save_run_figures
 
 TIMESERIES_COLUMNS = [
     "week",
@@ -110,7 +111,7 @@ def test_summary_outcomes_are_the_last_weeks_values():
 
 def test_save_writes_tables_summary_and_figures(tmp_path):
     result = run(small_scenario({"run.weeks": 8}))
-    out = result.save(tmp_path / "out")
+    out = result.save(tmp_path / "out", figures=save_run_figures)
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         ".crmsim-run",  # marks the folder as a run's, so a later run may replace it
@@ -130,8 +131,8 @@ def test_save_writes_tables_summary_and_figures(tmp_path):
 
 def test_save_replaces_an_existing_folder_whole_and_leaves_no_temporary_folders(tmp_path):
     out = tmp_path / "out"
-    run(small_scenario({"run.weeks": 4})).save(out)  # an earlier run, with figures
-    run(small_scenario({"run.weeks": 4})).save(out, plots=False)
+    run(small_scenario({"run.weeks": 4})).save(out, figures=save_run_figures)  # an earlier run, with figures
+    run(small_scenario({"run.weeks": 4})).save(out)
     assert not (out / "organisation.png").exists()
     assert (out / "timeseries.parquet").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

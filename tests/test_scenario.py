@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputError
-from sim.scenario import Scenario, fields
+from sim.core.errors import InputError
+from sim.core.scenario import Scenario, fields
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

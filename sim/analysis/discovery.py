@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.experiments.store import OUTCOMES
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
@@ -486,7 +486,7 @@ def plot(result: Discovery):
 
 def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     """discovery.csv/.md/.png in the results folder; the Markdown text."""
-    from sim.output import write_whole
+    from sim.io.output import write_whole
 
     folder = result.folder
     written = [folder / "discovery.csv", folder / "discovery.md", folder / "discovery.png"]

@@ -113,29 +113,3 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
             f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}] | {better} | {r.verdict_rate:.0%} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def plot_comparison(table: pd.DataFrame, baseline: str):
-    """Paired differences to the baseline with their intervals, one panel per outcome."""
-    import matplotlib.pyplot as plt
-
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    arms = list(dict.fromkeys(table["arm"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.6 * len(outcomes), 0.5 * len(arms) + 2), squeeze=False)
-    for ax, outcome in zip(axes[0], outcomes, strict=True):
-        rows = table[table["outcome"] == outcome].set_index("arm").loc[arms]
-        y = np.arange(len(arms))
-        ax.errorbar(
-            rows["mean_difference"],
-            y,
-            xerr=[rows["mean_difference"] - rows["ci_low"], rows["ci_high"] - rows["mean_difference"]],
-            fmt="o",
-            color="#1f5fa8",
-            capsize=3,
-        )
-        ax.axvline(0, color="#888888", linewidth=1)
-        ax.set_yticks(y, arms if ax is axes[0][0] else [""] * len(arms))
-        ax.set_title(outcome.replace("_", " "), fontsize=9)
-    fig.suptitle(f"Paired difference to {baseline} (95% bootstrap interval)")
-    fig.tight_layout()
-    return fig

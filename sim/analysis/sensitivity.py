@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.experiments.store import OUTCOMES, RunStore
 
 METHODS = ("sobol", "morris")
@@ -394,7 +394,7 @@ def plot(result: Sensitivity):
 
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
     """sensitivity_<method>.csv/.md/.png (and _s2.csv for second-order indices); the Markdown text."""
-    from sim.output import write_whole
+    from sim.io.output import write_whole
 
     folder, stem = result.folder, f"sensitivity_{result.method}"
     written = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]

@@ -20,9 +20,9 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from sim.errors import InputError
+from sim.core.errors import InputError
+from sim.core.scenario import fields
 from sim.experiments.sweepfile import Distribution, SweepFile
-from sim.scenario import fields
 
 
 def unit_samples(sweep: SweepFile) -> np.ndarray:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.experiments.stopping import Stop, StopSignals, ignore_interrupts
 from sim.experiments.store import OUTCOMES, SERIES, RunStore
 
@@ -50,8 +50,8 @@ class Task:
 
 def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
     """Run one task (in a worker): its row of outcomes, and its weekly series if asked for."""
-    from sim.runner import run
-    from sim.scenario import Scenario
+    from sim.core.scenario import Scenario
+    from sim.io.runner import run
 
     row = {
         "run": task.run,

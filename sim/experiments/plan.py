@@ -23,14 +23,14 @@ import pandas as pd
 import pyarrow as pa
 
 import sim
-from sim.errors import InputError, Interrupted
+from sim.core.errors import InputError, Interrupted
+from sim.core.scenario import Scenario
 from sim.experiments import designs, seeds
 from sim.experiments.engine import Task, arrow_type, row_schema, run_tasks
 from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, RunStore
 from sim.experiments.sweepfile import SweepFile
-from sim.provenance import provenance
-from sim.scenario import Scenario
+from sim.io.provenance import provenance
 
 #: Runs in one experiment at most. A million runs of even a small organisation take days on a
 #: laptop, and the manifest lists every seed; a bigger study is several experiments (or a typo).
@@ -314,7 +314,7 @@ def _first_non_finite(value, where: str = "") -> str | None:
 
 def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:
     """``KEY=V1,V2,...`` options to arms named ``KEY=V``: one override each, values read as TOML."""
-    from sim.cli import parse_overrides
+    from sim.core.scenario import parse_overrides
 
     arms: dict[str, dict] = {}
     for item in items:

@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import InputError, read_toml
-from sim.scenario import Scenario, fields
+from sim.core.errors import InputError, read_toml
+from sim.core.scenario import Scenario, fields
 
 DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
 

@@ -1,0 +1,266 @@
+"""crmsim as an EMA Workbench model: explore, discover scenarios and search policies with EMA's tools.
+
+```python
+from ema_workbench import perform_experiments
+from sim.analysis.ema import ema_model
+
+model = ema_model({"org.employees": 200, "run.weeks": 104})
+experiments, outcomes = perform_experiments(model, scenarios=100, policies=4)
+```
+
+Uncertainties and levers are dotted scenario keys (as in scenario files and ``--set``), or EMA
+parameters passed through as they are. For a key, the parameter comes from the scenario
+schema: a float with both bounds -> ``RealParameter`` over them, an int with both bounds ->
+``IntegerParameter``, a choice (``Literal``) -> ``CategoricalParameter`` of its values, a
+boolean -> ``BooleanParameter``. Keys without both bounds (costs, for instance) need an EMA
+parameter with the range you mean, e.g. ``RealParameter("costs.wage_per_hour", 0.02, 0.08)``;
+so does any key whose full schema range is wider than you want to explore.
+
+Seeds: every experiment runs on the same seed, the base scenario's ``run.seed`` (common random
+numbers: two experiments differ only by their parameters, not by chance). For stochastic
+spread, either add ``"run.seed"`` to the uncertainties (an ``IntegerParameter`` over
+0..2**31-1: every experiment on its own seed), or pass ``replications=n`` for an EMA
+``ReplicatorModel`` that runs each experiment on ``n`` seeds derived from ``run.seed`` (the
+named outcomes are then means over the replications; pass your own EMA outcomes, e.g.
+``ArrayOutcome("roi")``, to keep every replication).
+
+Outcomes are ``ScalarOutcome`` s named as the recorded outcomes of an experiment
+(``sim.experiments.store.OUTCOMES``), plus ``success`` (1 if the run's verdict is success,
+else 0). Parameter names keep their dots: EMA passes them to the model as keyword arguments,
+which takes any string. The model function is a module-level class, so EMA's
+``MultiprocessingEvaluator`` can send it to worker processes.
+
+EMA Workbench is optional (``pip install crmsim[analysis]``).
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+import warnings
+from pathlib import Path
+from typing import Any
+
+from sim.core.errors import InputError
+from sim.core.scenario import Scenario, fields
+from sim.experiments.store import OUTCOMES
+
+#: Uncertainties of the default model: key -> (low, high), narrower than the schema's ranges.
+DEFAULT_UNCERTAINTIES = {
+    "policy.commitment": (0.2, 1.0),
+    "behaviour.habit": (0.1, 1.0),
+    "data.manager_benefit_share": (0.4, 0.95),
+    "org.legacy_systems": (1, 10),
+}
+#: Levers of the default model: key -> (low, high), or None for all values of a choice.
+DEFAULT_LEVERS = {
+    "policy.integration": None,
+    "policy.training_hours": (0.0, 40.0),
+    "policy.sanctions": (0.0, 1.0),
+}
+#: Outcomes: everything an experiment records, and success (1/0).
+ALL_OUTCOMES = (*OUTCOMES, "success")
+SEED_KEY = "run.seed"
+MAX_SEED = 2**31 - 1
+
+
+def _ema():
+    """The EMA Workbench, imported without its warnings about optional parts."""
+    import logging
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            previous = logging.root.manager.disable
+            logging.disable(logging.WARNING)
+            try:
+                import ema_workbench
+            finally:
+                logging.disable(previous)
+    except ImportError:
+        raise ImportError("sim.analysis.ema needs the EMA Workbench: pip install 'crmsim[analysis]'") from None
+    return ema_workbench
+
+
+class CRMFunction:
+    """The model function EMA calls: keyword arguments are dotted scenario keys; returns the outcomes."""
+
+    def __init__(self, base: Scenario, outcomes: list[str]):
+        self.base = base
+        self.outcomes = list(outcomes)
+
+    def __call__(self, **params: Any) -> dict[str, float]:
+        from sim.io.runner import run
+
+        overrides = {key: _plain(value) for key, value in params.items()}
+        scenario = self.base.with_overrides(overrides, source="ema") if overrides else self.base
+        result = run(scenario, agents=False)
+        recorded = result.summary["outcomes"]
+        out = {}
+        for name in self.outcomes:
+            if name == "success":
+                out[name] = 1.0 if result.summary["verdict"] == "success" else 0.0
+            else:
+                value = recorded.get(name)
+                out[name] = math.nan if value is None else float(value)
+        return out
+
+
+def mean_over_replications(values) -> float:
+    """An outcome of a ReplicatorModel: the mean over the replications that have a value."""
+    present = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    return sum(present) / len(present) if present else math.nan
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (and EMA categories) to Python values the scenario schema accepts."""
+    value = getattr(value, "value", value) if type(value).__name__ == "Category" else value
+    return value.item() if hasattr(value, "item") else value
+
+
+def _base(base: Scenario | str | Path | dict | None) -> Scenario:
+    if base is None:
+        return Scenario.default()
+    if isinstance(base, Scenario):
+        return base
+    if isinstance(base, dict):  # overrides of the default scenario
+        return Scenario.default().with_overrides(base, source="ema_model(base=...)")
+    return Scenario.load(base)
+
+
+def _bounds(info) -> tuple[float | None, float | None]:
+    low = high = None
+    for meta in info.metadata:
+        if getattr(meta, "ge", None) is not None:
+            low = meta.ge
+        if getattr(meta, "gt", None) is not None:
+            low = math.nextafter(float(meta.gt), math.inf)
+        if getattr(meta, "le", None) is not None:
+            high = meta.le
+        if getattr(meta, "lt", None) is not None:
+            high = math.nextafter(float(meta.lt), -math.inf)
+    return low, high
+
+
+def parameter(key: str, bounds: tuple | None = None):
+    """The EMA parameter of a dotted scenario key, from the schema (``bounds`` narrows a number's range)."""
+    ema = _ema()
+    known = fields()
+    if key == SEED_KEY and bounds is None:
+        return ema.IntegerParameter(SEED_KEY, 0, MAX_SEED)
+    if key not in known:
+        raise ValueError(f"{key!r} is not a scenario key; `crmsim keys` lists them")
+    info = known[key]
+    annotation = info.annotation
+    if typing.get_origin(annotation) is typing.Literal:
+        return ema.CategoricalParameter(key, list(typing.get_args(annotation)))
+    if annotation is bool:
+        return ema.BooleanParameter(key)
+    if annotation in (int, float):
+        low, high = bounds if bounds is not None else _bounds(info)
+        if low is None or high is None:
+            kind = "IntegerParameter" if annotation is int else "RealParameter"
+            raise ValueError(
+                f"{key!r} has no {'lower' if low is None else 'upper'} bound in the schema; pass an EMA parameter "
+                f"with the range to explore, e.g. {kind}({key!r}, low, high)"
+            )
+        if annotation is int:
+            return ema.IntegerParameter(key, int(low), int(high))
+        return ema.RealParameter(key, float(low), float(high))
+    text = str(annotation) if len(str(annotation)) <= 30 else getattr(typing.get_origin(annotation), "__name__", "?")
+    raise ValueError(
+        f"{key!r} ({text}) cannot be made an EMA parameter from the schema; pass an EMA parameter "
+        "(e.g. CategoricalParameter with the values to explore)"
+    )
+
+
+def _parameters(items, base: Scenario) -> list:
+    """Dotted keys, (key -> bounds) dicts or EMA parameters, as checked EMA parameters."""
+    ema = _ema()
+    if isinstance(items, dict):
+        items = [parameter(key, None if bounds is None else tuple(bounds)) for key, bounds in items.items()]
+    out = []
+    for item in items:
+        par = item if isinstance(item, ema.em_framework.parameters.Parameter) else parameter(str(item))
+        _check_against_schema(par, base)
+        out.append(par)
+    names = [p.name for p in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a parameter is given twice: {names}")
+    return out
+
+
+def _check_against_schema(par, base: Scenario) -> None:
+    """Every edge value of a parameter must make a valid scenario (checked now, not in the middle of a run)."""
+    ema = _ema()
+    for name in par.variable_name:
+        if name not in fields():
+            raise ValueError(
+                f"{name!r} (of EMA parameter {par.name!r}) is not a scenario key; `crmsim keys` lists them"
+            )
+        if isinstance(par, ema.CategoricalParameter):
+            values = [_plain(c.value) for c in par.categories]
+        else:
+            values = [par.lower_bound, par.upper_bound]
+        for value in values:
+            try:
+                base.with_overrides({name: _plain(value)}, source=f"EMA parameter {par.name}")
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+
+
+def ema_model(
+    base: Scenario | str | Path | dict | None = None,
+    uncertainties=None,
+    levers=None,
+    outcomes=None,
+    name: str = "crmsim",
+    replications: int | None = None,
+):
+    """crmsim as an ``ema_workbench.Model`` (or ``ReplicatorModel`` with ``replications``).
+
+    base: a Scenario, a scenario file, a dict of overrides of the default scenario, or None
+    (the default scenario). uncertainties, levers: lists of dotted keys or EMA parameters, or
+    dicts of key -> (low, high) to narrow a number's range (None -> a choice's values, a
+    boolean's both values); None: the defaults above; [] for none. outcomes: names from
+    ``ALL_OUTCOMES`` or EMA outcomes (None: all). replications: see the module's notes on seeds.
+    Raises ValueError for a key that is unknown, has no range in the schema, or whose range
+    makes an invalid scenario.
+    """
+    ema = _ema()
+    scenario = _base(base)
+    uncertainties = _parameters(DEFAULT_UNCERTAINTIES if uncertainties is None else uncertainties, scenario)
+    levers = _parameters(DEFAULT_LEVERS if levers is None else levers, scenario)
+    clash = {p.name for p in uncertainties} & {p.name for p in levers}
+    if clash:
+        raise ValueError(f"both an uncertainty and a lever: {', '.join(sorted(clash))}")
+    if replications is not None and SEED_KEY in {p.name for p in [*uncertainties, *levers]}:
+        raise ValueError("with replications the seeds come from the replications; drop run.seed from the parameters")
+    outcome_objects, names = [], []
+    for item in ALL_OUTCOMES if outcomes is None else outcomes:
+        if isinstance(item, ema.em_framework.outcomes.AbstractOutcome):
+            outcome_objects.append(item)
+            names.extend(item.variable_name)
+        elif item in ALL_OUTCOMES:
+            mean = None if replications is None else mean_over_replications
+            outcome_objects.append(ema.ScalarOutcome(item, function=mean))
+            names.append(item)
+        else:
+            raise ValueError(f"unknown outcome {item!r}; allowed: {', '.join(ALL_OUTCOMES)}")
+    unknown = [n for n in names if n not in ALL_OUTCOMES]
+    if unknown:
+        raise ValueError(f"outcomes read unknown variables {unknown}; allowed: {', '.join(ALL_OUTCOMES)}")
+    function = CRMFunction(scenario, list(dict.fromkeys(names)))
+    if replications is None:
+        model = ema.Model(name, function=function)
+    else:
+        from sim.experiments.seeds import derive
+
+        if replications < 1:
+            raise ValueError("replications must be >= 1")
+        model = ema.ReplicatorModel(name, function=function)
+        model.replications = [{SEED_KEY: derive(scenario.run.seed, i)} for i in range(replications)]
+    model.uncertainties = uncertainties
+    model.levers = levers
+    model.outcomes = outcome_objects
+    return model

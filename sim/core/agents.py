@@ -1,0 +1,209 @@
+"""The people: how a sales rep, a service agent, a manager and a channel partner decide.
+
+Each class states its role's decision once, as the utility *terms* of each option: what the
+person gains and pays, what their neighbours do, what their manager pushes. The model runs
+that rule over all people of the role at once (arrays in, arrays out); an agent object is a
+face over its row of the state and explains its own last choice with the very same rule.
+
+Choice is multinomial logit: P(option) = exp(b * U_option) / sum exp(b * U), with
+b = ``behaviour.choice_sensitivity``. The terms and their sources are in docs/ODD.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import mesa
+import numpy as np
+
+from sim.core.perception import Perception
+from sim.core.scenario import Behaviour, RoleParameters
+from sim.core.state import EMPLOYEE_OPTIONS, GAME, IGNORE, LEGACY, PARTNER_OPTIONS, USE, Role
+
+Terms = dict[str, dict[str, np.ndarray]]
+
+#: Gaming is selective entry: it takes about half the effort of entering everything properly.
+GAMING_EFFORT_SHARE = 0.5
+
+
+class Person(mesa.Agent):
+    """Someone who decides each week how to deal with the CRM."""
+
+    role: ClassVar[Role]
+    options: ClassVar[tuple[str, ...]]
+
+    def __init__(self, model: mesa.Model, row: int):
+        super().__init__(model)
+        self.row = row
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        """The utility terms of each option, for every person of this role at once."""
+        raise NotImplementedError
+
+    @classmethod
+    def utilities(cls, see: Perception, w: Behaviour, r: RoleParameters) -> np.ndarray:
+        """(options, n) utilities: the sum of each option's terms."""
+        terms = cls.weigh(see, w, r)
+        u = np.zeros((len(cls.options), len(see)))
+        for k, option in enumerate(cls.options):
+            for value in terms[option].values():
+                u[k] += value
+        return u
+
+    # --- the face over the state -------------------------------------------------------
+
+    @property
+    def behaviour(self) -> str:
+        """This week's choice, or "legacy" before the CRM went live for this person."""
+        code = int(self.model.state.behaviour[self.row])
+        return "legacy" if code == LEGACY else self.options[code]
+
+    def explain(self) -> dict:
+        """The utilities, probabilities and neighbourhood shares behind this person's last choice."""
+        model, row = self.model, self.row
+        state = model.state
+        out = {
+            "id": model.person_id(row),
+            "unique_id": self.unique_id,
+            "row": row,
+            "role": type(self).__name__,
+            "week": model.steps,
+            "behaviour": self.behaviour,
+            "live": bool(state.live[row]),
+            "neighbour_shares": dict(zip(self.options, state.neighbour_shares[:, row].tolist(), strict=True)),
+        }
+        if not state.live[row] or model.last_perception is None:
+            out["why"] = "The CRM is not live for this person yet: they work in the legacy process."
+            return out
+        see = model.last_perception.rows(slice(row, row + 1))
+        terms = type(self).weigh(see, model.settings.behaviour, model.role_settings[self.role])
+        out["utilities"] = dict(zip(self.options, state.utilities[:, row].tolist(), strict=True))
+        out["probabilities"] = dict(zip(self.options, state.probabilities[:, row].tolist(), strict=True))
+        out["terms"] = {
+            option: {name: float(np.broadcast_to(value, (1,))[0]) for name, value in terms[option].items()}
+            for option in self.options
+        }
+        best = max(out["terms"][self.behaviour].items(), key=lambda kv: abs(kv[1]))
+        out["why"] = (
+            f"Chose {self.behaviour} (probability {out['probabilities'][self.behaviour]:.0%}); "
+            f"the strongest term for it was {best[0]} ({best[1]:+.2f})."
+        )
+        return out
+
+
+class Employee(Person):
+    """Someone in the firm who may use the CRM as designed, game it, or work around it."""
+
+    options = EMPLOYEE_OPTIONS
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        effort = w.effort * see.effort_weight * see.effort
+        double_entry = w.effort * see.double_entry
+        colleagues = w.social * see.social_weight * see.shares
+        # The manager counts records, not their honesty: gaming looks like use until detected.
+        manager = w.pressure * see.pressure
+        return {
+            "use": {
+                "usefulness": w.usefulness * see.usefulness,
+                "effort": -effort,
+                "double_entry": -double_entry,
+                "colleagues": colleagues[USE],
+                "manager": manager,
+                "attitude": see.attitude,
+            },
+            "game": {
+                "effort": -GAMING_EFFORT_SHARE * effort,
+                "double_entry": -GAMING_EFFORT_SHARE * double_entry,
+                "colleagues": colleagues[GAME],
+                "manager": manager,
+                "private_gain": see.gaming_gain,
+                "expected_sanction": -w.sanction * see.sanction_risk,
+                "integrity": -see.integrity,
+            },
+            "ignore": {
+                "habit": w.habit * see.habit,
+                "colleagues": colleagues[IGNORE],
+                "workaround": see.workaround,
+                "withdrawal": see.withdrawal,  # morale lost to discipline (seed 002)
+                "tension": see.tension,  # friction with another subculture (seed 004)
+            },
+        }
+
+
+class SalesRep(Employee):
+    """Sells to channel partners; partners who ask for better terms make bending them pay (seed 002)."""
+
+    role = Role.SALES
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
+        # "these channels kept coming to the salespeople to see if they could get better terms"
+        terms["game"]["partner_terms"] = see.partner_pull
+        # "Sales managers prefer not to expose their leads ... and the status of their transactions" (001)
+        terms["game"]["hiding_leads"] = see.lead_hiding
+        return terms
+
+
+class ServiceRep(Employee):
+    """Solves customers' problems in the call centre; carries most of the double entry (seeds 001, 002)."""
+
+    role = Role.SERVICE
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
+        # upsell prompts turn a support call into a sales call (seed 002)
+        terms["use"]["role_conflict"] = -see.role_conflict
+        return terms
+
+
+class Manager(Employee):
+    """Leads a team; gets most of the value of the data, and dislikes exposing their own leads (seed 001)."""
+
+    role = Role.MANAGER
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        terms = super().weigh(see, w, r)
+        terms["game"]["hiding_leads"] = see.lead_hiding
+        return terms
+
+
+class ChannelPartner(Person):
+    """A store or reseller: orders through the CRM, goes around it through its rep, or disengages."""
+
+    role = Role.PARTNER
+    options = PARTNER_OPTIONS
+
+    @classmethod
+    def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
+        peers = w.social * see.social_weight * see.shares
+        return {
+            "self_serve": {
+                "usefulness": w.usefulness * see.usefulness,
+                "effort": -w.effort * see.effort_weight * see.effort,
+                "peers": peers[0],
+                "attitude": see.attitude,
+            },
+            "go_around": {
+                # "to see if they could get better terms than what the CRM was offering": partners
+                # learn what going around pays, from their own orders and their peers' (seed 002)
+                "better_terms": see.gaming_gain * see.route_value,
+                "habit": w.habit * see.habit,  # ordering through the rep is the old way
+                "peers": peers[1],
+            },
+            "disengage": {
+                "peers": peers[2],
+            },
+        }
+
+
+ROLE_CLASSES: dict[Role, type[Person]] = {
+    Role.SALES: SalesRep,
+    Role.SERVICE: ServiceRep,
+    Role.MANAGER: Manager,
+    Role.PARTNER: ChannelPartner,
+}

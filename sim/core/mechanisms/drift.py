@@ -1,0 +1,79 @@
+"""Technological drift: improvised practices appear, spread, and are either suppressed or legitimised.
+
+Seed 000 (Bygstad, the Institute of Technology in Oslo, a six-year CRM project): "there may be
+several ways of reaching a goal or solving a problem. The actual behavior may be influenced as
+much by practical considerations using technology as by managerial goal-setting, and the
+accumulated result of these small decisions may gradually alter the course of how information
+systems are used" (technological drift, Ciborra 2000); the choice between "tight project
+control" and letting "the infrastructure grow organically".
+
+A person who works in the CRM follows either the designed practice or an improvised one
+(using it as a phone book, entering orders for partners, ...). Improvisation starts where the
+system fits the work poorly and spreads through the network. Under ``control`` management
+enforces the design: improvisers are brought back with a weekly probability. Under
+``organic`` management legitimises improvisations that prove useful: nobody is brought back,
+and a legitimised practice makes the CRM more useful to those who follow it, so the practice
+that is actually supported moves away from the original design. The drift index is the share
+of people working in the CRM on practices outside the original design.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.core.flows import Flows
+    from sim.core.scenario import Scenario
+    from sim.core.state import State, Stocks
+    from sim.core.world import World
+
+
+def improvise(
+    improvising: np.ndarray,
+    in_crm: np.ndarray,
+    fit: float,
+    neighbours_improvising: np.ndarray,
+    start_rate: float,
+    spread: float,
+    draw: np.ndarray,
+) -> None:
+    """Some who work in the CRM start improvising: more where fit is poor and neighbours improvise."""
+    p_start = start_rate * (1.0 - fit) + spread * neighbours_improvising
+    improvising |= in_crm & (draw < p_start)
+
+
+def enforce_design(improvising: np.ndarray, style: str, enforcement: float, draw: np.ndarray) -> None:
+    """Under control, management brings improvisers back to the designed practice."""
+    if style == "control":
+        improvising &= ~(draw < enforcement)
+
+
+def legitimised_value(improvising: np.ndarray, style: str, value: float) -> np.ndarray:
+    """Under organic management an improvised practice is supported and adds to usefulness."""
+    if style != "organic":
+        return np.zeros(len(improvising))
+    return improvising * value
+
+
+def drift_index(improvising: np.ndarray, in_crm: np.ndarray) -> float:
+    """Share of people working in the CRM whose practice lies outside the original design."""
+    n = int(in_crm.sum())
+    return float((improvising & in_crm).sum() / n) if n else 0.0
+
+
+def drift_in_practice(
+    sc: Scenario, world: World, state: State, stocks: Stocks, adjacency, flows: Flows, start, enforce
+) -> None:
+    """Improvised practices appear and spread; control brings them back, organic lets them grow."""
+    b = state.behaviour
+    in_crm = state.live & ~world.is_partner & ((b == USE) | (b == GAME))
+    neighbours = adjacency @ state.improvising.astype(float)
+    degree = world.tie_weight
+    share = np.divide(neighbours, degree, out=np.zeros(len(degree)), where=degree > 0)
+    improvise(state.improvising, in_crm, stocks.system_fit, share, sc.drift.start_rate, sc.drift.spread, start)
+    enforce_design(state.improvising, sc.policy.management_style, sc.drift.enforcement, enforce)
+    flows.drift = drift_index(state.improvising, in_crm)

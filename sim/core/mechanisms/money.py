@@ -1,0 +1,117 @@
+"""Money and the verdict: what the rollout costs, what it brings, and whether it succeeded.
+
+Costs: implementation (one-off, at go-live) and licences per live user; training hours and
+double-entry hours at a wage; margin leaked through bent terms (seed 002); compensation
+promised to complaining partners (seed 002); hiring and onboarding leavers' replacements
+(seeds 001, 004). Benefits: productivity of people who use the CRM as designed, and extra
+sales, both in proportion to the quality of the data they work with: "A working CRM system
+that is not being used is useless" (seed 001). The verdict at the end of a run compares the
+outcome with criteria a scenario sets (default: intended use at or above 60% of live
+employees and a return on investment at or above 0). When the money cannot be computed (a
+cost or benefit that is not a finite number, from settings too large to calculate with), the
+return is undefined and the verdict is "undetermined", never a success or failure by accident.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.core.state import GAME, USE
+
+if TYPE_CHECKING:
+    from sim.core.flows import Flows
+    from sim.core.scenario import Scenario
+    from sim.core.state import State, Stocks
+    from sim.core.world import World
+
+#: why a verdict is undetermined: the only way the criteria cannot be judged
+UNDETERMINED_REASON = (
+    "the costs or benefits are not finite numbers (settings too large to calculate with), "
+    "so the return on investment cannot be computed"
+)
+
+
+@dataclass
+class Ledger:
+    """Running totals (money units); weekly flows go to the time series."""
+
+    costs: float = 0.0
+    benefits: float = 0.0
+    planned_benefits: float = 0.0
+
+    def book(self, cost: float, benefit: float, planned: float) -> None:
+        self.costs += cost
+        self.benefits += benefit
+        self.planned_benefits += planned
+
+    @property
+    def computable(self) -> bool:
+        """False once a cost or benefit has stopped being a finite number: no return can be stated."""
+        return math.isfinite(self.costs) and math.isfinite(self.benefits)
+
+    @property
+    def roi(self) -> float:
+        """Return on investment; NaN (not 0.0) when the money cannot be computed."""
+        if not self.computable:
+            return math.nan
+        return (self.benefits - self.costs) / self.costs if self.costs > 0 else 0.0
+
+    @property
+    def benefits_realised(self) -> float:
+        return self.benefits / self.planned_benefits if self.planned_benefits > 0 else 0.0
+
+
+def verdict(intended_use: float, roi: float, min_intended_use: float, min_roi: float) -> str:
+    """``success`` when both criteria are met, ``failure`` otherwise, ``undetermined`` when a figure
+    is not a number (a comparison with NaN is false, which would read as a failure or, worse, pass)."""
+    if not (math.isfinite(intended_use) and math.isfinite(roi)):
+        return "undetermined"
+    return "success" if intended_use >= min_intended_use and roi >= min_roi else "failure"
+
+
+def book_money(
+    sc: Scenario, world: World, state: State, stocks: Stocks, flows: Flows, ledger: Ledger, after_go_live: bool
+) -> None:
+    """This week's costs and benefits, and the cost per unit sale (seed 002; verdict criteria).
+
+    Reads the partners' orders and the week's training, hires and resignations from ``flows``;
+    books the week in ``ledger``; reports units, costs, benefits and the cost per sale.
+    """
+    c, f = sc.costs, flows
+    employees = ~world.is_partner
+    live_emp = state.live & employees
+    b = state.behaviour
+    entering = live_emp & ((b == USE) | (b == GAME))
+    users = live_emp & (b == USE)
+    quality = stocks.data_quality[world.data_department]
+    n_sales = int(world.is_sales.sum())
+    use_sales = float(users[world.is_sales].sum()) / n_sales if n_sales else 0.0
+    mean_quality = float(quality[world.employee_rows].mean())
+    base_units = f.units_partners + c.direct_units_per_rep * n_sales
+    uplift = c.sales_uplift * use_sales * mean_quality
+    units = base_units * (1.0 + uplift)
+
+    running = (
+        c.licence_per_user_week * live_emp.sum()
+        + c.wage_per_hour
+        * (f.training_hours + c.double_entry_hours * (world.role.double_entry[entering] * stocks.integration_gap).sum())
+        + f.margin_leakage
+        + f.compensation_paid
+        + (c.hiring_cost * f.hires if after_go_live else 0.0)
+    )
+    productivity = c.productivity_per_user_week * float((quality[users] * stocks.system_fit).sum())
+    benefit = productivity + c.margin * c.price * base_units * uplift
+    planned = (
+        c.productivity_per_user_week * live_emp.sum() + c.margin * c.price * base_units * c.sales_uplift
+        if after_go_live
+        else 0.0
+    )
+    ledger.book(f.implementation + running, benefit, planned)
+    f.units = units
+    f.costs = f.implementation + running
+    f.benefits = benefit
+    # selling costs per unit: the old cost of the base units, plus what the CRM costs to run,
+    # spread over the units sold (more units where sales reps use trusted data)
+    f.cost_per_sale = (c.cost_per_unit * base_units + running) / units if units > 0 else 0.0

@@ -1,0 +1,52 @@
+"""Double systems and role conflict: service reps as tech support, asked to upsell, in two systems.
+
+Seed 002: "the service reps now had to juggle logging, recording, and responding to technical
+and logistics concerns while also responding to prompts for enquiries and upselling from the
+CRM system ... customer service reps now had to deal with two data entry and knowledge
+management systems ... Customer service had traditionally helped solve customer problems
+first and promoted cross-selling and upselling second." Marketing and customer service, "which
+had previously enjoyed cordial relations — hated each other with a passion". Seed 001: double
+entry where the CRM is not connected to the operational systems.
+
+Upsell prompts (``policy.upsell_prompts``) add workload to proper use for service staff and a
+role-conflict cost (selling is not their job). The conflict index between marketing and
+service moves towards the friction of the week: the share of service staff live, times the
+load they carry (prompts and a second system), plus the share of service staff who refuse
+the designed process (marketing sees its campaigns ignored).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.core.state import IGNORE
+
+if TYPE_CHECKING:
+    from sim.core.scenario import Scenario
+    from sim.core.state import State, Stocks
+    from sim.core.world import World
+
+
+def upsell_load(upsell_prompts: bool, prompt_workload: float) -> float:
+    """Extra work per proper use for a service rep when the CRM prompts them to sell."""
+    return prompt_workload if upsell_prompts else 0.0
+
+
+def friction(service_live: float, upsell_prompts: bool, integration_gap: float, service_refusing: float) -> float:
+    """This week's marketing-service friction, 0-1."""
+    load = 0.5 * float(upsell_prompts) + 0.5 * integration_gap
+    return min(1.0, service_live * (load + 0.5 * service_refusing))
+
+
+def update_conflict(conflict: float, friction_now: float, rate: float) -> float:
+    """Conflict builds up and cools down slowly."""
+    return conflict + rate * (friction_now - conflict)
+
+
+def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks: Stocks) -> None:
+    """The conflict index moves towards this week's friction between marketing and service."""
+    service = world.is_service
+    service_live = float(state.live[service].mean()) if service.any() else 0.0
+    refusing = float((state.behaviour[service] == IGNORE).mean()) if service.any() else 0.0
+    now = friction(service_live, sc.policy.upsell_prompts, stocks.integration_gap, refusing)
+    stocks.conflict = update_conflict(stocks.conflict, now, sc.role_conflict.conflict_rate)

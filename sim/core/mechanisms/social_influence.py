@@ -1,0 +1,50 @@
+"""Social influence: people look at what their colleagues and their manager do.
+
+UTAUT's social influence (Venkatesh et al. 2003) as two channels: the shares of live network
+neighbours choosing each option, and the push of one's manager towards visible use. The
+seeds show both: reps copying the "cleverer" colleagues who gamed the CRM (seed 002), and use
+that depends on whether management insists on it (seeds 000, 003).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from sim.core.state import LEGACY
+
+
+def neighbour_shares(
+    adjacency: sparse.csr_matrix,
+    behaviour: np.ndarray,
+    across: sparse.csr_matrix | None = None,
+    across_weight: float = 1.0,
+) -> np.ndarray:
+    """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
+
+    One sparse product for everyone; a neighbour's option is read as a column index, so
+    employees' (use, game, ignore) and partners' (self-serve, go-around, disengage) line up.
+    Ties ``across`` subcultures, if given, count with ``across_weight`` (seed 004).
+    """
+    live = np.flatnonzero(behaviour != LEGACY)
+    onehot = np.zeros((len(behaviour), 3))
+    onehot[live, behaviour[live]] = 1.0
+    counts = adjacency @ onehot
+    if across is not None:
+        counts += across_weight * (across @ onehot)
+    counts = counts.T
+    total = counts[0] + counts[1] + counts[2]
+    return counts / np.maximum(total, 1e-300)  # no live neighbour: all counts are 0, so are the shares
+
+
+#: How hard a manager pushes, by what the manager does: a user pushes, a manager who hides
+#: their own leads pushes half-heartedly, one who ignores the CRM does not push at all.
+PUSH_BY_MANAGER_BEHAVIOUR = np.array([1.0, 0.5, 0.0, 0.0])  # use, game, ignore, legacy
+
+
+def manager_pressure(manager: np.ndarray, behaviour: np.ndarray, mandate: float) -> np.ndarray:
+    """The push each person feels from their manager towards entering data (0 without one)."""
+    has_manager = manager >= 0
+    boss_behaviour = behaviour[np.where(has_manager, manager, 0)]
+    push = PUSH_BY_MANAGER_BEHAVIOUR[np.where(boss_behaviour == LEGACY, 3, boss_behaviour)]
+    return np.where(has_manager, mandate * push, 0.0)

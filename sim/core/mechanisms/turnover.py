@@ -1,0 +1,62 @@
+"""Turnover and the calendar: people leave, new hires arrive untrained, busy weeks eat capacity.
+
+Seed 001: "Call centers experience a high turnover of personnel. Heavy use of students creates
+additional problems (for example, it is impossible to introduce a new CRM system during the
+exam period)" and "these vital, 24/7 systems cannot be down even for a few moments". Seed 004:
+"expected costs savings are evaporating due to turnover, inefficiencies, and additional staff
+required to fill in the gaps".
+
+Each week a person leaves with their role's hazard (``turnover.<role>_weekly``), raised by
+dissatisfaction (low morale, culture tension, effort). A leaver is replaced at once by a new
+hire in the same post (headcount is constant): no habit of the old process, the organisation's
+average tenure of zero, prior skill only, trained only if ``policy.new_hire_training``. Busy
+weeks (``org.busy_weeks``, weeks of the year) lower capacity, which raises effort, and leave
+no time for training: a go-live inside them trains people only in part; a 24/7 operation
+cannot stop for training, so its service staff get only part of the hours.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.core.flows import Flows
+    from sim.core.scenario import Scenario
+    from sim.core.state import State
+    from sim.core.world import World
+
+
+def quit_probability(
+    base_hazard: np.ndarray, morale: np.ndarray, tension: np.ndarray, effort: np.ndarray, sensitivity: float
+) -> np.ndarray:
+    """Weekly probability of leaving: the role's hazard, raised by dissatisfaction."""
+    dissatisfaction = (1.0 - morale) + tension + np.maximum(effort - 0.5, 0.0)
+    return np.clip(base_hazard * (1.0 + sensitivity * dissatisfaction), 0.0, 1.0)
+
+
+def is_busy(week: int, busy_weeks: list[tuple[int, int]]) -> bool:
+    """Whether a week falls in a busy period (weeks of the year, 1-52, inclusive; first > last wraps)."""
+    w = (week - 1) % 52 + 1
+    return any(start <= w <= end if start <= end else (w >= start or w <= end) for start, end in busy_weeks)
+
+
+def training_share(busy: bool, around_the_clock: bool, is_service: np.ndarray, busy_loss: float) -> np.ndarray:
+    """Share of the planned training hours people actually get at go-live."""
+    share = np.full(len(is_service), 1.0 - busy_loss if busy else 1.0)
+    if around_the_clock:
+        share[is_service] *= 0.5
+    return share
+
+
+def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: np.ndarray) -> np.ndarray:
+    """Some people quit, the dissatisfied more; returns the rows of their posts, to be filled."""
+    sensitivity = sc.calendar.turnover_sensitivity
+    p = quit_probability(world.role.quit_weekly, state.morale, state.tension, state.effort, sensitivity)
+    leavers = np.flatnonzero((draw < p) & ~world.is_partner)
+    flows.who_left = leavers
+    flows.leavers_sales = float(world.is_sales[leavers].sum())
+    flows.leavers_service = float(world.is_service[leavers].sum())
+    flows.leavers = float(len(leavers)) + flows.resignations
+    return leavers

@@ -1,0 +1,178 @@
+"""What is recorded each week (aggregates into preallocated arrays) and at the end (agents, summary)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES, Role
+
+EMPLOYEE_COLUMNS = ("intended_use", "gaming", "ignoring")
+PARTNER_COLUMNS = ("partner_self_serve", "partner_go_around", "partner_disengaged")
+ROLE_SUFFIX = {Role.SALES: "_sales", Role.SERVICE: "_service", Role.MANAGER: "_managers"}
+
+
+#: Weekly flows and organisation stocks recorded beside the behaviour shares.
+FLOW_COLUMNS = (
+    "cost_per_sale",
+    "margin_leakage",
+    "complaints",
+    "compensation_paid",
+    "costs",
+    "benefits",
+    "units",
+    "drift",
+)
+STOCK_COLUMNS = (
+    "data_quality",
+    "trust",
+    "live",
+    "live_partners",
+    "skill",
+    "effort",
+    "perceived_usefulness",
+    "morale_sales",
+    "tension",
+    "system_performance",
+    "system_fit",
+    "conflict",
+    "backlash",
+    "culture_distance",
+    "turnover",
+    "turnover_sales",
+    "turnover_service",
+    "roi",
+    "benefits_realised",
+)
+
+
+def timeseries_columns() -> list[str]:
+    cols = ["week", *EMPLOYEE_COLUMNS]
+    for suffix in ROLE_SUFFIX.values():
+        cols += [c + suffix for c in EMPLOYEE_COLUMNS]
+    return [*cols, *PARTNER_COLUMNS, *STOCK_COLUMNS, *FLOW_COLUMNS]
+
+
+class Recorder:
+    """Weekly aggregates: shares of live people per option and role, the organisation's stocks and flows."""
+
+    def __init__(self, weeks: int, org):
+        self.columns = {name: np.zeros(weeks) for name in timeseries_columns()}
+        self.rows = 0
+        self.role = org.role.astype(np.intp)
+        self.employees = org.role != Role.PARTNER
+        self.sales = org.role == Role.SALES
+        self.count = {
+            "employees": max(int(self.employees.sum()), 1),
+            "partners": max(int((~self.employees).sum()), 1),
+            "sales": max(int(self.sales.sum()), 1),
+            "service": max(int((org.role == Role.SERVICE).sum()), 1),
+        }
+        self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
+        self.n_employees = org.employees
+        self.sales_rows = org.role_slice(Role.SALES)
+
+    def record(self, week: int, model) -> None:
+        if self.rows == len(self.columns["week"]):  # stepped past run.weeks: make room
+            self.columns = {k: np.concatenate([v, np.zeros(len(v))]) for k, v in self.columns.items()}
+        state, stocks, flows, n = model.state, model.stocks, model.flows, self.count
+        c, i = self.columns, self.rows
+        c["week"][i] = week
+        # one count of (role, option) over everyone live: row = role, column = option
+        live = state.behaviour != LEGACY
+        counts = np.bincount(self.role[live] * 3 + state.behaviour[live], minlength=12).reshape(4, 3)
+        employees = counts[:3].sum(axis=0)
+        _shares_into(c, i, EMPLOYEE_COLUMNS, "", employees)
+        for role, suffix in ROLE_SUFFIX.items():
+            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, counts[role])
+        _shares_into(c, i, PARTNER_COLUMNS, "", counts[Role.PARTNER])
+        c["data_quality"][i] = np.average(stocks.data_quality, weights=self.department_size)
+        c["live"][i] = employees.sum() / n["employees"]
+        c["live_partners"][i] = counts[Role.PARTNER].sum() / n["partners"]
+        for name in ("trust", "skill", "effort", "perceived_usefulness", "tension"):
+            c[name][i] = getattr(state, name)[: self.n_employees].mean()  # employees are the first rows
+        c["morale_sales"][i] = state.morale[self.sales_rows].mean() if self.sales.any() else 1.0
+        for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
+            c[name][i] = getattr(stocks, name)
+        c["turnover"][i] = flows.leavers / n["employees"]
+        c["turnover_sales"][i] = flows.leavers_sales / n["sales"]
+        c["turnover_service"][i] = flows.leavers_service / n["service"]
+        c["roi"][i] = model.ledger.roi
+        c["benefits_realised"][i] = model.ledger.benefits_realised
+        for name in FLOW_COLUMNS:
+            c[name][i] = getattr(flows, name)
+        self.rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({k: v[: self.rows] for k, v in self.columns.items()})
+        frame["week"] = frame["week"].astype("int32")
+        return frame
+
+
+def _shares_into(columns, i, names, suffix, counts) -> None:
+    total = counts.sum()
+    for k, name in enumerate(names):
+        columns[name + suffix][i] = counts[k] / total if total else 0.0
+
+
+def agent_table(model) -> pd.DataFrame:
+    """One row per person: who they are and where they stand now."""
+    org, state = model.org, model.state
+    role_names = np.array([ROLE_NAMES[Role(r)] for r in range(4)])
+    options = np.array([[*EMPLOYEE_OPTIONS, "legacy"]] * 3 + [[*PARTNER_OPTIONS, "legacy"]])
+    behaviour = options[org.role, np.where(state.behaviour == LEGACY, 3, state.behaviour)]
+    ids = org.external_id if org.external_id is not None else np.arange(org.n)
+    manager = (
+        np.where(org.manager >= 0, ids[np.maximum(org.manager, 0)], None)
+        if org.external_id is not None
+        else org.manager
+    )
+    return pd.DataFrame(
+        {
+            "week": np.full(org.n, model.steps, dtype=np.int32),
+            "id": ids,
+            "role": role_names[org.role],
+            "department": np.asarray(org.department_names)[org.department],
+            "site": np.asarray(org.site_names)[org.site],
+            "manager": manager,
+            "behaviour": behaviour,
+            "live": state.live.copy(),
+            "go_live_week": state.go_live_week.copy(),
+            "perceived_usefulness": state.perceived_usefulness.copy(),
+            "effort": state.effort.copy(),
+            "skill": state.skill.copy(),
+            "trust": state.trust.copy(),
+            "habit": state.habit.copy(),
+            "morale": state.morale.copy(),
+            "tension": state.tension.copy(),
+            "improvising": state.improvising.copy(),
+            "discount": state.discount.copy(),
+            "terms_seen": state.terms_seen.copy(),
+            "route_belief": state.route_belief.copy(),
+            "tenure_weeks": state.tenure_weeks.copy(),
+            "weeks_live": state.weeks_live.copy(),
+            "p_chosen": np.where(
+                state.behaviour == LEGACY,
+                np.nan,
+                state.probabilities[np.maximum(state.behaviour, 0), np.arange(org.n)],
+            ),
+        }
+    )
+
+
+def headline(timeseries: pd.DataFrame) -> dict[str, float]:
+    """The outcomes a reader looks at first: the final week, and the last quarter's mean."""
+    last = timeseries.iloc[-1]
+    quarter = timeseries.tail(13)
+    out: dict[str, float] = {}
+    for name in timeseries.columns:
+        if name == "week":
+            continue
+        out[name] = float(last[name])
+        out[f"{name}_last13"] = float(quarter[name].mean())
+    gaming = timeseries["gaming"]
+    out["peak_gaming"] = float(gaming.max())
+    out["peak_gaming_week"] = int(timeseries["week"][gaming.idxmax()])
+    reached = timeseries.loc[(timeseries["intended_use"] >= 0.5) & (timeseries["live"] > 0), "week"]
+    out["weeks_to_half_use"] = int(reached.iloc[0]) if len(reached) else None
+    return out

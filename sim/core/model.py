@@ -1,0 +1,284 @@
+"""CRMRollout: the Mesa model. Its step is the week's schedule; each consequence is a mechanism's.
+
+policy (go-live and training, a CIO change) -> perceive (last week's state) -> decide (each
+role's rule over its rows) -> consequences (partner terms, discipline, learning, data, drift,
+culture, the system, turnover, money) -> record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.core import organisation, policies
+from sim.core.agents import ROLE_CLASSES
+from sim.core.flows import Flows
+from sim.core.mechanisms import (
+    channel,
+    culture,
+    data_quality,
+    drift,
+    governance,
+    learning,
+    money,
+    performance,
+    role_conflict,
+    sanctions,
+    turnover,
+)
+from sim.core.metrics import Recorder, agent_table
+from sim.core.perception import Perception, perceive
+from sim.core.scenario import Scenario, cases
+from sim.core.state import LEGACY, Role, State, Stocks
+from sim.core.world import build_world, role_settings
+
+
+class CRMRollout(mesa.Model):
+    """A CRM rollout in one organisation, one step per week.
+
+    ``CRMRollout()`` runs the default scenario; ``CRMRollout(scenario, seed=7)`` a given one
+    (``scenario`` may be a ``Scenario``, a case's name or a scenario file); dotted keys as
+    keyword arguments override it, which is how Mesa's ``batch_run`` and ``SolaraViz`` pass
+    parameters: ``CRMRollout(**{"policy.integration": "full"})``. ``rng`` (an integer) is
+    Mesa's name for the seed.
+
+    The crmsim scenario is ``model.settings``. ``model.scenario`` is Mesa's own (its
+    experimental ``Scenario``, holding the seed), which Mesa's tools read and rebuild.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | None = None,
+        *,
+        seed: int | None = None,
+        rng: int | None = None,
+        **kwargs: Any,
+    ):
+        if isinstance(scenario, str):  # a case's name, or a scenario file
+            scenario = Scenario.case(scenario) if scenario in cases() else Scenario.load(scenario)
+        elif scenario is not None and not isinstance(scenario, Scenario):  # Mesa's own, from SolaraViz
+            rng = rng if rng is not None else getattr(scenario, "rng", None)
+            scenario = None
+        scenario = scenario if scenario is not None else Scenario.default()
+        if kwargs:  # dotted scenario keys (Mesa's batch_run and SolaraViz pass parameters this way)
+            scenario = scenario.with_overrides(kwargs, source="CRMRollout(...)")
+        seed = seed if seed is not None else rng
+        if seed is not None:
+            scenario = scenario.with_overrides({"run.seed": int(seed)}, source="CRMRollout(seed=...)")
+        super().__init__(rng=scenario.run.seed)
+        self.settings = scenario
+        sc = scenario
+        # Named sub-streams: the organisation and people's traits do not depend on the policy,
+        # and every week draws the same count of numbers per person, so policies share random
+        # numbers. Only new hires' traits come from their own stream.
+        org_seq, decision_seq, event_seq, hire_seq = np.random.SeedSequence(sc.run.seed).spawn(4)
+        org_rng = np.random.default_rng(org_seq)
+        self.decision_rng = np.random.default_rng(decision_seq)
+        self.event_rng = np.random.default_rng(event_seq)
+        self.hire_rng = np.random.default_rng(hire_seq)
+
+        org = self.org = organisation.build(sc, org_rng)
+        self.world = build_world(org, sc)
+        self.role_settings = role_settings(sc)
+        self.state = self._initial_state(org_rng)
+
+        self.stocks = Stocks(
+            data_quality=np.full(org.departments, sc.data.initial_quality),
+            system_fit=governance.initial_fit(sc.policy.outsourced, sc.policy.in_house_expertise, sc.governance.misfit),
+            culture_distance=sc.culture.distance,
+            integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
+        )
+        self.ledger = money.Ledger()
+        self.first_go_live = int(self.state.go_live_week.min())
+        self.flows = Flows()
+        self.events: list[tuple[int, str, str]] = []
+        self.last_perception: Perception | None = None
+
+        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(org.role)]
+        self.recorder = Recorder(sc.run.weeks, org)
+        self.snapshots: list = []
+        self.running = True
+        # For Mesa's own tools (batch_run reads model.datacollector); our tables come from the recorder.
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _latest(name) for name in ("intended_use", "gaming", "ignoring", "data_quality")}
+        )
+
+    # --- the week ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One week."""
+        week = self.steps  # Mesa counts steps from 1
+        self.apply_policy(week)
+        self.last_perception = perceive(self, week)
+        self.decide(self.last_perception)
+        self.consequences(week)
+        self.recorder.record(week, self)
+        self.datacollector.collect(self)
+        self._snapshot_if_due(week)
+        if week >= self.settings.run.weeks:
+            self.running = False
+
+    def apply_policy(self, week: int) -> None:
+        """The CRM goes live for those whose turn it is, with training; a new CIO may shift the goal."""
+        sc, state = self.settings, self.state
+        self.flows = Flows()
+        if sc.policy.cio_change_week == week and self.stocks.goal == "integration":
+            self.stocks.goal = "data_collection"
+            self.stocks.integration_gap = governance.goal_after_cio_change(
+                self.stocks.integration_gap, sc.policy.commitment
+            )
+            self.events.append((week, "cio_change", "A new CIO shifts the goal from integration to collecting data."))
+        starting = (state.go_live_week == week) & ~state.live
+        if week == self.first_go_live:
+            self.flows.implementation = sc.costs.implementation_per_employee * self.org.employees
+        if starting.any():
+            state.live |= starting
+            self.train(starting, week)
+
+    def train(self, who: np.ndarray, week: int) -> None:
+        """Training as people start: less of it in busy weeks and for a 24/7 service that cannot stop."""
+        sc, state = self.settings, self.state
+        share = turnover.training_share(
+            turnover.is_busy(week, sc.org.busy_weeks),
+            sc.org.around_the_clock,
+            self.world.is_service[who],
+            sc.calendar.busy_training_loss,
+        )
+        hours = sc.policy.training_hours * share * (0.5 + 0.5 * sc.policy.commitment)  # committed leaders fund it
+        state.skill[who] = learning.trained_skill(state.skill[who], hours, sc.learning.training_half_hours)
+        self.flows.training_hours += float(hours[~self.world.is_partner[who]].sum())  # partners' time is not wages
+
+    def decide(self, see: Perception) -> None:
+        """Each role's rule over all of its people; one uniform draw per person every week."""
+        state, w = self.state, self.settings.behaviour
+        draw = self.decision_rng.random(self.org.n)
+        for role, person_class in ROLE_CLASSES.items():
+            rows = self.org.role_slice(role)
+            if rows.start == rows.stop:
+                continue
+            u = person_class.utilities(see.rows(rows), w, self.role_settings[role])
+            p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
+            p /= p.sum(axis=0)
+            # the first option whose cumulative probability exceeds the draw
+            choice = (draw[rows] > p[0]).astype(np.int8) + (draw[rows] > p[0] + p[1])
+            state.utilities[:, rows] = u
+            state.probabilities[:, rows] = p
+            state.behaviour[rows] = np.where(state.live[rows], choice, LEGACY)
+        state.neighbour_shares[:] = see.shares
+        state.perceived_usefulness[:] = see.usefulness
+        state.effort[:] = see.effort + see.double_entry
+
+    def consequences(self, week: int) -> None:
+        """What the week's choices do: to partners' terms, to gamers, to skills, data, practice and people.
+
+        Each line is one mechanism (``sim/mechanisms/``); they share this week's ``flows``.
+        """
+        sc, world, state, stocks, flows = self.settings, self.world, self.state, self.stocks, self.flows
+        manager = self.org.manager
+        # one draw per person per purpose every week, whatever the policy: common random numbers
+        detect, complain, start, enforce, leave = self.event_rng.random((5, self.org.n))
+        channel.trade_with_partners(sc, world, state, manager, flows, complain)
+        if sanctions.discipline_gamers(sc, world, state, stocks, manager, flows, detect):
+            self.senior_sales_manager_resigns(week)
+        learning.learn_and_unlearn(sc, world, state)
+        data_quality.update_data(sc, world, state, stocks, self.org.department)
+        drift.drift_in_practice(sc, world, state, stocks, self.org.adjacency, flows, start, enforce)
+        culture.live_with_subcultures(sc, world, state, stocks)
+        performance.load_the_system(sc, world, state.live, stocks)
+        governance.fix_the_system(sc, bool(state.live.any()), stocks)
+        role_conflict.marketing_service_conflict(sc, world, state, stocks)
+        leavers = turnover.people_leave(sc, world, state, flows, leave)
+        if len(leavers):
+            self.hire(leavers)
+        money.book_money(sc, world, state, stocks, flows, self.ledger, self.steps >= self.first_go_live)
+        state.tenure_weeks += 1
+        state.weeks_live += state.live
+
+    def senior_sales_manager_resigns(self, week: int) -> None:
+        """He leaves over his people being punished, taking goodwill with him; his post is filled (002)."""
+        head = sanctions.senior_sales_manager_resigns(
+            self.settings, self.world, self.state, self.stocks, self.org.manager, self.flows
+        )
+        if head < 0:
+            return
+        self.hire(np.array([head]))
+        self.events.append(
+            (
+                week,
+                "resignation",
+                f"The senior sales manager (person {self.person_id(head)}) resigned over the "
+                "discipline of his sales force.",
+            )
+        )
+
+    def hire(self, rows: np.ndarray) -> None:
+        """A new person in each post: no legacy habit, prior skill only, trained if the policy says so."""
+        sc, state, rng = self.settings, self.state, self.hire_rng
+        k = len(rows)
+        state.attitude[rows] = rng.normal(0.0, sc.behaviour.attitude_sd, k)
+        state.integrity[rows] = rng.normal(0.0, sc.behaviour.integrity_sd, k)
+        state.skill[rows] = _prior_skill(rng, sc.learning.prior_skill, k)
+        state.habit[rows] = 0.0
+        state.morale[rows] = 1.0
+        state.tension[rows] = 0.0
+        state.improvising[rows] = False
+        state.tenure_weeks[rows] = 0
+        state.weeks_live[rows] = 0
+        state.trust[rows] = self.stocks.data_quality[self.world.data_department[rows]]
+        self.flows.hires += k
+        if sc.policy.new_hire_training:
+            trainees = np.zeros(self.org.n, dtype=bool)
+            trainees[rows] = state.live[rows]
+            if trainees.any():
+                self.train(trainees, self.steps)
+
+    # --- set-up and output helpers -------------------------------------------------------
+
+    def person_id(self, row: int):
+        """The id of the person in a row, as in the agents table (the imported id, if any)."""
+        return self.org.external_id[row] if self.org.external_id is not None else row
+
+    def verdict(self) -> dict:
+        """Success or failure by the scenario's criteria, with the figures it was judged on."""
+        ts = self.recorder.frame()
+        use = float(ts["intended_use"].tail(13).mean())
+        crit = self.settings.verdict
+        judged = {
+            "verdict": money.verdict(use, self.ledger.roi, crit.min_intended_use, crit.min_roi),
+            "intended_use_last13": use,
+            "roi": self.ledger.roi,
+            "criteria": {"min_intended_use": crit.min_intended_use, "min_roi": crit.min_roi},
+        }
+        if judged["verdict"] == "undetermined":
+            judged["reason"] = money.UNDETERMINED_REASON
+        return judged
+
+    def _initial_state(self, rng: np.random.Generator) -> State:
+        sc, org = self.settings, self.org
+        state = State(org.n)
+        state.go_live_week[:] = policies.go_live_weeks(org, sc.policy)
+        state.attitude[:] = rng.normal(0.0, sc.behaviour.attitude_sd, org.n)
+        state.integrity[:] = rng.normal(0.0, sc.behaviour.integrity_sd, org.n)
+        state.skill[:] = _prior_skill(rng, sc.learning.prior_skill, org.n)
+        state.tenure_weeks[:] = rng.integers(0, 520, org.n)
+        state.trust[:] = sc.data.initial_quality
+        return state
+
+    def _snapshot_if_due(self, week: int) -> None:
+        every = self.settings.run.snapshot_every
+        if every and week % every == 0 and week < self.settings.run.weeks:
+            self.snapshots.append(agent_table(self))
+
+
+def _prior_skill(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
+    """Skill before training: Beta-distributed around ``mean`` (computer literacy varies)."""
+    if mean <= 0 or mean >= 1:
+        return np.full(n, float(mean))
+    return rng.beta(2.0, 2.0 * (1.0 - mean) / mean, n)
+
+
+def _latest(column: str):
+    """A Mesa model reporter that reads this week's value from the recorder."""
+    return lambda model: float(model.recorder.columns[column][model.recorder.rows - 1])

@@ -1,0 +1,114 @@
+"""What each person sees at the start of a week, computed for everyone at once from last week's state.
+
+A ``Perception`` is the input of every role's decision rule: one array per cue, one row per
+person (shares: one row per option). ``rows(slice)`` gives a role's (or one person's) part
+without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.core.mechanisms import (
+    channel,
+    drift,
+    effort,
+    governance,
+    oversight,
+    performance,
+    sanctions,
+    social_influence,
+    turnover,
+)
+
+
+@dataclass
+class Perception:
+    usefulness: np.ndarray  # performance expectancy of proper use
+    effort: np.ndarray  # interface effort of proper entry this week
+    double_entry: np.ndarray  # time spent keeping a second system up to date
+    effort_weight: np.ndarray  # how much interface effort still weighs, given experience
+    social_weight: np.ndarray  # how much neighbours still weigh, given mandate and experience
+    shares: np.ndarray  # (3, n) shares of each option among live neighbours
+    pressure: np.ndarray  # push from one's manager (from senior management for managers)
+    habit: np.ndarray  # pull of the legacy process
+    workaround: np.ndarray  # how easy the job is done around the CRM
+    sanction_risk: np.ndarray  # expected discipline for gaming
+    gaming_gain: np.ndarray  # private gain from quick, selective entry (role's, plus a data-volume goal)
+    lead_hiding: np.ndarray  # sales reps and managers: gain from keeping the pipeline out of sight
+    role_conflict: np.ndarray  # service staff: cost of being made to sell
+    withdrawal: np.ndarray  # lost morale after discipline
+    tension: np.ndarray  # friction with another subculture
+    partner_pull: np.ndarray  # sales reps: what bending terms is worth, given how many partners ask
+    route_value: np.ndarray  # partners: what going around is believed to pay (0-1 of the bent discount)
+    attitude: np.ndarray
+    integrity: np.ndarray
+
+    def rows(self, rows: slice) -> Perception:
+        return Perception(**{name: getattr(self, name)[..., rows] for name in _CUES})
+
+    def __len__(self) -> int:
+        return len(self.usefulness)
+
+
+_CUES = tuple(f.name for f in fields(Perception))
+
+
+def perceive(model, week: int) -> Perception:
+    """Everyone's cues from last week's state (synchronous update: no one sees this week's choices)."""
+    org, state, stocks, sc, world = model.org, model.state, model.stocks, model.settings, model.world
+    policy, behaviour, params = sc.policy, sc.behaviour, world.role
+    is_partner, is_manager = world.is_partner, world.is_manager
+
+    experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
+    mandate = world.mandated  # the mandate where it applies: employees, not partners
+
+    # Managers push their reports when they use the CRM themselves; senior management pushes
+    # managers, as hard as it is committed; a data-collection goal pushes for volume.
+    push = policy.commitment * (governance.DATA_COLLECTION_PUSH if stocks.goal == "data_collection" else 1.0)
+    pressure = push * social_influence.manager_pressure(org.manager, state.behaviour, policy.mandate)
+    pressure[is_manager] = push * policy.mandate
+    pressure[is_partner] = 0.0
+
+    manager_sees = sanctions.manager_sees(org.manager, state.behaviour, world.is_staff)
+
+    slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
+    busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
+    interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
+    interface = interface * slowness * busy + world.prompt_load
+
+    data_value = oversight.discounted_data_value(world.benefit_share * state.trust, params.present_bias)
+    usefulness = (
+        stocks.system_fit * params.base_usefulness
+        + data_value
+        + drift.legitimised_value(state.improvising, policy.management_style, sc.drift.legitimised_value)
+    )
+    gaming_gain = params.gaming_gain
+    if stocks.goal == "data_collection":
+        gaming_gain = gaming_gain + governance.data_collection_gain(policy.commitment) * ~is_partner
+
+    return Perception(
+        usefulness=usefulness,
+        effort=interface,
+        double_entry=effort.double_entry(params.double_entry, stocks.integration_gap),
+        effort_weight=experience,
+        social_weight=mandate + (1.0 - mandate) * experience,
+        shares=social_influence.neighbour_shares(
+            world.ties_within, state.behaviour, world.ties_across, 1.0 - stocks.culture_distance
+        ),
+        pressure=pressure,
+        habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
+        workaround=world.workaround_ease,
+        sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
+        gaming_gain=gaming_gain,
+        lead_hiding=oversight.lead_hiding_gain(params.oversight_aversion, pressure),
+        role_conflict=world.role_conflict_cost,
+        withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
+        tension=sc.culture.tension_weight * state.tension,
+        partner_pull=sc.channel.rep_gain_per_request * channel.partner_requests(world, state, org.manager),
+        route_value=channel.route_value(sc, world, state),
+        attitude=state.attitude.copy(),
+        integrity=state.integrity.copy(),
+    )

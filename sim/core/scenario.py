@@ -1,0 +1,613 @@
+"""A scenario: the organisation, the rollout policy and the behavioural parameters of one run.
+
+Scenarios are TOML files validated against the schema below (pydantic). Every field has a
+unit, a range, a default and a one-line description; the dotted names (``policy.integration``)
+are the same in TOML, on the command line (``--set``), in Python (``with_overrides``) and in
+output columns. A scenario has a stable hash, recorded with every output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.core.errors import InputError, read_toml
+from sim.core.names import FOLDER_NAME_RULE, folder_name_problem
+
+WeekOfYear = Annotated[int, Field(ge=1, le=52)]
+
+
+class Section(BaseModel):
+    """A scenario section: unknown keys are errors, assignments are re-validated, and a number
+    must be finite (``inf``, ``nan`` and ``1e309`` are valid TOML but no setting means them)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class RunSettings(Section):
+    seed: int = Field(42, ge=0, description="Master random seed; same seed, same results.")
+    weeks: int = Field(156, ge=1, le=2000, description="Length of the run [weeks]; one step = one week.")
+    snapshot_every: int = Field(0, ge=0, description="Agent snapshot interval [weeks]; 0 = only at the end of the run.")
+
+
+class Organisation(Section):
+    employees: int = Field(500, ge=4, le=2_000_000, description="Sales reps, service staff and managers [people].")
+    partners: int = Field(100, ge=0, le=2_000_000, description="Channel partners (stores, resellers) [firms].")
+    sales_share: float = Field(0.45, ge=0, le=1, description="Share of non-manager staff who are sales reps [0-1].")
+    span_of_control: int = Field(10, ge=2, le=200, description="Reports per manager [people].")
+    departments: int = Field(4, ge=1, le=1000, description="Departments; the unit of a phased rollout [count].")
+    sites: int = Field(2, ge=1, le=1000, description="Sites (locations) [count].")
+    legacy_systems: int = Field(3, ge=0, le=100, description="Legacy systems the CRM is connected to [count].")
+    around_the_clock: bool = Field(False, description="24/7 operation: service staff cannot stop for training.")
+    busy_weeks: list[tuple[WeekOfYear, WeekOfYear]] = Field(
+        [], description="Busy periods as [first, last] weeks of the year (1-52; [50, 2] spans the new year)."
+    )
+    central_service_site: bool = Field(
+        False, description="All service teams sit at one new central centre (site 1), the rest in the countries."
+    )
+    people_csv: str | None = Field(
+        None, description="Import: people CSV (id,role,department,site[,manager]); replaces the generated organisation."
+    )
+    edges_csv: str | None = Field(
+        None, description="Import: edge-list CSV (source,target[,weight]); needed with people_csv."
+    )
+
+    @model_validator(mode="after")
+    def _import_needs_both_files(self) -> Organisation:
+        if (self.people_csv is None) != (self.edges_csv is None):
+            raise ValueError("people_csv and edges_csv must be given together")
+        return self
+
+
+class Network(Section):
+    kind: Literal["small_world", "scale_free"] = Field(
+        "small_world", description="Ties among employees: small-world teams, or one scale-free graph."
+    )
+    team_degree: int = Field(
+        4, ge=0, le=50, description="Ring-lattice ties per person inside a team (Watts-Strogatz k)."
+    )
+    rewire: float = Field(0.1, ge=0, le=1, description="Watts-Strogatz rewiring probability inside a team [0-1].")
+    cross_team_ties: float = Field(
+        1.0, ge=0, le=50, description="Mean ties per person to other teams on the same site."
+    )
+    cross_site_ties: float = Field(
+        0.2, ge=0, le=50, description="Mean random ties per person across the whole firm (most cross sites)."
+    )
+    support_ties: float = Field(
+        0.0, ge=0, le=50, description="Mean ties per service person to the sales reps they support (anywhere)."
+    )
+    scale_free_m: int = Field(2, ge=1, le=20, description="Barabasi-Albert attachment m (kind = scale_free).")
+    partner_ties: float = Field(
+        2.0, ge=0, le=50, description="Mean ties per partner to other partners (they compare terms)."
+    )
+
+
+class Policy(Section):
+    rollout: Literal["big_bang", "phased", "pilot"] = Field(
+        "big_bang", description="big_bang: all at once; phased: departments in turn; pilot: one department first."
+    )
+    go_live_week: int = Field(4, ge=1, le=2000, description="Week the CRM goes live (for the first department) [week].")
+    phase_interval_weeks: int = Field(8, ge=1, le=500, description="Weeks between departments (phased) [weeks].")
+    pilot_weeks: int = Field(12, ge=1, le=500, description="Length of the pilot before everyone else (pilot) [weeks].")
+    integration: Literal["none", "partial", "full"] = Field(
+        "partial", description="Integration with operational systems: none = double entry; full = one system."
+    )
+    training_hours: float = Field(8.0, ge=0, le=400, description="Training per person at go-live [hours].")
+    sanctions: float = Field(0.0, ge=0, le=1, description="Strength of discipline for detected gaming [0-1].")
+    management_style: Literal["control", "organic"] = Field(
+        "control",
+        description="control: enforce the designed practice; organic: legitimise useful improvisation.",
+    )
+    mandate: float = Field(0.6, ge=0, le=1, description="How strongly management mandates use [0-1].")
+    upsell_prompts: bool = Field(False, description="The CRM prompts service staff to upsell during support calls.")
+    culture_programme: float = Field(
+        0.0, ge=0, le=1, description="Real culture work (deliverables, events) after go-live [0-1 intensity]."
+    )
+    culture_pillar: bool = Field(False, description="Culture named as a pillar of the plan (with no deliverables).")
+    commitment: float = Field(0.8, ge=0, le=1, description="Senior-management commitment: push and resources [0-1].")
+    cio_change_week: int | None = Field(
+        None, ge=1, description="Week a new CIO shifts the goal from integration to data collection; none = never."
+    )
+    outsourced: bool = Field(False, description="Implementation outsourced to an outside vendor.")
+
+    @field_validator("cio_change_week", mode="before")
+    @classmethod
+    def _none_means_never(cls, value):
+        return None if isinstance(value, str) and value.strip().lower() in ("none", "") else value
+
+    in_house_expertise: float = Field(
+        1.0, ge=0, le=1, description="In-house expertise beside an outsourced vendor (1 = balanced team) [0-1]."
+    )
+    new_hire_training: bool = Field(True, description="New hires are trained on the CRM when they start.")
+    legacy_upgrade: bool = Field(False, description="Legacy systems are upgraded with the CRM rollout.")
+
+
+class Behaviour(Section):
+    """Weights of the utility terms shared by every role (see docs/ODD.md, Details)."""
+
+    choice_sensitivity: float = Field(4.0, gt=0, le=50, description="Logit scale: how deterministic choices are.")
+    usefulness: float = Field(1.0, ge=0, le=10, description="Weight of perceived usefulness (performance expectancy).")
+    effort: float = Field(1.0, ge=0, le=10, description="Weight of effort (effort expectancy) for a newcomer.")
+    social: float = Field(0.5, ge=0, le=10, description="Weight of what network neighbours do (social influence).")
+    pressure: float = Field(1.0, ge=0, le=10, description="Weight of the manager's push towards visible use.")
+    habit: float = Field(0.4, ge=0, le=10, description="Weight of the legacy habit (UTAUT2) on ignoring.")
+    sanction: float = Field(1.5, ge=0, le=10, description="Weight of expected discipline on gaming.")
+    experience_halflife_weeks: float = Field(
+        26.0, gt=0, le=1000, description="Experience at which effort and voluntary social weight halve [weeks]."
+    )
+    habit_decay: float = Field(
+        0.05, ge=0, le=1, description="Weekly decay of the legacy habit while not ignoring [1/week]."
+    )
+    attitude_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal attitude towards the CRM.")
+    integrity_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal reluctance to game.")
+
+
+class RoleParameters(Section):
+    """What the CRM means for one role's job."""
+
+    base_usefulness: float = Field(0.3, ge=-5, le=5, description="Usefulness of the CRM for the job, data aside.")
+    base_effort: float = Field(0.5, ge=0, le=5, description="Interface effort of proper entry for an unskilled user.")
+    double_entry: float = Field(
+        0.3, ge=0, le=5, description="Extra effort per unit of unintegrated work (two systems)."
+    )
+    gaming_gain: float = Field(0.1, ge=-5, le=5, description="Private gain from misleading or selective entry.")
+    oversight_aversion: float = Field(
+        0.0, ge=0, le=5, description="Dislike of having one's leads and deals visible (rewards incomplete entry)."
+    )
+    present_bias: float = Field(
+        0.0, ge=0, le=1, description="Discount on the data's later value by someone after immediate profit [0-1]."
+    )
+    quit_weekly: float = Field(0.003, ge=0, le=1, description="Weekly quit hazard when satisfied [1/week].")
+
+
+class Roles(Section):
+    sales: RoleParameters = RoleParameters(
+        base_usefulness=0.3,
+        base_effort=0.5,
+        double_entry=0.3,
+        gaming_gain=0.15,
+        oversight_aversion=0.1,
+        present_bias=0.3,
+        quit_weekly=0.004,
+    )
+    service: RoleParameters = RoleParameters(
+        base_usefulness=0.5, base_effort=0.5, double_entry=0.8, gaming_gain=0.0, quit_weekly=0.006
+    )
+    managers: RoleParameters = RoleParameters(
+        base_usefulness=0.4,
+        base_effort=0.3,
+        double_entry=0.2,
+        gaming_gain=0.1,
+        oversight_aversion=0.2,
+        present_bias=0.3,
+        quit_weekly=0.002,
+    )
+    partners: RoleParameters = RoleParameters(
+        base_usefulness=0.4, base_effort=0.4, double_entry=0.0, gaming_gain=0.4, quit_weekly=0.0
+    )
+
+
+class DataQuality(Section):
+    initial_quality: float = Field(0.4, ge=0, le=1, description="Quality of the migrated legacy data at go-live [0-1].")
+    adjustment_rate: float = Field(
+        0.08, ge=0, le=1, description="Weekly pull of data quality towards entry quality [1/week]."
+    )
+    gaming_entry_quality: float = Field(
+        0.2, ge=0, le=1, description="Quality of a gamed (misleading/selective) entry [0-1]."
+    )
+    trust_lag_weeks: float = Field(
+        8.0, ge=1, le=500, description="Time constant of trust following data quality [weeks]."
+    )
+    manager_benefit_share: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="Share of the value of data that goes to managers, not to those who enter it [0-1].",
+    )
+
+
+class Learning(Section):
+    training_half_hours: float = Field(
+        8.0, gt=0, le=400, description="Training that closes half the skill gap [hours]."
+    )
+    prior_skill: float = Field(0.2, ge=0, le=1, description="Mean skill with the CRM before any training [0-1].")
+    learn_rate: float = Field(
+        0.04, ge=0, le=1, description="Weekly learning by use: share of the skill gap closed [1/week]."
+    )
+    forget_rate: float = Field(0.01, ge=0, le=1, description="Weekly loss of skill while not using [1/week].")
+    skill_effort_reduction: float = Field(
+        0.7, ge=0, le=1, description="Share of interface effort a full skill removes [0-1]."
+    )
+
+
+class Channel(Section):
+    """Partner terms and the gaming economy (seed 002)."""
+
+    rep_gain_per_request: float = Field(
+        0.4, ge=0, le=5, description="What bending terms is worth to a rep when all their partners ask for it."
+    )
+    bent_discount: float = Field(
+        0.08, ge=0, le=1, description="Discount a gaming rep gives around the CRM [share of price]."
+    )
+    disengaged_volume: float = Field(0.5, ge=0, le=1, description="Orders of a disengaged partner [share of normal].")
+    learning_rate: float = Field(
+        0.2, ge=0, le=1, description="Weekly pull of a partner's belief towards the terms seen."
+    )
+    terms_memory_weeks: float = Field(8.0, ge=1, le=200, description="Memory of the terms a partner compares [weeks].")
+    complaint_threshold: float = Field(
+        0.02, ge=0, le=1, description="Terms gap to tied partners that makes a partner complain [share of price]."
+    )
+    complaint_probability: float = Field(0.2, ge=0, le=1, description="Weekly chance a wronged partner complains.")
+    compensation_weeks: float = Field(
+        13.0, ge=0, le=520, description="Weeks of price difference compensated per complaint [weeks]."
+    )
+
+
+class Sanctions(Section):
+    """Detection, discipline and backlash (seed 002)."""
+
+    detection: float = Field(0.3, ge=0, le=1, description="Weekly chance a manager in the CRM spots a gamer.")
+    morale_hit: float = Field(0.4, ge=0, le=1, description="Share of morale a disciplined person loses.")
+    spillover: float = Field(
+        0.5, ge=0, le=5, description="Morale loss of team-mates per share of the team disciplined."
+    )
+    morale_recovery: float = Field(0.02, ge=0, le=1, description="Weekly recovery of morale [1/week].")
+    withdrawal: float = Field(1.0, ge=0, le=10, description="Weight of lost morale on ignoring (withdrawal).")
+    backlash_memory_weeks: float = Field(8.0, ge=1, le=200, description="Memory of the sales backlash [weeks].")
+    backlash_threshold: float = Field(
+        0.04, ge=0, le=1, description="Backlash (share of sales disciplined) at which the senior sales manager resigns."
+    )
+    goodwill_loss: float = Field(
+        0.3, ge=0, le=1, description="Share of sales morale lost when the senior sales manager resigns."
+    )
+
+
+class Performance(Section):
+    """System performance under legacy load (seed 001)."""
+
+    penalty_per_system: float = Field(
+        0.03, ge=0, le=1, description="Performance lost per legacy system at full integration and load."
+    )
+    effort_per_slowness: float = Field(1.0, ge=0, le=10, description="Extra interface effort per unit of slowness.")
+
+
+class Calendar(Section):
+    """Busy periods and their cost (seeds 001, 004)."""
+
+    busy_effort: float = Field(0.3, ge=0, le=5, description="Extra interface effort in a busy week [share].")
+    busy_training_loss: float = Field(
+        0.7, ge=0, le=1, description="Share of training lost at a go-live in a busy week."
+    )
+    turnover_sensitivity: float = Field(
+        1.5, ge=0, le=20, description="How strongly dissatisfaction raises quit hazards."
+    )
+
+
+class Culture(Section):
+    """Subcultures and tension (seed 004)."""
+
+    distance: float = Field(0.0, ge=0, le=1, description="Cultural distance between subcultures (sites) [0-1].")
+    tension_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of tension towards its level [1/week].")
+    tension_weight: float = Field(1.0, ge=0, le=10, description="Weight of tension on ignoring.")
+    programme_rate: float = Field(
+        0.03, ge=0, le=1, description="Share of the distance a full culture programme closes per week."
+    )
+
+
+class Governance(Section):
+    """Commitment, system fit and fixes (seed 003)."""
+
+    misfit: float = Field(0.4, ge=0, le=1, description="Fit lost when outsiders build without in-house expertise.")
+    fix_rate: float = Field(0.02, ge=0, le=1, description="Weekly share of the fit gap fixed at full commitment.")
+
+
+class Drift(Section):
+    """Technological drift (seed 000)."""
+
+    start_rate: float = Field(
+        0.02, ge=0, le=1, description="Weekly chance of improvising where the system does not fit."
+    )
+    spread: float = Field(0.05, ge=0, le=1, description="Weekly chance of copying improvising neighbours, per share.")
+    enforcement: float = Field(
+        0.08, ge=0, le=1, description="Weekly chance control management brings an improviser back."
+    )
+    legitimised_value: float = Field(
+        0.4, ge=0, le=5, description="Usefulness an improvised practice adds once legitimised (organic)."
+    )
+
+
+class RoleConflict(Section):
+    """Upsell prompts and the marketing-service conflict (seeds 001, 002)."""
+
+    prompt_workload: float = Field(0.1, ge=0, le=5, description="Extra effort of proper use with upsell prompts.")
+    role_conflict: float = Field(0.2, ge=0, le=5, description="Cost to service staff of being made to sell.")
+    conflict_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of the conflict index [1/week].")
+
+
+class Costs(Section):
+    """Money, in thousands of a currency unit (k)."""
+
+    implementation_per_employee: float = Field(1.5, ge=0, description="One-off implementation cost [k per employee].")
+    licence_per_user_week: float = Field(0.02, ge=0, description="Licence and running cost per live user [k/week].")
+    wage_per_hour: float = Field(0.04, ge=0, description="Loaded wage [k/hour].")
+    double_entry_hours: float = Field(2.0, ge=0, description="Hours a week per unit of double-entry load [hours].")
+    hiring_cost: float = Field(3.0, ge=0, description="Hiring and onboarding a replacement [k per hire].")
+    price: float = Field(1.0, gt=0, description="Revenue per unit sold [k/unit].")
+    margin: float = Field(0.2, ge=0, le=1, description="Margin on a unit sold [share of price].")
+    cost_per_unit: float = Field(
+        0.15, ge=0, description="Cost of selling and delivering a unit before the CRM [k/unit]."
+    )
+    direct_units_per_rep: float = Field(0.5, ge=0, description="Units a sales rep sells directly per week.")
+    productivity_per_user_week: float = Field(
+        0.3, ge=0, description="Value of a person using the CRM as designed with perfect data [k/week]."
+    )
+    sales_uplift: float = Field(
+        0.1, ge=0, le=5, description="Extra sales when every rep uses the CRM with perfect data."
+    )
+
+
+class Verdict(Section):
+    """What counts as success at the end of a run."""
+
+    min_intended_use: float = Field(0.6, ge=0, le=1, description="Intended use of live employees, last 13 weeks.")
+    min_roi: float = Field(0.0, ge=-10, le=100, description="Return on investment over the run.")
+
+
+class Scenario(Section):
+    """A complete, validated scenario. Build with ``Scenario.load`` or ``Scenario()`` for the defaults."""
+
+    name: str = Field(
+        "baseline",
+        description="A short name for the scenario; also its output folder out/<name>, so one folder name "
+        "(up to 100 characters, no slashes or backslashes, not starting with a dot).",
+    )
+    description: str = Field("", description="What the scenario represents.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_one_folder(cls, value: str) -> str:
+        """The name picks the output folder ``out/<name>``: it must not reach outside ``out/``."""
+        problem = folder_name_problem(value)
+        if problem:
+            raise ValueError(f"{problem}; {FOLDER_NAME_RULE}")
+        return value
+
+    run: RunSettings = RunSettings()
+    org: Organisation = Organisation()
+    network: Network = Network()
+    policy: Policy = Policy()
+    behaviour: Behaviour = Behaviour()
+    roles: Roles = Roles()
+    data: DataQuality = DataQuality()
+    learning: Learning = Learning()
+    channel: Channel = Channel()
+    sanctions: Sanctions = Sanctions()
+    performance: Performance = Performance()
+    calendar: Calendar = Calendar()
+    culture: Culture = Culture()
+    governance: Governance = Governance()
+    drift: Drift = Drift()
+    role_conflict: RoleConflict = RoleConflict()
+    costs: Costs = Costs()
+    verdict: Verdict = Verdict()
+
+    # Where the scenario was read from: relative import paths resolve against it.
+    _source: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read and validate a TOML scenario file; errors name the file and the field."""
+        path = Path(path)
+        scenario = cls.from_dict(read_toml(path, "scenario file"), source=str(path))
+        scenario._source = path.absolute()
+        return scenario
+
+    @classmethod
+    def case(cls, name: str) -> Scenario:
+        """One of the case scenarios shipped with crmsim (``crmsim`` lists them in ``cases()``)."""
+        path = resources.files("sim").joinpath(f"data/cases/{name}.toml")
+        if not path.is_file():
+            raise InputError(name, "case", f"no such case; allowed: {', '.join(cases())}")
+        scenario = cls.from_dict(tomllib.loads(path.read_text(encoding="utf-8")), source=f"{name}.toml")
+        return scenario
+
+    @classmethod
+    def default(cls) -> Scenario:
+        """The embedded default scenario (``scenarios/baseline.toml``)."""
+        text = resources.files("sim").joinpath("data/baseline.toml").read_text(encoding="utf-8")
+        return cls.from_dict(tomllib.loads(text), source="baseline.toml")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _input_error(source, exc) from None
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+        """A copy with dotted keys replaced, e.g. ``{"policy.integration": "full"}``."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            parts = key.split(".")
+            _check_key(key, parts, source)
+            node = data
+            for part in parts[:-1]:
+                node = node[part]
+            node[parts[-1]] = value
+        new = type(self).from_dict(data, source=source)
+        new._source = self._source
+        return new
+
+    def get(self, key: str) -> Any:
+        """The value of a dotted key."""
+        node: Any = self
+        for part in key.split("."):
+            node = getattr(node, part)
+        return node
+
+    def resolved(self) -> dict[str, Any]:
+        """The full scenario as plain data, every default filled in."""
+        return self.model_dump(mode="json")
+
+    @property
+    def hash(self) -> str:
+        """Stable hash of the resolved scenario: same content, same hash, on any machine."""
+        canonical = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def resolve_path(self, relative: str) -> Path:
+        """A path from the scenario, relative to the scenario file's folder."""
+        path = Path(relative)
+        if path.is_absolute() or self._source is None:
+            return path
+        return self._source.parent / path
+
+
+def cases() -> list[str]:
+    """Names of the case scenarios shipped with crmsim."""
+    folder = resources.files("sim").joinpath("data/cases")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def fields() -> dict[str, Any]:
+    """Every dotted key of the schema with its field info (for docs, the CLI and sweeps)."""
+    out: dict[str, Any] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{prefix}{name}.")
+            else:
+                out[f"{prefix}{name}"] = info
+
+    walk(Scenario, "")
+    return out
+
+
+def reference_rows() -> list[tuple[str, str, str, str]]:
+    """(key, default, allowed values, meaning) for every key, defaults from the embedded baseline."""
+    baseline = Scenario.default()
+    rows = []
+    for key, info in fields().items():
+        default = json.dumps(baseline.get(key))
+        allowed = _range_text(key).removeprefix("allowed: ")
+        annotation = str(info.annotation)
+        if "Literal" in annotation:
+            allowed = " \\| ".join(f"`{v}`" for v in info.annotation.__args__)
+        elif not allowed:
+            allowed = {"<class 'str'>": "text", "<class 'bool'>": "true, false"}.get(annotation, "text or absent")
+        rows.append((key, default, allowed, info.description or ""))
+    return rows
+
+
+def _check_key(key: str, parts: list[str], source: str) -> None:
+    model: type[BaseModel] = Scenario
+    for i, part in enumerate(parts):
+        if part not in model.model_fields:
+            allowed = ", ".join(sorted(model.model_fields))
+            where = ".".join(parts[:i]) or "top level"
+            raise InputError(source, key, f"unknown key; allowed under {where}: {allowed}")
+        annotation = model.model_fields[part].annotation
+        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        last = i == len(parts) - 1
+        if is_section and last:
+            raise InputError(
+                source, key, f"is a section; set one of its fields, e.g. {key}.{next(iter(annotation.model_fields))}"
+            )
+        if not is_section and not last:
+            raise InputError(source, key, f"{'.'.join(parts[: i + 1])} is a value, not a section")
+        if is_section:
+            model = annotation
+
+
+def _input_error(source: str, exc: ValidationError) -> InputError:
+    """One line from pydantic's errors: the first error, and how many more there are."""
+    errors = exc.errors()
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key" + _allowed_keys_hint(first["loc"])
+    elif kind == "literal_error":
+        message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        message = f"got {first['input']!r}; {_range_text(field) or 'allowed: ' + _bound_text(first['ctx'])}"
+    elif kind == "value_error":
+        message = first["msg"].removeprefix("Value error, ")
+        if field and not isinstance(first.get("input"), dict | type(None)):
+            message = f"got {_shown(first['input'])}: {message}"
+    else:
+        message = f"{first['msg']} (got {_shown(first['input'])})" if "input" in first else first["msg"]
+        if field:
+            rng = _range_text(field)
+            if rng:
+                message += f"; {rng}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return InputError(source, field, message)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A bad value as the error line shows it: its repr, cut short so the line stays one line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit]}...{size}"
+
+
+def _bound_text(ctx: dict) -> str:
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    return " and ".join(f"{symbols[k]} {v}" for k, v in ctx.items() if k in symbols)
+
+
+def _allowed_keys_hint(loc: tuple) -> str:
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        annotation = model.model_fields.get(str(part))
+        if annotation is None:
+            return ""
+        model = annotation.annotation  # type: ignore[assignment]
+    return "; allowed: " + ", ".join(sorted(model.model_fields))
+
+
+def _range_text(field: str | None) -> str:
+    info = fields().get(field or "")
+    if info is None:
+        return ""
+    bounds = []
+    for meta in info.metadata:
+        for attr, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(meta, attr, None) is not None:
+                bounds.append(f"{symbol} {getattr(meta, attr)}")
+    return f"allowed: {' and '.join(bounds)}" if bounds else ""
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``KEY=VALUE`` strings to a dict; values are read as TOML (numbers, booleans), else as text."""
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError("--set", item, "expected KEY=VALUE, e.g. policy.integration=full")
+        text = text.strip()
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        if _is_text_field(key.strip()):
+            value = text.strip('"')
+        out[key.strip()] = value
+    return out
+
+
+def _is_text_field(key: str) -> bool:
+    info = fields().get(key)
+    return info is not None and info.annotation in (str, str | None)

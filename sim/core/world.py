@@ -1,0 +1,127 @@
+"""What is fixed for a run once the organisation is built: who is who, who sees whom, standing cues.
+
+The model's constructor builds this once; mechanisms read it every week and never change it.
+Keeping it apart from the evolving ``State`` and ``Stocks`` says which arrays can change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy import sparse
+
+from sim.core import policies
+from sim.core.mechanisms import culture, role_conflict
+from sim.core.scenario import RoleParameters, Scenario
+from sim.core.state import Role
+
+#: The scenario section that parameterises each role.
+ROLE_SECTION = {Role.SALES: "sales", Role.SERVICE: "service", Role.MANAGER: "managers", Role.PARTNER: "partners"}
+
+
+@dataclass(frozen=True)
+class RoleArrays:
+    """A role parameter spread over people, so mechanisms can read it per row."""
+
+    base_usefulness: np.ndarray
+    base_effort: np.ndarray
+    double_entry: np.ndarray
+    gaming_gain: np.ndarray
+    oversight_aversion: np.ndarray
+    present_bias: np.ndarray
+    quit_weekly: np.ndarray
+
+
+@dataclass(frozen=True)
+class World:
+    """The organisation's fixed structure and the policy's standing cues, one row per person."""
+
+    # who is who (rows are ordered by role, partners last)
+    is_sales: np.ndarray
+    is_service: np.ndarray
+    is_manager: np.ndarray
+    is_partner: np.ndarray
+    is_staff: np.ndarray  # sales reps and service staff: people with a manager above them
+    employee_rows: slice
+    partner_rows: np.ndarray
+    team: np.ndarray  # a person's team: their manager's row; a manager's, their own
+    senior_sales_manager: int  # the manager with the most sales reps (seed 002), or -1
+    # who sees whom
+    tie_weight: np.ndarray  # each person's summed tie weight
+    ties_within: sparse.csr_matrix  # ties inside one subculture (all ties without cultural distance)
+    ties_across: sparse.csr_matrix | None  # ties across subcultures, or None with no cultural distance
+    crossing: np.ndarray  # share of a person's tie weight that crosses subcultures
+    partner_peers: sparse.csr_matrix  # the partner-partner block of the network
+    partners_served: np.ndarray  # per sales rep: partners they serve
+    per_partner_served: np.ndarray  # 1 / partners served, 0 for those who serve none
+    data_department: np.ndarray  # whose data each person sees: their department's; a partner's, its rep's
+    # the policy's standing cues and the roles' parameters
+    benefit_share: np.ndarray  # share of the value of trusted data that reaches this person
+    workaround_ease: np.ndarray
+    mandated: np.ndarray  # the mandate where it applies: employees, not partners
+    prompt_load: np.ndarray  # service staff: extra work per proper entry from upsell prompts (002)
+    role_conflict_cost: np.ndarray  # service staff: the cost of being made to sell (002)
+    role: RoleArrays
+
+
+def build_world(org, sc: Scenario) -> World:
+    """The fixed arrays of a run, from the built organisation and the scenario."""
+    is_partner = org.role == Role.PARTNER
+    is_manager = org.role == Role.MANAGER
+    is_service = org.role == Role.SERVICE
+    is_sales = org.role == Role.SALES
+    is_staff = is_sales | is_service
+    partner_rows = np.flatnonzero(is_partner)
+    partners_served = np.bincount(org.manager[partner_rows], minlength=org.n)
+    if sc.culture.distance > 0:  # subcultures are sites; with no cultural distance, one network
+        ties_within, ties_across = culture.split_ties(org.adjacency, org.site)
+        crossing = culture.crossing_share(ties_within, ties_across)
+    else:
+        ties_within, ties_across, crossing = org.adjacency, None, np.zeros(org.n)
+    share = sc.data.manager_benefit_share
+    upsell_load = role_conflict.upsell_load(sc.policy.upsell_prompts, sc.role_conflict.prompt_workload)
+    return World(
+        is_sales=is_sales,
+        is_service=is_service,
+        is_manager=is_manager,
+        is_partner=is_partner,
+        is_staff=is_staff,
+        employee_rows=slice(0, org.employees),
+        partner_rows=partner_rows,
+        team=np.where(is_staff, org.manager, np.arange(org.n)),
+        senior_sales_manager=_senior_sales_manager(org, is_sales),
+        tie_weight=np.asarray(org.adjacency.sum(axis=1)).ravel(),
+        ties_within=ties_within,
+        ties_across=ties_across,
+        crossing=crossing,
+        partner_peers=org.adjacency[partner_rows][:, partner_rows].tocsr(),
+        partners_served=partners_served,
+        per_partner_served=np.divide(1.0, partners_served, out=np.zeros(org.n), where=partners_served > 0),
+        data_department=np.where(is_partner, org.department[org.manager], org.department),
+        benefit_share=np.where(is_manager, share, 1.0 - share),
+        workaround_ease=np.full(org.n, policies.WORKAROUND[sc.policy.integration]),
+        mandated=np.where(is_partner, 0.0, sc.policy.mandate),
+        prompt_load=is_service * upsell_load,
+        role_conflict_cost=(is_service & sc.policy.upsell_prompts) * sc.role_conflict.role_conflict,
+        role=spread_role_parameters(org.role, role_settings(sc)),
+    )
+
+
+def role_settings(sc: Scenario) -> dict[Role, RoleParameters]:
+    """Each role's section of the scenario."""
+    return {role: getattr(sc.roles, section) for role, section in ROLE_SECTION.items()}
+
+
+def spread_role_parameters(role: np.ndarray, settings: dict[Role, RoleParameters]) -> RoleArrays:
+    """Each role parameter as an array over people."""
+    table = {f.name: np.array([getattr(settings[Role(r)], f.name) for r in range(4)]) for f in fields(RoleArrays)}
+    return RoleArrays(**{name: values[role] for name, values in table.items()})
+
+
+def _senior_sales_manager(org, is_sales: np.ndarray) -> int:
+    """The manager with the most sales reps: the head of sales whose backlash matters (seed 002)."""
+    bosses = org.manager[is_sales]
+    if len(bosses) == 0:
+        return -1
+    return int(np.bincount(bosses).argmax())

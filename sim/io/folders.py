@@ -1,0 +1,118 @@
+"""Which folders crmsim may write into, and which names may become folders.
+
+crmsim replaces an output folder whole, so before it writes it makes sure the folder is one it
+may replace: new, empty, or an earlier crmsim output of the same kind. Anything else holds
+someone's work and is refused unless the user says ``--force``; even then the current folder,
+the folders above it, the home folder and ``/`` are refused, because replacing them would take
+the user's work (or the shell's working folder) with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sim.core.errors import InputError
+from sim.core.names import FOLDER_NAME_RULE, folder_name_problem
+
+#: the hidden file crmsim writes into every run folder, so that a later run knows it may replace it
+RUN_MARKER = ".crmsim-run"
+#: what a run folder written before the marker existed holds (with its figures and report)
+LEGACY_RUN_FILES = frozenset(
+    {
+        "summary.json",
+        "timeseries.parquet",
+        "agents.parquet",
+        "behaviour_by_role.png",
+        "data_quality_trust.png",
+        "organisation.png",
+        "report.html",
+    }
+)
+def safe_folder_name(name: str, source: str = "scenario", field: str = "name") -> str:
+    """``name`` unchanged if it is a safe single folder name; else an InputError naming source and field."""
+    problem = folder_name_problem(name)
+    if problem:
+        raise InputError(source, field, f"{problem}; {FOLDER_NAME_RULE}")
+    return name
+
+
+def check_writable_folder(path: str | Path, kind: str = "run", force: bool = False) -> None:
+    """Refuse to write a ``kind`` output into ``path`` unless crmsim may replace what is there.
+
+    Allowed: a path that does not exist, an empty folder, or an earlier crmsim output of the same
+    kind ("run", or an experiment kind such as "replicate"). ``force`` allows anything else except
+    the current folder, a folder above it, the home folder and ``/``.
+    """
+    path = Path(path)
+    _refuse_protected(path)
+    if force or not os.path.lexists(path):
+        return
+    allowed = f"allowed: a new or empty folder, or one an earlier crmsim {kind} wrote (or --force to replace it)"
+    if path.is_symlink() or not path.is_dir():
+        raise InputError(str(path), None, f"exists and is not a folder; {allowed}")
+    foreign = foreign_entries(path, kind)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise InputError(str(path), None, f"holds files crmsim did not write as a {kind} ({shown}); {allowed}")
+
+
+def foreign_entries(path: Path, kind: str) -> list[str]:
+    """Names in folder ``path`` that are not part of a crmsim ``kind`` output ([] for an empty folder)."""
+    names = {entry.name for entry in path.iterdir()}
+    if not names:
+        return []
+    if kind == "run":
+        return sorted(names - run_files(path)) if is_run_folder(path) else sorted(names)
+    return [] if _experiment_kind(path) == kind else sorted(names)
+
+
+def is_run_folder(path: Path) -> bool:
+    """True for a folder a ``crmsim run`` wrote: its marker, or the three tables of older versions."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if (path / RUN_MARKER).is_file():
+        return True
+    return all((path / name).is_file() for name in ("summary.json", "timeseries.parquet", "agents.parquet"))
+
+
+def run_files(path: Path) -> set[str]:
+    """The names a run folder may hold: what its marker lists, the usual files, and the marker."""
+    names = set(LEGACY_RUN_FILES) | {RUN_MARKER}
+    try:
+        listed = json.loads((path / RUN_MARKER).read_text(encoding="utf-8")).get("files", [])
+        names.update(name for name in listed if isinstance(name, str))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return names
+
+
+def _experiment_kind(path: Path) -> str | None:
+    try:
+        kind = json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def _refuse_protected(path: Path) -> None:
+    """The current folder, the folders above it, home and ``/``: never replaced, whatever the flags."""
+    try:
+        target = path.resolve()
+        here = Path.cwd().resolve()
+    except (OSError, RuntimeError):
+        raise InputError(str(path), None, "cannot be resolved to a folder on this machine") from None
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError):  # no home folder known: nothing to protect there
+        home = None
+    if target == here or target in here.parents:
+        what = "the current folder" if target == here else "a folder above the current folder"
+    elif target == home:
+        what = "the home folder"
+    elif target == Path(target.anchor):
+        what = "the root folder"
+    else:
+        return
+    raise InputError(str(path), None, f"is {what}; crmsim replaces its output folder whole, so choose a new folder")

@@ -1,0 +1,271 @@
+"""Writing a run to disk: all of it or nothing, never a half-overwritten folder, never lost work.
+
+A run is written into a hidden temporary folder beside its target and swapped in by renames.
+The folder it replaces is first moved into a hidden ``.NAME.old`` folder that crmsim marks as
+its own, and removed only once the new folder is in place. A crash at any point therefore
+leaves the old folder or the new one (or the old one inside ``.NAME.old``, which the next start
+puts back); the next start also removes the temporary folders a crash left behind. Files and
+folders are flushed to disk before each rename, so a power cut cannot leave a finished result
+that was never written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.core.errors import InputError
+from sim.io.folders import RUN_MARKER, check_writable_folder, foreign_entries, is_run_folder
+
+#: the marker in a ``.NAME.old`` folder: crmsim moved a replaced output in here and may put it back
+REPLACED_MARKER = ".crmsim-replaced"
+
+
+def write_run(result, out_dir: Path, figures: Callable | None = None, force: bool = False) -> Path:
+    """Write tables, summary and figures to a temporary folder beside ``out_dir``, then swap it in.
+
+    ``figures(timeseries, folder, title)`` draws the run's figures into the folder (the CLI
+    passes ``sim.presentation.plots.save_run_figures``); this layer draws nothing itself.
+
+    ``out_dir`` must be new, empty or an earlier run folder (see ``sim.io.folders``) unless ``force``.
+    """
+    out_dir = Path(out_dir)
+    prepare_run_folder(out_dir, force)
+    tmp = _temporary_folder(out_dir)
+    try:
+        _write_marker(tmp)
+        finite_floats(result.timeseries).to_parquet(tmp / "timeseries.parquet", index=False)
+        finite_floats(result.agents).to_parquet(tmp / "agents.parquet", index=False)
+        if figures is not None:
+            figures(result.timeseries, tmp, result.summary.get("scenario", ""))
+        (tmp / "summary.json").write_text(summary_json(result.summary) + "\n", encoding="utf-8")
+        _write_marker(tmp, files=sorted(p.name for p in tmp.iterdir()))
+        _flush_folder(tmp)
+        replace_dir(tmp, out_dir)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise InputError(str(out_dir), None, f"cannot be written: {exc.strerror or exc}") from None
+        raise
+    return out_dir
+
+
+def prepare_run_folder(out_dir: Path, force: bool = False) -> None:
+    """Recover what an interrupted replace left beside ``out_dir``, then check it may be written."""
+    out_dir = Path(out_dir)
+    check_writable_folder(out_dir, "run", force)  # refuses the current folder, home and / first
+    try:
+        recover_leftovers(out_dir)
+    except OSError as exc:
+        raise InputError(str(out_dir), None, f"cannot recover an interrupted write: {exc.strerror or exc}") from None
+    check_writable_folder(out_dir, "run", force)
+    _check_can_create(out_dir)
+    if os.path.lexists(out_dir) and os.path.lexists(old_path(out_dir)):  # not crmsim's, or recovery would have gone
+        raise InputError(str(old_path(out_dir)), None, "is in the way of replacing the folder beside it; move it away")
+
+
+def _check_can_create(out_dir: Path) -> None:
+    """The nearest existing folder above ``out_dir`` must be a folder we may write in: say so now,
+    not after the run."""
+    above = out_dir.absolute().parent
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise InputError(str(out_dir), None, f"cannot be made: {above} is not a folder")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise InputError(str(out_dir), None, f"cannot be made: no permission to write in {above}")
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is; the old one is removed only once the new one is in place."""
+    if not os.path.lexists(target):
+        new.rename(target)
+        fsync_dir(target.parent)
+        return
+    old = old_path(target)
+    if os.path.lexists(old):
+        raise InputError(str(old), None, "is in the way of replacing the folder beside it; move it away")
+    old.mkdir()
+    (old / REPLACED_MARKER).write_text(target.name + "\n", encoding="utf-8")
+    fsync_file(old / REPLACED_MARKER)
+    target.rename(old / target.name)
+    fsync_dir(old)
+    fsync_dir(target.parent)
+    new.rename(target)
+    fsync_dir(target.parent)
+    shutil.rmtree(old)
+
+
+def recover_leftovers(target: Path) -> None:
+    """Undo or finish a replace of ``target`` that a crash interrupted; touch only crmsim's own leftovers.
+
+    A marked ``.NAME.old`` folder holds the replaced output: put it back if ``target`` is missing,
+    else the new one is in place and it is removed. Temporary folders of crashed processes go.
+    """
+    target = Path(target)
+    if target.name in ("", ".", "..") or not target.parent.is_dir():
+        return
+    old = old_path(target)
+    if old.is_dir() and not old.is_symlink() and _is_ours(old):
+        saved = old / target.name
+        if os.path.lexists(saved) and not os.path.lexists(target):
+            saved.rename(target)
+            fsync_dir(target.parent)
+        shutil.rmtree(old)
+    elif is_run_folder(old) and not foreign_entries(old, "run"):  # left by a version that renamed it whole
+        if not os.path.lexists(target):
+            old.rename(target)
+            fsync_dir(target.parent)
+        else:
+            shutil.rmtree(old)
+    for tmp in target.parent.glob(f".{_glob_escape(target.name)}.tmp-*"):
+        if _is_abandoned_temporary(tmp, target.name):
+            shutil.rmtree(tmp)
+
+
+def old_path(target: Path) -> Path:
+    """Where a folder being replaced waits until its successor is in place."""
+    return target.with_name(f".{target.name}.old")
+
+
+def _is_ours(old: Path) -> bool:
+    entries = {p.name for p in old.iterdir()}
+    return not entries or REPLACED_MARKER in entries
+
+
+def _temporary_folder(out_dir: Path) -> Path:
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-{os.getpid()}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise InputError(str(out_dir), None, f"cannot be written: {exc.strerror or exc}") from None
+    tmp.chmod(0o755)  # mkdtemp makes it private; a result folder is for reading
+    return tmp
+
+
+def _is_abandoned_temporary(tmp: Path, name: str) -> bool:
+    """A ``.NAME.tmp-PID-xxxxxxxx`` folder crmsim made, whose process is gone."""
+    rest = tmp.name.removeprefix(f".{name}.tmp-")
+    pid, dash, suffix = rest.partition("-")
+    if not (pid.isdigit() and dash and len(suffix) == 8) or tmp.is_symlink() or not tmp.is_dir():
+        return False
+    if _process_alive(int(pid)):
+        return False
+    entries = {p.name for p in tmp.iterdir()}
+    return not entries or RUN_MARKER in entries
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process: assume alive
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+def _glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _write_marker(folder: Path, files: list[str] | None = None) -> None:
+    """The marker that tells a later run this folder is crmsim's, and which files in it are."""
+    content = {"kind": "run", "crmsim": sim.__version__}
+    if files is not None:
+        content["files"] = files
+    (folder / RUN_MARKER).write_text(json.dumps(content) + "\n", encoding="utf-8")
+
+
+def _flush_folder(folder: Path) -> None:
+    for path in folder.iterdir():
+        fsync_file(path)
+    fsync_dir(folder)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk, so a rename that publishes it cannot outlive its content."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (renames, new files); where folders cannot be flushed, nothing to do."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def finite_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with infinities as missing values: a table never holds a number that is not one."""
+    floats = frame.select_dtypes(include="floating").columns
+    if not len(floats) or np.isfinite(frame[floats].to_numpy(dtype=float, na_value=np.nan)).all():
+        return frame
+    out = frame.copy()
+    out[floats] = out[floats].replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def summary_json(summary: dict) -> str:
+    """Strict JSON: a value that is not a finite number is written as null, and the summary says which."""
+    not_finite: list[str] = []
+    clean = _json_ready(summary, "", not_finite)
+    if not_finite:
+        clean["null_because_not_finite"] = {
+            "fields": not_finite,
+            "reason": "these values were not finite numbers (infinite or undefined), so they are written as null",
+        }
+    return json.dumps(clean, indent=2, allow_nan=False)
+
+
+def _json_ready(value, path: str, not_finite: list[str]):
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v, f"{path}.{k}" if path else str(k), not_finite) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v, f"{path}[{i}]", not_finite) for i, v in enumerate(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        not_finite.append(path)
+        return None
+    return str(value)
+
+
+def write_whole(path: Path, write) -> None:
+    """Write a file whole: ``write(tmp)`` to a temporary name, flush it, then rename it over ``path``."""
+    path = Path(path)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        write(tmp)
+        fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

@@ -1,0 +1,52 @@
+"""The files an experiment leaves beside its runs: bands, comparison tables, plots, a short text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.bands import weekly_bands
+from sim.analysis.paired import HEADLINE, compare_arms, to_markdown
+from sim.experiments.store import SERIES, RunStore
+from sim.io.output import write_whole
+from sim.presentation.plots import plot_bands, plot_comparison
+
+BAND_COLUMNS = ["intended_use", "gaming", "ignoring", "data_quality", "cost_per_sale", "roi"]
+
+
+def replication_outputs(store: RunStore, name: str) -> str:
+    """bands.parquet/.csv and bands.png over the replications, and a closing summary."""
+    import matplotlib.pyplot as plt
+
+    bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
+    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
+    write_whole(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False))
+    fig = plot_bands(bands, BAND_COLUMNS, title=f"{name}: median, 50% and 90% bands over replications")
+    write_whole(store.root / "bands.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)
+    runs = store.read_runs()
+    ok = runs[runs["status"] == "ok"]
+    success = (ok["verdict"] == "success").mean()
+    lines = [f"{name}: {len(ok)} runs ok, {len(runs) - len(ok)} failed; success rate {success:.0%}"]
+    for outcome in HEADLINE:
+        q = np.nanquantile(ok[outcome], [0.05, 0.5, 0.95])
+        lines.append(f"  {outcome}: median {q[1]:.3g} (90% of runs in {q[0]:.3g} to {q[2]:.3g})")
+    lines.append(f"wrote {store.root}/ (runs/, series/, bands.*, manifest.json)")
+    return "\n".join(lines)
+
+
+def comparison_outputs(store: RunStore, baseline: str) -> str:
+    """comparison.csv/.md/.png: paired differences to the baseline arm, and the text of the table."""
+    import matplotlib.pyplot as plt
+
+    table = compare_arms(store.read_runs(), baseline, list(HEADLINE))
+    write_whole(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    text = to_markdown(table, baseline)
+    write_whole(store.root / "comparison.md", lambda p: Path(p).write_text(text))
+    fig = plot_comparison(table, baseline)
+    write_whole(store.root / "comparison.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    plt.close(fig)
+    bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
+    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
+    return text + f"\nwrote {store.root}/ (runs/, series/, comparison.*, bands.parquet, manifest.json)"

@@ -1,0 +1,109 @@
+"""Plain-language narration: notable micro-actions of the week, and one person's choice in words.
+
+For teaching (the dashboard's event log and person panel): "week 14: sales rep 31 bent terms
+for partner 7", "week 20: partner 9 complained about its terms", and why someone chose what
+they chose, from ``agent.explain()``.
+"""
+
+from __future__ import annotations
+
+from sim.core.model import CRMRollout
+from sim.core.state import Role
+
+#: At most this many events of each kind per week: a log a class can follow.
+PER_KIND = 3
+
+ROLE_WORDS = {Role.SALES: "sales rep", Role.SERVICE: "service agent", Role.MANAGER: "manager", Role.PARTNER: "partner"}
+OPTION_WORDS = {
+    "use": "use the CRM as designed",
+    "game": "game the CRM (misleading or selective entries)",
+    "ignore": "work around the CRM",
+    "self_serve": "order through the CRM",
+    "go_around": "go around the CRM through its sales rep",
+    "disengage": "disengage",
+    "legacy": "keep to the old process",
+}
+TERM_WORDS = {
+    "usefulness": "what the CRM does for the job",
+    "effort": "the effort of entering data",
+    "double_entry": "entering everything twice",
+    "colleagues": "what colleagues do",
+    "peers": "what other partners do",
+    "manager": "the manager's push",
+    "attitude": "personal liking for the system",
+    "private_gain": "a private gain from gaming",
+    "partner_terms": "partners asking for better terms",
+    "hiding_leads": "keeping leads out of sight",
+    "expected_sanction": "the risk of discipline",
+    "integrity": "personal integrity",
+    "habit": "the habit of the old way",
+    "workaround": "how easy the old way still is",
+    "withdrawal": "morale lost to discipline",
+    "tension": "tension with another subculture",
+    "role_conflict": "being made to sell",
+    "better_terms": "better terms through the rep",
+}
+
+
+def who(model, row: int) -> str:
+    """'sales rep 31': a person's role in words and their id."""
+    return f"{ROLE_WORDS[Role(int(model.org.role[row]))]} {model.person_id(row)}"
+
+
+def week_events(model, week: int) -> list[tuple[int, str, str]]:
+    """The week's notable micro-actions, a few of each kind, in plain language (read after the step)."""
+    flows, out = model.flows, []
+    for partner, rep in list(zip(flows.bent_terms, model.org.manager[flows.bent_terms], strict=True))[:PER_KIND]:
+        out.append((week, "bent_terms", f"{who(model, rep)} bent terms for {who(model, partner)}"))
+    for partner in flows.complained[:PER_KIND]:
+        out.append((week, "complaint", f"{who(model, partner)} complained about its terms and was compensated"))
+    for rep in flows.who_was_disciplined[:PER_KIND]:
+        out.append(
+            (week, "discipline", f"{who(model, model.org.manager[rep])} disciplined {who(model, rep)} for gaming")
+        )
+    for person in flows.who_left[:PER_KIND]:
+        out.append((week, "quit", f"{who(model, person)} quit; a new hire took the post"))
+    return out
+
+
+def explain_in_words(model, row: int) -> str:
+    """One person's last choice, as a student would read it."""
+    e = model.people[row].explain()
+    name = who(model, row)
+    if "utilities" not in e:
+        return f"Week {e['week']}: the CRM is not live yet for {name}; they keep to the old process."
+    chosen = e["behaviour"]
+    p = e["probabilities"][chosen]
+    terms = e["terms"][chosen]
+    pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:3]
+    holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
+    lines = [f"**Week {e['week']}: {name} chose to {OPTION_WORDS[chosen]}** ({p:.0%} likely this week)."]
+    if pulls:
+        lines.append(
+            "What pulled them that way: " + ", ".join(f"{TERM_WORDS.get(k, k)} (+{v:.2f})" for k, v in pulls) + "."
+        )
+    if holds:
+        lines.append("What held them back: " + ", ".join(f"{TERM_WORDS.get(k, k)} ({v:.2f})" for k, v in holds) + ".")
+    others = ", ".join(
+        f"{OPTION_WORDS[o].split(' (')[0]} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen
+    )
+    lines.append(f"The other options were: {others}.")
+    shares = e["neighbour_shares"]
+    if sum(shares.values()) > 0:
+        seen = ", ".join(f"{s:.0%} {OPTION_WORDS[o].split(' (')[0]}" for o, s in shares.items())
+        lines.append(f"Among the people they work with who are on the CRM: {seen}.")
+    else:
+        lines.append("None of the people they work with was on the CRM yet.")
+    return "\n\n".join(lines)
+
+
+class NarratedRollout(CRMRollout):
+    """A rollout whose notable micro-actions are told in words after each week (the dashboard's log).
+
+    Narration watches the model from outside its step: the model only records who did what
+    (``flows``), and this reads it once the week is done.
+    """
+
+    def step(self) -> None:
+        super().step()
+        self.events.extend(week_events(self, self.steps))

@@ -1,0 +1,68 @@
+"""One self-contained HTML page for a run or an experiment: ``crmsim report DIR [--out FILE.html]``.
+
+The page carries everything inside it: figures as base64 PNG data URIs, its style in a
+``<style>`` element, no scripts and no links to elsewhere, so it opens offline and can be
+mailed as one file. It reads what the commands left in the folder:
+
+- a run folder (``crmsim run``): summary.json, timeseries.parquet; the figures are drawn again
+  from the time series;
+- a results folder (``replicate``, ``compare``, ``sweep``): manifest.json, runs/, and the files
+  the analyses wrote beside them (bands, comparison.*, sensitivity_*.*, discovery.*).
+
+The modules: ``pages`` (what each of the four pages says), ``document`` and the templates in
+``sim/presentation/templates/report/`` (how a page looks), ``figures``, ``outcomes`` (names, numbers and
+intervals), ``markup`` (Markdown and TOML) and ``reading``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sim.core.errors import InputError
+from sim.presentation.reports.pages import compare_report, replicate_report, run_report, sweep_report
+from sim.presentation.reports.reading import read_json
+
+__all__ = ["compare_report", "folder_kind", "replicate_report", "run_report", "sweep_report", "write_report"]
+
+
+def folder_kind(folder: Path) -> str:
+    """run, replicate, compare or sweep; a one-line error for anything else."""
+    if not folder.exists():
+        raise InputError(str(folder), None, "no such folder")
+    if not folder.is_dir():
+        raise InputError(str(folder), None, "not a folder; give a run folder or an experiment's results folder")
+    if (folder / "summary.json").is_file():
+        if not (folder / "timeseries.parquet").is_file():
+            raise InputError(str(folder), "timeseries.parquet", "missing; not a complete run folder")
+        return "run"
+    if (folder / "manifest.json").is_file():
+        kind = read_json(folder / "manifest.json").get("kind")
+        if kind in ("replicate", "compare", "sweep"):
+            return kind
+        raise InputError(str(folder / "manifest.json"), "kind", f"got {kind!r}; allowed: replicate, compare, sweep")
+    raise InputError(
+        str(folder),
+        None,
+        "not a crmsim run folder (summary.json) or results folder (manifest.json); "
+        "give a folder written by crmsim run, replicate, compare or sweep",
+    )
+
+
+def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), whole or not at all."""
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    page = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}[kind](
+        folder
+    )
+    out = Path(out) if out else folder / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
