@@ -1,5 +1,11 @@
-# Two commands on a fresh machine with Python 3.11: `make demo` and `make test`.
-PYTHON ?= python3.11
+# Two commands on a fresh machine with Python 3.12 or newer: `make demo` and `make test`.
+# The first Python 3.12+ found: on PATH, else one installed through pyenv; PYTHON=... overrides.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
+		command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+		&& { command -v $$p; exit 0; }; done; \
+	for p in $$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv")/versions/3.*/bin/python3; do \
+		[ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
+	done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 ASSETS := .solara-assets
@@ -7,6 +13,9 @@ ASSETS := .solara-assets
 .PHONY: demo test install dev assets browser app bench lint clean
 
 $(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "crmsim needs Python 3.12 or newer: install it (e.g. 'pyenv install 3.12' or your system's python3.12 package), or run make PYTHON=/path/to/python3.12"; \
+		exit 2; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -53,6 +62,7 @@ bench: dev
 
 lint: dev
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) out .pytest_cache $(ASSETS)

@@ -151,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="list every scenario key with its default, range and meaning")
     keys.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/scenario-reference.md")
     keys.set_defaults(command=cmd_keys)
+
+    cs = sub.add_parser("cases", help="list the case studies that ship with crmsim (usable wherever a scenario is)")
+    cs.set_defaults(command=cmd_cases)
     return parser
 
 
@@ -187,11 +190,30 @@ def _add_experiment_options(parser: argparse.ArgumentParser, with_set: bool = Tr
 
 
 def load_scenario(path: str | None, overrides: list[str]):
-    """The scenario file (or the default) with ``--set`` overrides applied."""
+    """The scenario file, shipped case (or the default) with ``--set`` overrides applied."""
     from sim.core.scenario import Scenario, parse_overrides
 
-    scenario = Scenario.load(path) if path else Scenario.default()
+    scenario = scenario_or_case(path) if path else Scenario.default()
     return scenario.with_overrides(parse_overrides(overrides)) if overrides else scenario
+
+
+def scenario_or_case(text: str):
+    """A shipped case by its name (``global_giant_telco``), or a scenario file; a file of that name wins."""
+    from sim.core.scenario import Scenario, cases
+
+    if Path(text).exists():
+        return Scenario.load(text)
+    if text in cases():
+        return Scenario.case(text)
+    raise InputError(text, None, f"no such scenario file or case; cases: {', '.join(cases())} (crmsim cases)")
+
+
+def cmd_cases(args) -> int:
+    from sim.core.scenario import Scenario, cases
+
+    for name in cases():
+        print(f"{name:34} {Scenario.case(name).description}")
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -292,7 +314,7 @@ def cmd_compare(args) -> int:
         name, sep, path = item.partition("=")
         if not sep or not name.strip() or not path.strip():
             raise InputError("--arm", item, "expected NAME=FILE.toml")
-        arms[name.strip()] = Scenario.load(path.strip())
+        arms[name.strip()] = scenario_or_case(path.strip())
     if len(arms) < 2:
         raise InputError("--vary/--arm", None, "give at least two arms, e.g. --vary policy.integration=none,full")
     baseline = args.baseline or next(iter(arms))

@@ -51,14 +51,7 @@ def run(scenario: Scenario | None = None, *, progress: bool = False, agents: boo
     timeseries = model.recorder.frame()
     people = pd.concat([*model.snapshots, agent_table(model)], ignore_index=True) if agents else pd.DataFrame()
     result = Result(timeseries=timeseries, agents=people, summary=summarise(model, timeseries))
-    release(model)
     return result
-
-
-def release(model: mesa.Model) -> None:
-    """Let a finished model be freed: Mesa 3.3 keeps every model in a class-level id counter
-    (``Agent._ids``), which in a long sweep grows the worker's memory run after run."""
-    mesa.Agent._ids.pop(model, None)
 
 
 def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:

@@ -113,7 +113,6 @@ def _writers():
 def record(scenario, every: int, max_nodes: int = 300, layout_seed: int = 0) -> Recording:
     """Run ``scenario`` to the end, keeping everyone's behaviour at the frame weeks."""
     from sim.core.model import CRMRollout
-    from sim.io.runner import release
     from sim.presentation.plots import network_layout
 
     model = CRMRollout(scenario)
@@ -127,7 +126,6 @@ def record(scenario, every: int, max_nodes: int = 300, layout_seed: int = 0) -> 
             kept[model.steps] = model.state.behaviour.copy()
     verdict = model.verdict()["verdict"]
     timeseries = model.recorder.frame()
-    release(model)
     frames = [w for w in wanted if w in kept]
     return Recording(model, positions, frames, [kept[w] for w in frames], timeseries, verdict, max_nodes, layout_seed)
 

@@ -1,0 +1,31 @@
+"""The package's layers: what importing crmsim costs, and which way imports point."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_sim_loads_no_plotting_or_dashboard_library():
+    code = (
+        "import sys, sim; "
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'solara', 'ipywidgets', 'ipyvuetify'}); "
+        "print(','.join(loaded))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == ""
+
+
+def test_the_import_contract_holds():
+    """Layers point down (cli > presentation > analysis > experiments > io > core); see pyproject.toml."""
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if lint is None:
+        pytest.fail("import-linter is not installed (it is in the dev extra)")
+    out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-3000:]
