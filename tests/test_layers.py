@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_import_sim_loads_no_plotting_or_dashboard_library():
     code = (
         "import sys, sim; "
-        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'solara', 'ipywidgets', 'ipyvuetify'}); "
+        "drawing = {'matplotlib', 'solara', 'ipywidgets', 'ipyvuetify'}; "
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & drawing); "
         "print(','.join(loaded))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
