@@ -64,9 +64,21 @@ SANCTIONS_ON = (("policy.sanctions", 1.0),)
 
 
 def test_telco_technology_works_no_outages():
-    # every week of every seed: system performance at or above 0.9
+    # every week of every seed: system performance at or above 0.9 ("The CRM technology worked
+    # perfectly"), because the telco connects few legacy systems, partly, and upgrades them ...
     lowest = per_seed(TELCO, lambda r: r["ts"]["system_performance"].min())
     assert lowest.min() >= 0.9
+    # ... while the same organisation fully integrated with 20 legacy systems it did not upgrade
+    # would fall below that once everyone is live (seed 001's "performance is degraded")
+    heavy = Scenario.load(CASES / f"{TELCO}.toml").with_overrides(
+        {
+            "org.legacy_systems": 20,
+            "policy.integration": "full",
+            "policy.legacy_upgrade": False,
+            "run.weeks": 10,
+        }
+    )
+    assert run(heavy).timeseries["system_performance"].min() < 0.9
 
 
 def test_telco_sales_intended_use_at_week_52_is_below_half():
@@ -272,13 +284,6 @@ def test_consolidation_what_if_with_a_culture_programme_does_better_on_all_three
     for fn, better in ((last13("intended_use"), 1), (turnover, -1), (benefits, 1)):
         diff = per_seed(whatif, fn) - per_seed(CONSOLIDATION, fn)
         assert better * np.median(diff) > 0 and np.mean(better * diff > 0) >= 0.7
-
-
-def test_a_culture_pillar_without_deliverables_changes_nothing():
-    scenario = Scenario.load(CASES / f"{CONSOLIDATION}.toml").with_overrides({"run.weeks": 60})
-    named = run(scenario.with_overrides({"policy.culture_pillar": True})).timeseries
-    unnamed = run(scenario.with_overrides({"policy.culture_pillar": False})).timeseries
-    pd.testing.assert_frame_equal(named, unnamed)
 
 
 @pytest.mark.parametrize("case", sorted(p.stem for p in CASES.glob("*.toml")))

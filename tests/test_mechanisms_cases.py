@@ -187,10 +187,10 @@ def test_backlash_is_a_moving_average_of_the_share_disciplined():
 
 def test_lead_hiding_grows_with_oversight_aversion_and_pressure():
     assert np.allclose(
-        oversight.lead_hiding_gain(np.array([0.1, 0.2, 0.0]), np.array([0.0, 1.0, 1.0])), [0.05, 0.3, 0.0]
+        oversight.lead_hiding_gain(np.array([0.1, 0.2, 0.0]), np.array([0.0, 1.0, 1.0]), 0.5), [0.05, 0.3, 0.0]
     )
     pressure = np.linspace(0, 1, 5)
-    assert np.all(np.diff(oversight.lead_hiding_gain(np.full(5, 0.2), pressure)) > 0)
+    assert np.all(np.diff(oversight.lead_hiding_gain(np.full(5, 0.2), pressure, 0.5)) > 0)
 
 
 def test_present_bias_discounts_the_datas_later_value():
@@ -209,11 +209,15 @@ def test_upsell_prompts_add_their_workload_only_when_on():
 
 def test_friction_from_load_and_refusal_of_live_service_staff():
     # live x (0.5 x prompts + 0.5 x gap + 0.5 x refusing), at most 1
-    assert role_conflict.friction(0.5, False, 0.4, 0.2) == pytest.approx(0.5 * (0.2 + 0.1))
-    assert role_conflict.friction(1.0, True, 1.0, 1.0) == 1.0  # 1.5, capped
-    assert role_conflict.friction(0.0, True, 1.0, 1.0) == 0.0  # nobody live: no friction
-    assert role_conflict.friction(1.0, False, 0.0, 0.0) == 0.0  # full integration, no prompts, nobody refusing
-    assert role_conflict.friction(1.0, True, 0.4, 0.2) > role_conflict.friction(1.0, False, 0.4, 0.2)
+    assert role_conflict.friction(0.5, False, 0.4, 0.2, 0.5, 0.5, 0.5) == pytest.approx(0.5 * (0.2 + 0.1))
+    assert role_conflict.friction(1.0, True, 1.0, 1.0, 0.5, 0.5, 0.5) == 1.0  # 1.5, capped
+    assert role_conflict.friction(0.0, True, 1.0, 1.0, 0.5, 0.5, 0.5) == 0.0  # nobody live: no friction
+    assert (
+        role_conflict.friction(1.0, False, 0.0, 0.0, 0.5, 0.5, 0.5) == 0.0
+    )  # full integration, no prompts, nobody refusing
+    assert role_conflict.friction(1.0, True, 0.4, 0.2, 0.5, 0.5, 0.5) > role_conflict.friction(
+        1.0, False, 0.4, 0.2, 0.5, 0.5, 0.5
+    )
 
 
 def test_conflict_moves_towards_friction_at_its_rate():
@@ -231,30 +235,30 @@ def test_conflict_moves_towards_friction_at_its_rate():
 
 def test_system_performance_hand_cases():
     # 1 - penalty x systems x level x load, x 0.2 with an upgrade
-    assert performance.system_performance(10, "full", False, 1.0, 0.03) == pytest.approx(0.7)
-    assert performance.system_performance(10, "partial", False, 1.0, 0.03) == pytest.approx(0.85)
-    assert performance.system_performance(10, "full", False, 0.5, 0.03) == pytest.approx(0.85)
-    assert performance.system_performance(10, "full", True, 1.0, 0.03) == pytest.approx(0.94)
-    assert performance.system_performance(100, "full", False, 1.0, 0.03) == 0.0  # floored
+    assert performance.system_performance(10, "full", False, 1.0, 0.03, 0.2) == pytest.approx(0.7)
+    assert performance.system_performance(10, "partial", False, 1.0, 0.03, 0.2) == pytest.approx(0.85)
+    assert performance.system_performance(10, "full", False, 0.5, 0.03, 0.2) == pytest.approx(0.85)
+    assert performance.system_performance(10, "full", True, 1.0, 0.03, 0.2) == pytest.approx(0.94)
+    assert performance.system_performance(100, "full", False, 1.0, 0.03, 0.2) == 0.0  # floored
 
 
 def test_more_legacy_systems_and_fuller_integration_slow_the_system():
     systems = [0, 2, 5, 10, 20]
     for level in ("partial", "full"):
-        perf = [performance.system_performance(k, level, False, 1.0, 0.03) for k in systems]
+        perf = [performance.system_performance(k, level, False, 1.0, 0.03, 0.2) for k in systems]
         assert perf[0] == 1.0 and np.all(np.diff(perf) < 0)
-    by_level = [performance.system_performance(10, lvl, False, 1.0, 0.03) for lvl in ("none", "partial", "full")]
+    by_level = [performance.system_performance(10, lvl, False, 1.0, 0.03, 0.2) for lvl in ("none", "partial", "full")]
     assert by_level[0] > by_level[1] > by_level[2]
 
 
 def test_no_integration_means_no_penalty_whatever_the_legacy_systems():
     for k in (0, 5, 100):
-        assert performance.system_performance(k, "none", False, 1.0, 1.0) == 1.0
+        assert performance.system_performance(k, "none", False, 1.0, 1.0, 0.2) == 1.0
 
 
 def test_upgrading_legacy_systems_removes_most_of_the_penalty():
-    slow = 1.0 - performance.system_performance(10, "full", False, 1.0, 0.03)
-    upgraded = 1.0 - performance.system_performance(10, "full", True, 1.0, 0.03)
+    slow = 1.0 - performance.system_performance(10, "full", False, 1.0, 0.03, 0.2)
+    upgraded = 1.0 - performance.system_performance(10, "full", True, 1.0, 0.03, 0.2)
     assert upgraded == pytest.approx(0.2 * slow)
     assert upgraded < 0.5 * slow
 
@@ -271,24 +275,26 @@ def test_slowness_raises_effort():
 
 def test_quit_probability_hand_case():
     # dissatisfaction = (1 - morale) + tension + max(effort - 0.5, 0) = 0.5 + 0.2 + 0.4 = 1.1
-    p = turnover.quit_probability(np.array([0.01]), np.array([0.5]), np.array([0.2]), np.array([0.9]), 1.5)
+    p = turnover.quit_probability(np.array([0.01]), np.array([0.5]), np.array([0.2]), np.array([0.9]), 1.5, 0.5)
     assert p[0] == pytest.approx(0.01 * (1 + 1.5 * 1.1))
     # effort below 0.5 does not count; a content person quits at the base hazard
-    p = turnover.quit_probability(np.array([0.01, 0.01]), np.array([1.0, 1.0]), np.zeros(2), np.array([0.3, 0.5]), 1.5)
+    p = turnover.quit_probability(
+        np.array([0.01, 0.01]), np.array([1.0, 1.0]), np.zeros(2), np.array([0.3, 0.5]), 1.5, 0.5
+    )
     assert np.allclose(p, 0.01)
 
 
 def test_quit_probability_is_monotone_in_dissatisfaction_and_a_probability():
     base = np.full(11, 0.01)
     grid = np.linspace(0, 1, 11)
-    by_morale = turnover.quit_probability(base, grid, np.zeros(11), np.zeros(11), 1.5)
-    by_tension = turnover.quit_probability(base, np.ones(11), grid, np.zeros(11), 1.5)
-    by_effort = turnover.quit_probability(base, np.ones(11), np.zeros(11), 0.5 + grid, 1.5)
+    by_morale = turnover.quit_probability(base, grid, np.zeros(11), np.zeros(11), 1.5, 0.5)
+    by_tension = turnover.quit_probability(base, np.ones(11), grid, np.zeros(11), 1.5, 0.5)
+    by_effort = turnover.quit_probability(base, np.ones(11), np.zeros(11), 0.5 + grid, 1.5, 0.5)
     assert np.all(np.diff(by_morale) < 0)  # higher morale, fewer leave
     assert np.all(np.diff(by_tension) > 0)
     assert np.all(np.diff(by_effort) > 0)
-    assert np.all(turnover.quit_probability(base, grid, np.zeros(11), np.zeros(11), 0.0) == 0.01)  # insensitive
-    extreme = turnover.quit_probability(np.full(3, 0.5), np.zeros(3), np.ones(3), np.full(3, 3.0), 20.0)
+    assert np.all(turnover.quit_probability(base, grid, np.zeros(11), np.zeros(11), 0.0, 0.5) == 0.01)  # insensitive
+    extreme = turnover.quit_probability(np.full(3, 0.5), np.zeros(3), np.ones(3), np.full(3, 3.0), 20.0, 0.5)
     assert np.all(extreme == 1.0)
 
 
@@ -327,11 +333,11 @@ def test_busy_weeks_outside_the_year_are_rejected(pair):
 
 def test_training_share_in_busy_weeks_and_for_24_7_service():
     service = np.array([True, False])
-    assert np.allclose(turnover.training_share(False, False, service, 0.7), [1.0, 1.0])
-    assert np.allclose(turnover.training_share(True, False, service, 0.7), [0.3, 0.3])
-    assert np.allclose(turnover.training_share(False, True, service, 0.7), [0.5, 1.0])  # service cannot stop
-    assert np.allclose(turnover.training_share(True, True, service, 0.7), [0.15, 0.3])
-    assert np.allclose(turnover.training_share(True, False, service, 0.0), [1.0, 1.0])
+    assert np.allclose(turnover.training_share(False, False, service, 0.7, 0.5), [1.0, 1.0])
+    assert np.allclose(turnover.training_share(True, False, service, 0.7, 0.5), [0.3, 0.3])
+    assert np.allclose(turnover.training_share(False, True, service, 0.7, 0.5), [0.5, 1.0])  # service cannot stop
+    assert np.allclose(turnover.training_share(True, True, service, 0.7, 0.5), [0.15, 0.3])
+    assert np.allclose(turnover.training_share(True, False, service, 0.0, 0.5), [1.0, 1.0])
 
 
 # --- culture ----------------------------------------------------------------------------------
@@ -386,41 +392,41 @@ def test_culture_programme_shrinks_the_distance_and_no_programme_leaves_it():
 
 
 def test_initial_fit_is_worse_outsourced_without_in_house_expertise():
-    assert governance.initial_fit(False, 0.0, 0.4) == pytest.approx(0.8)
-    assert governance.initial_fit(False, 1.0, 0.4) == pytest.approx(0.8)  # in-house: expertise irrelevant
-    assert governance.initial_fit(True, 1.0, 0.4) == pytest.approx(0.8)  # a balanced team fits as in-house
-    assert governance.initial_fit(True, 0.5, 0.4) == pytest.approx(0.7)
-    assert governance.initial_fit(True, 0.0, 0.4) == pytest.approx(0.6)
-    fits = [governance.initial_fit(True, e, 0.4) for e in np.linspace(0, 1, 6)]
+    assert governance.initial_fit(False, 0.0, 0.4, 0.5) == pytest.approx(0.8)
+    assert governance.initial_fit(False, 1.0, 0.4, 0.5) == pytest.approx(0.8)  # in-house: expertise irrelevant
+    assert governance.initial_fit(True, 1.0, 0.4, 0.5) == pytest.approx(0.8)  # a balanced team fits as in-house
+    assert governance.initial_fit(True, 0.5, 0.4, 0.5) == pytest.approx(0.7)
+    assert governance.initial_fit(True, 0.0, 0.4, 0.5) == pytest.approx(0.6)
+    fits = [governance.initial_fit(True, e, 0.4, 0.5) for e in np.linspace(0, 1, 6)]
     assert np.all(np.diff(fits) > 0)
-    assert governance.initial_fit(True, 0.0, 0.0) == 1.0
+    assert governance.initial_fit(True, 0.0, 0.0, 0.5) == 1.0
 
 
 def test_fix_rate_scales_with_commitment_and_is_slow_for_outsiders():
-    assert governance.fix_rate(0.02, 1.0, False, 0.0) == pytest.approx(0.02)
-    assert governance.fix_rate(0.02, 0.5, False, 0.0) == pytest.approx(0.01)
-    assert governance.fix_rate(0.02, 0.0, False, 1.0) == 0.0
-    assert governance.fix_rate(0.02, 1.0, True, 0.0) == pytest.approx(0.006)  # 0.3 of the speed
-    assert governance.fix_rate(0.02, 1.0, True, 1.0) == pytest.approx(0.02)
+    assert governance.fix_rate(0.02, 1.0, False, 0.0, 0.3) == pytest.approx(0.02)
+    assert governance.fix_rate(0.02, 0.5, False, 0.0, 0.3) == pytest.approx(0.01)
+    assert governance.fix_rate(0.02, 0.0, False, 1.0, 0.3) == 0.0
+    assert governance.fix_rate(0.02, 1.0, True, 0.0, 0.3) == pytest.approx(0.006)  # 0.3 of the speed
+    assert governance.fix_rate(0.02, 1.0, True, 1.0, 0.3) == pytest.approx(0.02)
     assert governance.improve_fit(0.6, 0.25) == pytest.approx(0.7)
     assert governance.improve_fit(1.0, 0.25) == 1.0
 
 
 def test_goal_after_cio_change_widens_the_gap_unless_commitment_holds():
     gap = 0.4  # partial integration
-    assert governance.goal_after_cio_change(gap, 1.0) == gap  # full commitment: unchanged
-    assert governance.goal_after_cio_change(gap, 0.0) == pytest.approx(governance.ABANDONED_INTEGRATION_GAP)
-    assert governance.goal_after_cio_change(gap, 0.5) == pytest.approx(0.6)
-    assert governance.goal_after_cio_change(0.0, 0.0) == pytest.approx(0.8)  # full integration abandoned
-    assert governance.goal_after_cio_change(1.0, 0.0) == 1.0  # nothing integrated: nothing to lose
-    gaps = [governance.goal_after_cio_change(gap, c) for c in np.linspace(0, 1, 6)]
+    assert governance.goal_after_cio_change(gap, 1.0, 0.8) == gap  # full commitment: unchanged
+    assert governance.goal_after_cio_change(gap, 0.0, 0.8) == pytest.approx(0.8)
+    assert governance.goal_after_cio_change(gap, 0.5, 0.8) == pytest.approx(0.6)
+    assert governance.goal_after_cio_change(0.0, 0.0, 0.8) == pytest.approx(0.8)  # full integration abandoned
+    assert governance.goal_after_cio_change(1.0, 0.0, 0.8) == 1.0  # nothing integrated: nothing to lose
+    gaps = [governance.goal_after_cio_change(gap, c, 0.8) for c in np.linspace(0, 1, 6)]
     assert np.all(np.diff(gaps) < 0)
 
 
 def test_data_collection_gain_falls_with_commitment():
-    assert governance.data_collection_gain(1.0) == 0.0
-    assert governance.data_collection_gain(0.0) == pytest.approx(governance.DATA_COLLECTION_GAMING_GAIN)
-    assert governance.data_collection_gain(0.5) == pytest.approx(0.5 * governance.DATA_COLLECTION_GAMING_GAIN)
+    assert governance.data_collection_gain(1.0, 0.4) == 0.0
+    assert governance.data_collection_gain(0.0, 0.4) == pytest.approx(0.4)
+    assert governance.data_collection_gain(0.5, 0.4) == pytest.approx(0.5 * 0.4)
 
 
 # --- drift --------------------------------------------------------------------------------------
@@ -485,3 +491,57 @@ def test_verdict_needs_both_criteria():
     assert money.verdict(0.59, 1.0, 0.6, 0.0) == "failure"
     assert money.verdict(0.9, -0.01, 0.6, 0.0) == "failure"
     assert money.verdict(0.1, -0.5, 0.6, 0.0) == "failure"
+
+
+# --- named coefficients: each pushes its way -------------------------------------------------
+
+
+def test_a_higher_tolerated_effort_lowers_quitting():
+    base, morale, tension, effort = np.full(3, 0.01), np.ones(3), np.zeros(3), np.full(3, 1.2)
+    p = [turnover.quit_probability(base, morale, tension, effort, 1.5, t)[0] for t in (0.0, 0.5, 1.0, 2.0)]
+    assert np.all(np.diff(p) < 0)
+    assert p[-1] == pytest.approx(0.01)  # effort within what is tolerated: only the role's hazard
+
+
+def test_a_faster_outsourced_fix_speed_raises_fit():
+    fits = []
+    for speed in (0.0, 0.3, 0.6, 1.0):
+        fit = governance.initial_fit(True, 0.0, 0.4, 0.5)
+        for _ in range(52):
+            fit = governance.improve_fit(fit, governance.fix_rate(0.02, 0.8, True, 0.0, speed))
+        fits.append(fit)
+    assert np.all(np.diff(fits) > 0)
+    assert governance.fix_rate(0.02, 0.8, False, 0.0, 0.0) == pytest.approx(0.016)  # in house: speed irrelevant
+
+
+def test_a_larger_in_house_misfit_share_lowers_the_fit_of_every_build():
+    for outsourced, expertise in ((False, 0.0), (True, 1.0), (True, 0.5)):
+        fits = [governance.initial_fit(outsourced, expertise, 0.4, s) for s in (0.0, 0.5, 1.0)]
+        assert np.all(np.diff(fits) < 0)
+    assert governance.initial_fit(True, 0.0, 0.4, 0.0) == pytest.approx(0.6)  # outsiders alone: all the misfit
+
+
+def test_the_upgraded_penalty_share_is_the_share_of_the_drag_left():
+    slow = 1.0 - performance.system_performance(10, "full", False, 1.0, 0.03, 0.2)
+    for share in (0.0, 0.2, 0.5, 1.0):
+        left = 1.0 - performance.system_performance(10, "full", True, 1.0, 0.03, share)
+        assert left == pytest.approx(share * slow)
+
+
+def test_each_source_of_friction_adds_by_its_own_weight():
+    assert role_conflict.friction(1.0, True, 0.0, 0.0, 0.3, 0.5, 0.5) == pytest.approx(0.3)
+    assert role_conflict.friction(1.0, False, 0.4, 0.0, 0.5, 0.25, 0.5) == pytest.approx(0.1)
+    assert role_conflict.friction(1.0, False, 0.0, 0.4, 0.5, 0.5, 0.75) == pytest.approx(0.3)
+    assert role_conflict.friction(0.5, True, 1.0, 1.0, 0.0, 0.0, 0.0) == 0.0  # no weights: no friction
+
+
+def test_a_more_exposed_pipeline_makes_hiding_leads_pay_more():
+    aversion, pressure = np.full(3, 0.2), np.zeros(3)
+    gains = [oversight.lead_hiding_gain(aversion, pressure, v)[0] for v in (0.0, 0.5, 1.0)]
+    assert gains == pytest.approx([0.0, 0.1, 0.2])
+
+
+def test_around_the_clock_service_gets_its_share_of_training():
+    service = np.array([True, False])
+    assert np.allclose(turnover.training_share(False, True, service, 0.7, 0.25), [0.25, 1.0])
+    assert np.allclose(turnover.training_share(False, True, service, 0.7, 1.0), [1.0, 1.0])

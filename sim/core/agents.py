@@ -22,9 +22,6 @@ from sim.core.state import EMPLOYEE_OPTIONS, GAME, IGNORE, LEGACY, PARTNER_OPTIO
 
 Terms = dict[str, dict[str, np.ndarray]]
 
-#: Gaming is selective entry: it takes about half the effort of entering everything properly.
-GAMING_EFFORT_SHARE = 0.5
-
 
 class Person(mesa.Agent):
     """Someone who decides each week how to deal with the CRM."""
@@ -114,8 +111,9 @@ class Employee(Person):
                 "attitude": see.attitude,
             },
             "game": {
-                "effort": -GAMING_EFFORT_SHARE * effort,
-                "double_entry": -GAMING_EFFORT_SHARE * double_entry,
+                # gaming is selective entry: a share of the effort of entering everything properly
+                "effort": -w.gaming_effort_share * effort,
+                "double_entry": -w.gaming_effort_share * double_entry,
                 "colleagues": colleagues[GAME],
                 "manager": manager,
                 "private_gain": see.gaming_gain,

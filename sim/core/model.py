@@ -86,7 +86,7 @@ class CRMRollout(mesa.Model):
 
         self.stocks = Stocks(
             data_quality=np.full(org.departments, sc.data.initial_quality),
-            system_fit=governance.initial_fit(sc.policy.outsourced, sc.policy.in_house_expertise, sc.governance.misfit),
+            system_fit=governance.initial_system_fit(sc),
             culture_distance=sc.culture.distance,
             integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
         )
@@ -127,7 +127,7 @@ class CRMRollout(mesa.Model):
         if sc.policy.cio_change_week == week and self.stocks.goal == "integration":
             self.stocks.goal = "data_collection"
             self.stocks.integration_gap = governance.goal_after_cio_change(
-                self.stocks.integration_gap, sc.policy.commitment
+                self.stocks.integration_gap, sc.policy.commitment, sc.governance.abandoned_integration_gap
             )
             self.events.append((week, "cio_change", "A new CIO shifts the goal from integration to collecting data."))
         starting = (state.go_live_week == week) & ~state.live
@@ -145,8 +145,10 @@ class CRMRollout(mesa.Model):
             sc.org.around_the_clock,
             self.world.is_service[who],
             sc.calendar.busy_training_loss,
+            sc.calendar.around_the_clock_training_share,
         )
-        hours = sc.policy.training_hours * share * (0.5 + 0.5 * sc.policy.commitment)  # committed leaders fund it
+        funded = governance.funded_training_share(sc.policy.commitment, sc.governance.uncommitted_training_share)
+        hours = sc.policy.training_hours * share * funded  # committed leaders fund it
         state.skill[who] = learning.trained_skill(state.skill[who], hours, sc.learning.training_half_hours)
         self.flows.training_hours += float(hours[~self.world.is_partner[who]].sum())  # partners' time is not wages
 
@@ -262,7 +264,7 @@ class CRMRollout(mesa.Model):
         state.attitude[:] = rng.normal(0.0, sc.behaviour.attitude_sd, org.n)
         state.integrity[:] = rng.normal(0.0, sc.behaviour.integrity_sd, org.n)
         state.skill[:] = _prior_skill(rng, sc.learning.prior_skill, org.n)
-        state.tenure_weeks[:] = rng.integers(0, 520, org.n)
+        state.tenure_weeks[:] = rng.integers(0, sc.org.initial_tenure_max_weeks, org.n)
         state.trust[:] = sc.data.initial_quality
         return state
 

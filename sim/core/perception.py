@@ -67,8 +67,10 @@ def perceive(model, week: int) -> Perception:
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
-    push = policy.commitment * (governance.DATA_COLLECTION_PUSH if stocks.goal == "data_collection" else 1.0)
-    pressure = push * social_influence.manager_pressure(org.manager, state.behaviour, policy.mandate)
+    push = governance.push_from_above(policy.commitment, stocks.goal, sc.governance.data_collection_push)
+    pressure = push * social_influence.manager_pressure(
+        org.manager, state.behaviour, policy.mandate, behaviour.gaming_manager_push
+    )
     pressure[is_manager] = push * policy.mandate
     pressure[is_partner] = 0.0
 
@@ -87,7 +89,11 @@ def perceive(model, week: int) -> Perception:
     )
     gaming_gain = params.gaming_gain
     if stocks.goal == "data_collection":
-        gaming_gain = gaming_gain + governance.data_collection_gain(policy.commitment) * ~is_partner
+        gaming_gain = (
+            gaming_gain
+            + governance.data_collection_gain(policy.commitment, sc.governance.data_collection_gaming_gain)
+            * ~is_partner
+        )
 
     return Perception(
         usefulness=usefulness,
@@ -103,7 +109,9 @@ def perceive(model, week: int) -> Perception:
         workaround=world.workaround_ease,
         sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
         gaming_gain=gaming_gain,
-        lead_hiding=oversight.lead_hiding_gain(params.oversight_aversion, pressure),
+        lead_hiding=oversight.lead_hiding_gain(
+            params.oversight_aversion, pressure, sc.oversight.visibility_without_push
+        ),
         role_conflict=world.role_conflict_cost,
         withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
         tension=sc.culture.tension_weight * state.tension,

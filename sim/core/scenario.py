@@ -44,6 +44,13 @@ class Organisation(Section):
     departments: int = Field(4, ge=1, le=1000, description="Departments; the unit of a phased rollout [count].")
     sites: int = Field(2, ge=1, le=1000, description="Sites (locations) [count].")
     legacy_systems: int = Field(3, ge=0, le=100, description="Legacy systems the CRM is connected to [count].")
+    initial_tenure_max_weeks: int = Field(
+        520,
+        ge=1,
+        le=5200,
+        description="Tenure at the start is drawn uniformly from 0 to this, exclusive [weeks]; "
+        "source: assumption (up to ten years; only reported, no mechanism reads it).",
+    )
     around_the_clock: bool = Field(False, description="24/7 operation: service staff cannot stop for training.")
     busy_weeks: list[tuple[WeekOfYear, WeekOfYear]] = Field(
         [], description="Busy periods as [first, last] weeks of the year (1-52; [50, 2] spans the new year)."
@@ -109,7 +116,6 @@ class Policy(Section):
     culture_programme: float = Field(
         0.0, ge=0, le=1, description="Real culture work (deliverables, events) after go-live [0-1 intensity]."
     )
-    culture_pillar: bool = Field(False, description="Culture named as a pillar of the plan (with no deliverables).")
     commitment: float = Field(0.8, ge=0, le=1, description="Senior-management commitment: push and resources [0-1].")
     cio_change_week: int | None = Field(
         None, ge=1, description="Week a new CIO shifts the goal from integration to data collection; none = never."
@@ -146,6 +152,20 @@ class Behaviour(Section):
     )
     attitude_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal attitude towards the CRM.")
     integrity_sd: float = Field(0.3, ge=0, le=5, description="Spread of personal reluctance to game.")
+    gaming_effort_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Effort and double entry of gaming (selective entry) as a share of proper entry's [0-1]; "
+        "source: assumption (a selective entry skips about half the fields).",
+    )
+    gaming_manager_push: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Push towards entering data from a manager who games (hides their own leads), "
+        "as a share of a using manager's [0-1]; source: assumption (half-hearted push; seed 001).",
+    )
 
 
 class RoleParameters(Section):
@@ -275,6 +295,13 @@ class Performance(Section):
         0.03, ge=0, le=1, description="Performance lost per legacy system at full integration and load."
     )
     effort_per_slowness: float = Field(1.0, ge=0, le=10, description="Extra interface effort per unit of slowness.")
+    upgraded_penalty_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of the legacy penalty left once the legacy systems are upgraded [0-1]; "
+        "source: seed 001 (upgrading prevents the degradation; calibrated: most of it).",
+    )
 
 
 class Calendar(Section):
@@ -286,6 +313,20 @@ class Calendar(Section):
     )
     turnover_sensitivity: float = Field(
         1.5, ge=0, le=20, description="How strongly dissatisfaction raises quit hazards."
+    )
+    tolerated_effort: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Weekly effort (interface plus double entry) a person bears before it adds to "
+        "dissatisfaction and quitting [effort units]; source: assumption (about a newcomer's interface effort).",
+    )
+    around_the_clock_training_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the planned training hours service staff of a 24/7 operation get [0-1]; "
+        "source: seed 001 (24/7 systems 'cannot be down even for a few moments').",
     )
 
 
@@ -305,6 +346,49 @@ class Governance(Section):
 
     misfit: float = Field(0.4, ge=0, le=1, description="Fit lost when outsiders build without in-house expertise.")
     fix_rate: float = Field(0.02, ge=0, le=1, description="Weekly share of the fit gap fixed at full commitment.")
+    in_house_misfit_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the misfit a system built with full in-house expertise still has at go-live "
+        "[0-1]; source: seed 003 (outsiders 'do not know how the organization operates'; calibrated).",
+    )
+    outsourced_fix_speed: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Speed of fixes by an outsourced team without in-house expertise, as a share of an "
+        "in-house team's [0-1]; source: seed 003 ('lack of communication between internal and external "
+        "employees'; calibrated).",
+    )
+    uncommitted_training_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the planned training hours funded when senior management has no commitment; "
+        "full commitment funds all [0-1]; source: seed 003 (commitment as resources; calibrated).",
+    )
+    abandoned_integration_gap: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Double-entry gap of an integration abandoned half done after a CIO change "
+        "[share of work]; source: seed 003 ('lack of commitment with overall integration').",
+    )
+    data_collection_push: float = Field(
+        1.3,
+        ge=0,
+        le=10,
+        description="Push from above once the goal is collecting data, relative to before [multiplier]; "
+        "source: seed 003 ('more focus on collecting lots of data about customers'; calibrated).",
+    )
+    data_collection_gaming_gain: float = Field(
+        0.4,
+        ge=0,
+        le=5,
+        description="Gain from quick, incomplete entries once volume is the goal, at no commitment "
+        "[utility]; source: seed 003 (calibrated).",
+    )
 
 
 class Drift(Section):
@@ -328,6 +412,40 @@ class RoleConflict(Section):
     prompt_workload: float = Field(0.1, ge=0, le=5, description="Extra effort of proper use with upsell prompts.")
     role_conflict: float = Field(0.2, ge=0, le=5, description="Cost to service staff of being made to sell.")
     conflict_rate: float = Field(0.05, ge=0, le=1, description="Weekly pull of the conflict index [1/week].")
+    prompt_friction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Marketing-service friction from upsell prompts when all service staff are live [0-1]; "
+        "source: seed 002 (service reps 'responding to prompts for enquiries and upselling').",
+    )
+    double_entry_friction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Friction per unit of double-entry gap when all service staff are live [0-1]; "
+        "source: seed 002 ('two data entry and knowledge management systems').",
+    )
+    refusal_friction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Friction when all service staff are live and refuse the designed process [0-1]; "
+        "source: seed 002 (marketing and service 'hated each other with a passion').",
+    )
+
+
+class Oversight(Section):
+    """Oversight aversion and lead hiding (seed 001)."""
+
+    visibility_without_push: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="How exposed a pipeline in the CRM is with no push from above; lead hiding pays "
+        "oversight_aversion x (this + pressure) [pressure units]; source: seed 001 (managers dislike "
+        "'the level of oversight made possible'; calibrated).",
+    )
 
 
 class Costs(Section):
@@ -394,6 +512,7 @@ class Scenario(Section):
     governance: Governance = Governance()
     drift: Drift = Drift()
     role_conflict: RoleConflict = RoleConflict()
+    oversight: Oversight = Oversight()
     costs: Costs = Costs()
     verdict: Verdict = Verdict()
 

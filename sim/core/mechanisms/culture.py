@@ -11,7 +11,7 @@ the cultural distance; each person's tension moves towards the distance times th
 their ties that cross subcultures. Tension makes ignoring more attractive and leaving more
 likely. ``policy.culture_programme`` (real culture work: deliverables, events, joint
 routines) shrinks the distance week by week once the CRM is live; naming culture as a pillar
-(``policy.culture_pillar``) without such work changes nothing.
+of the plan without such work is ``culture_programme = 0``, and changes nothing.
 """
 
 from __future__ import annotations

@@ -47,11 +47,6 @@ def follow_with_lag(trust: np.ndarray, seen_quality: np.ndarray, who: np.ndarray
     trust += np.where(who, (seen_quality - trust) / lag_weeks, 0.0)
 
 
-def usefulness(base: np.ndarray, benefit_share: np.ndarray, trust: np.ndarray) -> np.ndarray:
-    """What the CRM does for this person's job: its base use plus their share of trusted data."""
-    return base + benefit_share * trust
-
-
 def update_data(sc: Scenario, world: World, state: State, stocks: Stocks, department: np.ndarray) -> None:
     """Entries move each department's data quality; trust follows the data a person sees."""
     entering = state.live & ~world.is_partner

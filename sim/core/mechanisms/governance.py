@@ -27,16 +27,31 @@ if TYPE_CHECKING:
     from sim.core.state import Stocks
 
 
-def initial_fit(outsourced: bool, in_house_expertise: float, misfit: float) -> float:
-    """How well the delivered system fits the work at go-live, 0-1."""
+def initial_fit(outsourced: bool, in_house_expertise: float, misfit: float, in_house_misfit_share: float) -> float:
+    """How well the delivered system fits the work at go-live, 0-1.
+
+    Even a system built in house misses part of the work (``in_house_misfit_share`` of
+    ``misfit``); outsiders without in-house expertise miss all of it, and a balanced team
+    (full in-house expertise beside the vendor) does as well as an in-house build.
+    """
     if not outsourced:
-        return 1.0 - 0.5 * misfit
-    return 1.0 - misfit * (1.0 - 0.5 * in_house_expertise)
+        return 1.0 - in_house_misfit_share * misfit
+    return 1.0 - misfit * (1.0 - (1.0 - in_house_misfit_share) * in_house_expertise)
 
 
-def fix_rate(base_rate: float, commitment: float, outsourced: bool, in_house_expertise: float) -> float:
-    """Weekly share of the fit gap closed by fixes: committed leaders fund them; outsiders are slow."""
-    speed = 0.3 + 0.7 * in_house_expertise if outsourced else 1.0
+def fix_rate(
+    base_rate: float, commitment: float, outsourced: bool, in_house_expertise: float, outsourced_fix_speed: float
+) -> float:
+    """Weekly share of the fit gap closed by fixes: committed leaders fund them; outsiders are slow.
+
+    An outsourced team without in-house expertise fixes at ``outsourced_fix_speed`` of an
+    in-house team's pace (it does not know how the organisation works); in-house expertise
+    beside it brings the pace back up to full.
+    """
+    if outsourced:
+        speed = outsourced_fix_speed + (1.0 - outsourced_fix_speed) * in_house_expertise
+    else:
+        speed = 1.0
     return base_rate * commitment * speed
 
 
@@ -44,28 +59,45 @@ def improve_fit(fit: float, rate: float) -> float:
     return fit + rate * (1.0 - fit)
 
 
-def goal_after_cio_change(integration_gap: float, commitment: float) -> float:
-    """Integration work stops and the gap widens, unless committed senior management holds the goal."""
-    return integration_gap + (1.0 - commitment) * max(0.0, ABANDONED_INTEGRATION_GAP - integration_gap)
+def goal_after_cio_change(integration_gap: float, commitment: float, abandoned_gap: float) -> float:
+    """Integration work stops and the gap widens, unless committed senior management holds the goal.
+
+    Without commitment the gap becomes that of an integration abandoned half done
+    (``abandoned_gap``); a gap already wider than that stays as it is.
+    """
+    return integration_gap + (1.0 - commitment) * max(0.0, abandoned_gap - integration_gap)
 
 
-def data_collection_gain(commitment: float) -> float:
+def data_collection_gain(commitment: float, gaming_gain: float) -> float:
     """The reward for quick, incomplete entries once volume is the goal; commitment keeps quality in view."""
-    return DATA_COLLECTION_GAMING_GAIN * (1.0 - commitment)
+    return gaming_gain * (1.0 - commitment)
 
 
-#: The double-entry gap of an integration left half done.
-ABANDONED_INTEGRATION_GAP = 0.8
-#: After the goal shifts to collecting data, managers push for volume: more push, and a
-#: reward for quick, incomplete entries.
-DATA_COLLECTION_PUSH = 1.3
-DATA_COLLECTION_GAMING_GAIN = 0.4
+def push_from_above(commitment: float, goal: str, data_collection_push: float) -> float:
+    """How hard senior management pushes: as hard as it is committed, harder for volume once data is the goal."""
+    return commitment * (data_collection_push if goal == "data_collection" else 1.0)
+
+
+def funded_training_share(commitment: float, uncommitted_share: float) -> float:
+    """Share of the planned training hours that is funded: committed leaders fund all of it."""
+    return uncommitted_share + (1.0 - uncommitted_share) * commitment
+
+
+def initial_system_fit(sc: Scenario) -> float:
+    """The fit of the delivered system at go-live, from the scenario's governance settings."""
+    return initial_fit(
+        sc.policy.outsourced, sc.policy.in_house_expertise, sc.governance.misfit, sc.governance.in_house_misfit_share
+    )
 
 
 def fix_the_system(sc: Scenario, any_live: bool, stocks: Stocks) -> None:
     """Once the CRM is live, fixes close part of the fit gap, as fast as commitment and expertise allow."""
     if any_live:
         rate = fix_rate(
-            sc.governance.fix_rate, sc.policy.commitment, sc.policy.outsourced, sc.policy.in_house_expertise
+            sc.governance.fix_rate,
+            sc.policy.commitment,
+            sc.policy.outsourced,
+            sc.policy.in_house_expertise,
+            sc.governance.outsourced_fix_speed,
         )
         stocks.system_fit = improve_fit(stocks.system_fit, rate)

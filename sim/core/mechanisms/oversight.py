@@ -18,9 +18,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def lead_hiding_gain(oversight_aversion: np.ndarray, pressure: np.ndarray) -> np.ndarray:
-    """The more the organisation looks at the pipeline, the more it pays to keep leads out of it."""
-    return oversight_aversion * (0.5 + pressure)
+def lead_hiding_gain(
+    oversight_aversion: np.ndarray, pressure: np.ndarray, visibility_without_push: float
+) -> np.ndarray:
+    """The more the organisation looks at the pipeline, the more it pays to keep leads out of it.
+
+    A pipeline in the CRM is exposed even when nobody pushes (``visibility_without_push``);
+    pressure from above means someone is looking, and adds to it.
+    """
+    return oversight_aversion * (visibility_without_push + pressure)
 
 
 def discounted_data_value(data_value: np.ndarray, present_bias: np.ndarray) -> np.ndarray:

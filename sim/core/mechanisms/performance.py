@@ -26,12 +26,21 @@ INTEGRATION_LEVEL = {"none": 0.0, "partial": 0.5, "full": 1.0}
 
 
 def system_performance(
-    legacy_systems: int, integration: str, upgraded: bool, load: float, penalty_per_system: float
+    legacy_systems: int,
+    integration: str,
+    upgraded: bool,
+    load: float,
+    penalty_per_system: float,
+    upgraded_penalty_share: float,
 ) -> float:
-    """Responsiveness of the CRM this week, 0-1."""
+    """Responsiveness of the CRM this week, 0-1.
+
+    Upgraded legacy systems keep only ``upgraded_penalty_share`` of the penalty: upgrading
+    removes most, not all, of the cost of talking to old technology.
+    """
     drag = penalty_per_system * legacy_systems * INTEGRATION_LEVEL[integration] * load
     if upgraded:
-        drag *= 0.2
+        drag *= upgraded_penalty_share
     return max(0.0, 1.0 - drag)
 
 
@@ -48,4 +57,5 @@ def load_the_system(sc: Scenario, world: World, live: np.ndarray, stocks: Stocks
         sc.policy.legacy_upgrade,
         float(live[world.employee_rows].mean()),
         sc.performance.penalty_per_system,
+        sc.performance.upgraded_penalty_share,
     )

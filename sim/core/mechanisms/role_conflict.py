@@ -32,10 +32,23 @@ def upsell_load(upsell_prompts: bool, prompt_workload: float) -> float:
     return prompt_workload if upsell_prompts else 0.0
 
 
-def friction(service_live: float, upsell_prompts: bool, integration_gap: float, service_refusing: float) -> float:
-    """This week's marketing-service friction, 0-1."""
-    load = 0.5 * float(upsell_prompts) + 0.5 * integration_gap
-    return min(1.0, service_live * (load + 0.5 * service_refusing))
+def friction(
+    service_live: float,
+    upsell_prompts: bool,
+    integration_gap: float,
+    service_refusing: float,
+    prompt_friction: float,
+    double_entry_friction: float,
+    refusal_friction: float,
+) -> float:
+    """This week's marketing-service friction, 0-1.
+
+    Three sources, each weighted by how much friction it makes when all service staff are
+    live: the load of upsell prompts, the load of a second system (the integration gap), and
+    service staff refusing the designed process (marketing sees its campaigns ignored).
+    """
+    load = prompt_friction * float(upsell_prompts) + double_entry_friction * integration_gap
+    return min(1.0, service_live * (load + refusal_friction * service_refusing))
 
 
 def update_conflict(conflict: float, friction_now: float, rate: float) -> float:
@@ -48,5 +61,14 @@ def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks:
     service = world.is_service
     service_live = float(state.live[service].mean()) if service.any() else 0.0
     refusing = float((state.behaviour[service] == IGNORE).mean()) if service.any() else 0.0
-    now = friction(service_live, sc.policy.upsell_prompts, stocks.integration_gap, refusing)
-    stocks.conflict = update_conflict(stocks.conflict, now, sc.role_conflict.conflict_rate)
+    rc = sc.role_conflict
+    now = friction(
+        service_live,
+        sc.policy.upsell_prompts,
+        stocks.integration_gap,
+        refusing,
+        rc.prompt_friction,
+        rc.double_entry_friction,
+        rc.refusal_friction,
+    )
+    stocks.conflict = update_conflict(stocks.conflict, now, rc.conflict_rate)

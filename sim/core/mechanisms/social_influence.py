@@ -37,14 +37,21 @@ def neighbour_shares(
     return counts / np.maximum(total, 1e-300)  # no live neighbour: all counts are 0, so are the shares
 
 
-#: How hard a manager pushes, by what the manager does: a user pushes, a manager who hides
-#: their own leads pushes half-heartedly, one who ignores the CRM does not push at all.
-PUSH_BY_MANAGER_BEHAVIOUR = np.array([1.0, 0.5, 0.0, 0.0])  # use, game, ignore, legacy
+def push_by_manager_behaviour(gaming_manager_push: float) -> np.ndarray:
+    """How hard a manager pushes, by what the manager does (use, game, ignore, legacy).
+
+    A user pushes; a manager who hides their own leads pushes half-heartedly
+    (``gaming_manager_push``); one who ignores the CRM, or is not on it yet, does not push.
+    """
+    return np.array([1.0, gaming_manager_push, 0.0, 0.0])
 
 
-def manager_pressure(manager: np.ndarray, behaviour: np.ndarray, mandate: float) -> np.ndarray:
+def manager_pressure(
+    manager: np.ndarray, behaviour: np.ndarray, mandate: float, gaming_manager_push: float
+) -> np.ndarray:
     """The push each person feels from their manager towards entering data (0 without one)."""
     has_manager = manager >= 0
     boss_behaviour = behaviour[np.where(has_manager, manager, 0)]
-    push = PUSH_BY_MANAGER_BEHAVIOUR[np.where(boss_behaviour == LEGACY, 3, boss_behaviour)]
+    by_behaviour = push_by_manager_behaviour(gaming_manager_push)
+    push = by_behaviour[np.where(boss_behaviour == LEGACY, 3, boss_behaviour)]
     return np.where(has_manager, mandate * push, 0.0)

@@ -29,10 +29,19 @@ if TYPE_CHECKING:
 
 
 def quit_probability(
-    base_hazard: np.ndarray, morale: np.ndarray, tension: np.ndarray, effort: np.ndarray, sensitivity: float
+    base_hazard: np.ndarray,
+    morale: np.ndarray,
+    tension: np.ndarray,
+    effort: np.ndarray,
+    sensitivity: float,
+    tolerated_effort: float,
 ) -> np.ndarray:
-    """Weekly probability of leaving: the role's hazard, raised by dissatisfaction."""
-    dissatisfaction = (1.0 - morale) + tension + np.maximum(effort - 0.5, 0.0)
+    """Weekly probability of leaving: the role's hazard, raised by dissatisfaction.
+
+    Effort counts only beyond what a person tolerates (``tolerated_effort``): some work in
+    the system is part of the job, a second system on top of it is not.
+    """
+    dissatisfaction = (1.0 - morale) + tension + np.maximum(effort - tolerated_effort, 0.0)
     return np.clip(base_hazard * (1.0 + sensitivity * dissatisfaction), 0.0, 1.0)
 
 
@@ -42,18 +51,31 @@ def is_busy(week: int, busy_weeks: list[tuple[int, int]]) -> bool:
     return any(start <= w <= end if start <= end else (w >= start or w <= end) for start, end in busy_weeks)
 
 
-def training_share(busy: bool, around_the_clock: bool, is_service: np.ndarray, busy_loss: float) -> np.ndarray:
-    """Share of the planned training hours people actually get at go-live."""
+def training_share(
+    busy: bool, around_the_clock: bool, is_service: np.ndarray, busy_loss: float, around_the_clock_share: float
+) -> np.ndarray:
+    """Share of the planned training hours people actually get at go-live.
+
+    A busy week loses ``busy_loss`` of it for everyone; a 24/7 service cannot close for
+    training, so its staff get only ``around_the_clock_share`` of what is left.
+    """
     share = np.full(len(is_service), 1.0 - busy_loss if busy else 1.0)
     if around_the_clock:
-        share[is_service] *= 0.5
+        share[is_service] *= around_the_clock_share
     return share
 
 
 def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: np.ndarray) -> np.ndarray:
     """Some people quit, the dissatisfied more; returns the rows of their posts, to be filled."""
-    sensitivity = sc.calendar.turnover_sensitivity
-    p = quit_probability(world.role.quit_weekly, state.morale, state.tension, state.effort, sensitivity)
+    cal = sc.calendar
+    p = quit_probability(
+        world.role.quit_weekly,
+        state.morale,
+        state.tension,
+        state.effort,
+        cal.turnover_sensitivity,
+        cal.tolerated_effort,
+    )
     leavers = np.flatnonzero((draw < p) & ~world.is_partner)
     flows.who_left = leavers
     flows.leavers_sales = float(world.is_sales[leavers].sum())
