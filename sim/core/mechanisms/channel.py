@@ -14,6 +14,11 @@ list terms otherwise. A disengaged partner orders less, at list terms. Partners 
 going around pays, from their own orders and from the partners they are tied to (they compare
 terms). A self-serving partner whose tied partners got clearly better terms complains, and a
 complaint is settled by compensating the difference.
+
+References
+----------
+.. [1] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ their ties that cross subcultures. Tension makes ignoring more attractive and le
 likely. ``policy.culture_programme`` (real culture work: deliverables, events, joint
 routines) shrinks the distance week by week once the CRM is live; naming culture as a pillar
 of the plan without such work is ``culture_programme = 0``, and changes nothing.
+
+References
+----------
+.. [1] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+   3-part series. Seed 004.
 """
 
 from __future__ import annotations

@@ -15,6 +15,13 @@ enforces the design: improvisers are brought back with a weekly probability. Und
 and a legitimised practice makes the CRM more useful to those who follow it, so the practice
 that is actually supported moves away from the original design. The drift index is the share
 of people working in the CRM on practices outside the original design.
+
+References
+----------
+.. [1] Bygstad, B. (2003). The implementation puzzle of CRM systems in knowledge-based
+   organizations. Information Resources Management Journal, 16(4). Seed 000.
+.. [2] Ciborra, C. U. (2000). From Control to Drift: The Dynamics of Corporate Information
+   Infrastructures. Oxford University Press.
 """
 
 from __future__ import annotations

@@ -6,6 +6,17 @@ skill, plus double entry where the CRM is not integrated with the operational sy
 002: service reps "now had to deal with two data entry and knowledge management systems").
 The weight of interface effort in the decision falls as experience grows (UTAUT's moderation
 by experience); double entry is time, and costs the same in week 100 as in week 1.
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
+.. [2] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
+.. [3] Davis, F. D. (1989). Perceived usefulness, perceived ease of use, and user acceptance
+   of information technology. MIS Quarterly, 13(3), 319-340.
+.. [4] Venkatesh, V., Morris, M. G., Davis, G. B., & Davis, F. D. (2003). User acceptance of
+   information technology: Toward a unified view. MIS Quarterly, 27(3), 425-478.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ far the project is knocked off course depends on how committed senior management
 Outsourcing (``policy.outsourced``) without in-house expertise
 (``policy.in_house_expertise``) starts the system with a worse fit to the work and makes
 fixes arrive slower. System fit scales the CRM's usefulness for the job.
+
+References
+----------
+.. [1] Anonymous (2007). Reflection 6: CRM in organizations. Blog post, 21 August 2007; the
+   UK City Council case. Seed 003.
 """
 
 from __future__ import annotations

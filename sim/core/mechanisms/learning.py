@@ -6,6 +6,16 @@ Habit (UTAUT2, Venkatesh et al. 2012) is the pull of the legacy process: full at
 fading each week a person works in the CRM, kept alive by working around it. Seed 001:
 "A smart CRM system requires a smart user"; seed 004: benefits "evaporating due to
 turnover, inefficiencies".
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
+.. [2] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+   3-part series. Seed 004.
+.. [3] Venkatesh, V., Thong, J. Y. L., & Xu, X. (2012). Consumer acceptance and use of
+   information technology: Extending the unified theory of acceptance and use of technology.
+   MIS Quarterly, 36(1), 157-178.
 """
 
 from __future__ import annotations

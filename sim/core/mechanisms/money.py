@@ -10,6 +10,15 @@ outcome with criteria a scenario sets (default: intended use at or above 60% of 
 employees and a return on investment at or above 0). When the money cannot be computed (a
 cost or benefit that is not a finite number, from settings too large to calculate with), the
 return is undefined and the verdict is "undetermined", never a success or failure by accident.
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
+.. [2] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
+.. [3] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+   3-part series. Seed 004.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ incomplete entry (the ``game`` option for managers and sales reps), so their ent
 incomplete and lower data quality. Present bias (``roles.<role>.present_bias``) discounts the
 share of the CRM's value that comes from the data, which arrives later, against the effort
 now.
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ Performance (1 = fast) falls with the number of legacy systems the CRM talks to,
 much it talks to them (the integration level) and with the load (share of people live);
 upgrading the legacy systems removes most of the penalty. A slow system raises everyone's
 interface effort.
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
 """
 
 from __future__ import annotations

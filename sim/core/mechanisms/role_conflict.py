@@ -13,6 +13,13 @@ role-conflict cost (selling is not their job). The conflict index between market
 service moves towards the friction of the week: the share of service staff live, times the
 load they carry (prompts and a second system), plus the share of service staff who refuse
 the designed process (marketing sees its campaigns ignored).
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
+.. [2] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
 """
 
 from __future__ import annotations

@@ -13,6 +13,11 @@ low morale is withdrawal: it adds to the utility of ignoring the CRM. Backlash i
 organisation is the recent share of sales reps disciplined; when it passes
 ``backlash_threshold`` the senior sales manager resigns, taking part of the sales force's
 goodwill (morale) with him.
+
+References
+----------
+.. [1] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
 """
 
 from __future__ import annotations

@@ -4,6 +4,17 @@ UTAUT's social influence (Venkatesh et al. 2003) as two channels: the shares of 
 neighbours choosing each option, and the push of one's manager towards visible use. The
 seeds show both: reps copying the "cleverer" colleagues who gamed the CRM (seed 002), and use
 that depends on whether management insists on it (seeds 000, 003).
+
+References
+----------
+.. [1] Bygstad, B. (2003). The implementation puzzle of CRM systems in knowledge-based
+   organizations. Information Resources Management Journal, 16(4). Seed 000.
+.. [2] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
+   case. Seed 002.
+.. [3] Anonymous (2007). Reflection 6: CRM in organizations. Blog post, 21 August 2007; the
+   UK City Council case. Seed 003.
+.. [4] Venkatesh, V., Morris, M. G., Davis, G. B., & Davis, F. D. (2003). User acceptance of
+   information technology: Toward a unified view. MIS Quarterly, 27(3), 425-478.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ average tenure of zero, prior skill only, trained only if ``policy.new_hire_trai
 weeks (``org.busy_weeks``, weeks of the year) lower capacity, which raises effort, and leave
 no time for training: a go-live inside them trains people only in part; a 24/7 operation
 cannot stop for training, so its service staff get only part of the hours.
+
+References
+----------
+.. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
+   implementation of CRM systems. Web article. Seed 001.
+.. [2] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+   3-part series. Seed 004.
 """
 
 from __future__ import annotations
