@@ -16,7 +16,9 @@ from PIL import Image
 
 from sim import CRMRollout
 from sim.cli import main
+from sim.core import outcomes as registry
 from sim.core.state import Role
+from sim.core.vocabulary import ROLES
 from sim.presentation.plots import draw_network, network_layout, network_sample
 from sim.presentation.reports.markup import markdown_html, scenario_toml
 from sim.presentation.reports.outcomes import wilson
@@ -143,6 +145,9 @@ def test_report_on_a_run_folder_is_one_self_contained_page(run_dir, capsys):
     assert "<script" not in page and "<link" not in page
     assert "<details>" in page and "[policy]" in page  # the resolved scenario, collapsible
     assert "Headline outcomes" in page
+    # outcome labels from the registry, roles in the vocabulary's words
+    assert registry.OUTCOMES["intended_use_service_last13"].label in page
+    assert f"for {ROLES['partner'].plural}: self-serve, go around, disengage." in page
 
 
 def test_report_on_a_compare_folder_has_the_comparison_table(compare_dir, tmp_path, capsys):

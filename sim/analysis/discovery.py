@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
+from sim.core import outcomes as registry
 from sim.core.errors import InputError
-from sim.experiments.store import OUTCOMES
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
 _PATTERN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|==|=|<|>)\s*(\S.*?)\s*$")
@@ -63,8 +63,9 @@ def parse_condition(text: str) -> Condition:
         if op not in ("=", "==") or value not in ("failure", "success"):
             raise InputError("--outcome", text, "the verdict is failure or success: verdict=failure or verdict=success")
         return Condition(text.strip(), "verdict", "=", value)
-    if name not in OUTCOMES:
-        raise InputError("--outcome", text, f"unknown outcome {name!r}; allowed: verdict, {', '.join(OUTCOMES)}")
+    if name not in registry.OUTCOMES:
+        allowed = ", ".join(registry.OUTCOMES)
+        raise InputError("--outcome", text, f"unknown outcome {name!r}; allowed: verdict, {allowed}")
     if op in ("=", "=="):
         raise InputError("--outcome", text, f"a numeric outcome takes < or > (or <=, >=), e.g. {name}<{value}")
     try:

@@ -25,7 +25,7 @@ named outcomes are then means over the replications; pass your own EMA outcomes,
 ``ArrayOutcome("roi")``, to keep every replication).
 
 Outcomes are ``ScalarOutcome`` s named as the recorded outcomes of an experiment
-(``sim.experiments.store.OUTCOMES``), plus ``success`` (1 if the run's verdict is success,
+(``sim.core.outcomes.OUTCOMES``), plus ``success`` (1 if the run's verdict is success,
 else 0). Parameter names keep their dots: EMA passes them to the model as keyword arguments,
 which takes any string. The model function is a module-level class, so EMA's
 ``MultiprocessingEvaluator`` can send it to worker processes.
@@ -41,9 +41,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from sim.core import outcomes as registry
 from sim.core.errors import InputError
 from sim.core.scenario import Scenario, fields
-from sim.experiments.store import OUTCOMES
 
 #: Uncertainties of the default model: key -> (low, high), narrower than the schema's ranges.
 DEFAULT_UNCERTAINTIES = {
@@ -58,8 +58,8 @@ DEFAULT_LEVERS = {
     "policy.training_hours": (0.0, 40.0),
     "policy.sanctions": (0.0, 1.0),
 }
-#: Outcomes: everything an experiment records, and success (1/0).
-ALL_OUTCOMES = (*OUTCOMES, "success")
+#: Outcomes: everything an experiment records, and success (1/0), as the registry names them.
+ALL_OUTCOMES = (*registry.OUTCOMES, registry.SUCCESS.name)
 SEED_KEY = "run.seed"
 MAX_SEED = 2**31 - 1
 
@@ -98,8 +98,8 @@ class CRMFunction:
         recorded = result.summary["outcomes"]
         out = {}
         for name in self.outcomes:
-            if name == "success":
-                out[name] = 1.0 if result.summary["verdict"] == "success" else 0.0
+            if name == registry.SUCCESS.name:
+                out[name] = registry.success(result.summary["verdict"])
             else:
                 value = recorded.get(name)
                 out[name] = math.nan if value is None else float(value)

@@ -10,40 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Which way is better for an outcome (+1 higher, -1 lower, 0 neither: drift is not good or bad).
-DIRECTION = {
-    "intended_use_last13": 1,
-    "gaming_last13": -1,
-    "ignoring_last13": -1,
-    "intended_use_sales_last13": 1,
-    "intended_use_service_last13": 1,
-    "intended_use_managers_last13": 1,
-    "gaming_sales_last13": -1,
-    "partner_self_serve_last13": 1,
-    "partner_go_around_last13": -1,
-    "data_quality_last13": 1,
-    "trust_last13": 1,
-    "drift_last13": 0,
-    "conflict_last13": -1,
-    "turnover_last13": -1,
-    "cost_per_sale_last13": -1,
-    "roi": 1,
-    "benefits_realised": 1,
-    "complaints_total": -1,
-    "compensation_total": -1,
-    "margin_leakage_total": -1,
-    "peak_gaming": -1,
-    "weeks_to_half_use": -1,
-}
+from sim.core import outcomes as registry
 
-HEADLINE = (
-    "intended_use_last13",
-    "gaming_last13",
-    "data_quality_last13",
-    "roi",
-    "cost_per_sale_last13",
-    "turnover_last13",
-)
+
+def better_direction(name: str) -> int:
+    """Which way is better for an outcome, from the registry; a column that is no outcome has none."""
+    try:
+        return registry.outcome(name).direction
+    except KeyError:
+        return registry.NEITHER
 
 
 def compare_arms(
@@ -69,7 +44,7 @@ def compare_arms(
         for outcome in outcomes:
             diff = (frame.loc[shared, outcome] - base.loc[shared, outcome]).to_numpy(dtype=float)
             diff = diff[~np.isnan(diff)]
-            direction = DIRECTION.get(outcome, 0)
+            direction = better_direction(outcome)
             if len(diff) and picks is not None:
                 boot = diff[picks[:, : len(diff)] % len(diff)].mean(axis=1)
                 low, high = np.quantile(boot, [(1 - confidence) / 2, (1 + confidence) / 2])

@@ -30,14 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core import outcomes as registry
 from sim.core.errors import InputError
-from sim.experiments.store import OUTCOMES, RunStore
+from sim.experiments.store import RunStore
 
 METHODS = ("sobol", "morris")
-#: Outcomes analysed when none are named.
+#: Outcomes analysed when none are named (registry names): fewer than the headline, as every
+#: outcome adds a table per lever combination.
 DEFAULT_OUTCOMES = ("intended_use_last13", "roi", "data_quality_last13", "gaming_last13")
-#: Derived outcomes: ``success`` is 1 for a run judged a success, else 0.
-DERIVED_OUTCOMES = ("success",)
 INSTALL_HINT = "pip install 'crmsim[analysis]'"
 
 
@@ -81,8 +81,8 @@ def require_salib():
 
 def outcome_values(runs: pd.DataFrame, name: str) -> pd.Series:
     """An outcome per run: a recorded outcome, or ``success`` (1 if the verdict is success, else 0)."""
-    if name == "success":
-        return (runs["verdict"] == "success").astype(float)
+    if name == registry.SUCCESS.name:
+        return runs["verdict"].map(registry.success).astype(float)
     return runs[name].astype(float)
 
 
@@ -90,7 +90,7 @@ def check_outcomes(names: list[str] | None) -> list[str]:
     """The outcomes to analyse: the defaults, or the named ones if every one is known."""
     if not names:
         return list(DEFAULT_OUTCOMES)
-    allowed = [*OUTCOMES, *DERIVED_OUTCOMES]
+    allowed = [*registry.OUTCOMES, registry.SUCCESS.name]
     for name in names:
         if name not in allowed:
             raise InputError("--outcome", name, f"unknown outcome; allowed: {', '.join(allowed)}")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.core.vocabulary import ROLES
+
 #: Which way is better for an outcome.
 HIGHER, LOWER, NEITHER = 1, -1, 0
 
@@ -30,6 +32,11 @@ class Outcome:
     source: str  # how it is computed from the run's summary
 
 
+def _people(role: str) -> str:
+    """A role's people at the start of a label ("Sales reps"), in the vocabulary's words."""
+    return ROLES[role].plural.capitalize()
+
+
 def _last13(series: str, label: str, unit: str, direction: int) -> Outcome:
     return Outcome(f"{series}_last13", label, unit, direction, f"mean of the weekly {series} over the last 13 weeks")
 
@@ -41,12 +48,12 @@ OUTCOMES: dict[str, Outcome] = {
         _last13("intended_use", "Employees using the CRM as designed", "share", HIGHER),
         _last13("gaming", "Employees gaming it (entries for show)", "share", LOWER),
         _last13("ignoring", "Employees ignoring it", "share", LOWER),
-        _last13("intended_use_sales", "Sales reps using it as designed", "share", HIGHER),
-        _last13("intended_use_service", "Service staff using it as designed", "share", HIGHER),
-        _last13("intended_use_managers", "Managers using it as designed", "share", HIGHER),
-        _last13("gaming_sales", "Sales reps gaming it", "share", LOWER),
-        _last13("partner_self_serve", "Channel partners self-serving", "share", HIGHER),
-        _last13("partner_go_around", "Channel partners going around it", "share", LOWER),
+        _last13("intended_use_sales", f"{_people('sales')} using it as designed", "share", HIGHER),
+        _last13("intended_use_service", f"{_people('service')} using it as designed", "share", HIGHER),
+        _last13("intended_use_managers", f"{_people('manager')} using it as designed", "share", HIGHER),
+        _last13("gaming_sales", f"{_people('sales')} gaming it", "share", LOWER),
+        _last13("partner_self_serve", f"{_people('partner')} self-serving", "share", HIGHER),
+        _last13("partner_go_around", f"{_people('partner')} going around it", "share", LOWER),
         _last13("data_quality", "Data quality (0 = useless, 1 = perfect)", "index", HIGHER),
         _last13("trust", "Trust in the data (0 to 1)", "index", HIGHER),
         _last13("drift", "Drift from the designed practice (0 to 1)", "index", NEITHER),

@@ -11,6 +11,10 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.core.vocabulary import EMPLOYEE_OPTIONS as EMPLOYEE_OPTIONS  # re-exported: agents and metrics read them here
+from sim.core.vocabulary import PARTNER_OPTIONS as PARTNER_OPTIONS
+from sim.core.vocabulary import ROLES
+
 
 class Role(IntEnum):
     SALES = 0
@@ -19,14 +23,13 @@ class Role(IntEnum):
     PARTNER = 3
 
 
-ROLE_NAMES = {Role.SALES: "sales", Role.SERVICE: "service", Role.MANAGER: "manager", Role.PARTNER: "partner"}
+ROLE_NAMES = dict(zip(Role, ROLES, strict=True))  # role -> its key, from the vocabulary
 
 #: Before go-live everyone is on the legacy process.
 LEGACY = -1
 
-#: Options of an employee and of a partner, in the order of the columns of their utilities.
-EMPLOYEE_OPTIONS = ("use", "game", "ignore")
-PARTNER_OPTIONS = ("self_serve", "go_around", "disengage")
+#: Options of an employee and of a partner (``EMPLOYEE_OPTIONS``, ``PARTNER_OPTIONS``), in the
+#: order of the columns of their utilities, come from the vocabulary.
 USE, GAME, IGNORE = 0, 1, 2
 SELF_SERVE, GO_AROUND, DISENGAGE = 0, 1, 2
 

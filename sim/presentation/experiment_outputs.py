@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.bands import weekly_bands
-from sim.analysis.paired import HEADLINE, compare_arms, to_markdown
+from sim.analysis.paired import compare_arms, to_markdown
+from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
 from sim.io.output import write_whole
 from sim.presentation.plots import plot_bands, plot_comparison

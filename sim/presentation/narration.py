@@ -1,28 +1,21 @@
 """Plain-language narration: notable micro-actions of the week, and one person's choice in words.
 
 For teaching (the dashboard's event log and person panel): "week 14: sales rep 31 bent terms
-for partner 7", "week 20: partner 9 complained about its terms", and why someone chose what
+for channel partner 7", "week 20: channel partner 9 complained about its terms", and why someone chose what
 they chose, from ``agent.explain()``.
 """
 
 from __future__ import annotations
 
 from sim.core.model import CRMRollout
-from sim.core.state import Role
+from sim.core.state import ROLE_NAMES, Role
+from sim.core.vocabulary import OPTIONS, ROLES
 
 #: At most this many events of each kind per week: a log a class can follow.
 PER_KIND = 3
 
-ROLE_WORDS = {Role.SALES: "sales rep", Role.SERVICE: "service agent", Role.MANAGER: "manager", Role.PARTNER: "partner"}
-OPTION_WORDS = {
-    "use": "use the CRM as designed",
-    "game": "game the CRM (misleading or selective entries)",
-    "ignore": "work around the CRM",
-    "self_serve": "order through the CRM",
-    "go_around": "go around the CRM through its sales rep",
-    "disengage": "disengage",
-    "legacy": "keep to the old process",
-}
+#: A person's role in words ("sales rep"), from the vocabulary.
+ROLE_WORDS = {role: ROLES[key].singular for role, key in ROLE_NAMES.items()}
 TERM_WORDS = {
     "usefulness": "what the CRM does for the job",
     "effort": "the effort of entering data",
@@ -77,20 +70,19 @@ def explain_in_words(model, row: int) -> str:
     terms = e["terms"][chosen]
     pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:3]
     holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
-    lines = [f"**Week {e['week']}: {name} chose to {OPTION_WORDS[chosen]}** ({p:.0%} likely this week)."]
+    choice = OPTIONS[chosen].phrase + (f" ({OPTIONS[chosen].detail})" if OPTIONS[chosen].detail else "")
+    lines = [f"**Week {e['week']}: {name} chose to {choice}** ({p:.0%} likely this week)."]
     if pulls:
         lines.append(
             "What pulled them that way: " + ", ".join(f"{TERM_WORDS.get(k, k)} (+{v:.2f})" for k, v in pulls) + "."
         )
     if holds:
         lines.append("What held them back: " + ", ".join(f"{TERM_WORDS.get(k, k)} ({v:.2f})" for k, v in holds) + ".")
-    others = ", ".join(
-        f"{OPTION_WORDS[o].split(' (')[0]} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen
-    )
+    others = ", ".join(f"{OPTIONS[o].phrase} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen)
     lines.append(f"The other options were: {others}.")
     shares = e["neighbour_shares"]
     if sum(shares.values()) > 0:
-        seen = ", ".join(f"{s:.0%} {OPTION_WORDS[o].split(' (')[0]}" for o, s in shares.items())
+        seen = ", ".join(f"{s:.0%} {OPTIONS[o].phrase}" for o, s in shares.items())
         lines.append(f"Among the people they work with who are on the CRM: {seen}.")
     else:
         lines.append("None of the people they work with was on the CRM yet.")

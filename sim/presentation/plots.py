@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.core.state import LEGACY, Role
+from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES, Role
+from sim.core.vocabulary import OPTIONS, ROLES
 
 #: One colour per behaviour, the same in every figure: use/self-serve green, game/go-around
 #: orange, ignore/disengage grey.
@@ -18,21 +19,22 @@ BEHAVIOUR_COLOURS = {
     "partner_go_around": "#e07b1a",
     "partner_disengaged": "#8c8c8c",
 }
-BEHAVIOUR_LABELS = {
-    "intended_use": "use as designed",
+#: The option each behaviour share counts, for its legend word from the vocabulary.
+BEHAVIOUR_OPTIONS = {
+    "intended_use": "use",
     "gaming": "game",
     "ignoring": "ignore",
-    "partner_self_serve": "self-serve",
-    "partner_go_around": "go around",
+    "partner_self_serve": "self_serve",
+    "partner_go_around": "go_around",
     "partner_disengaged": "disengage",
 }
+BEHAVIOUR_LABELS = {name: OPTIONS[option].short for name, option in BEHAVIOUR_OPTIONS.items()}
 STOCK_COLOURS = {"data_quality": "#1f5fa8", "trust": "#8e44ad", "live": "#444444"}
+#: One panel for all employees, then one per role: its title and the suffix of its columns
+#: (None for partners, whose shares have their own columns).
 ROLE_PANELS = [
     ("All employees", ""),
-    ("Sales reps", "_sales"),
-    ("Service staff", "_service"),
-    ("Managers", "_managers"),
-    ("Channel partners", None),
+    *[(words.plural.capitalize(), words.series_suffix) for words in ROLES.values()],
 ]
 
 
@@ -157,20 +159,17 @@ OPTION_COLOURS = {
     2: BEHAVIOUR_COLOURS["ignoring"],
     LEGACY: LEGACY_COLOUR,
 }
+#: An option index means the same kind of choice for employees and partners: both words.
 OPTION_LABELS = {
-    0: "use as designed / self-serve",
-    1: "game / go around",
-    2: "ignore / disengage",
-    LEGACY: "legacy process (not live yet)",
+    **{
+        k: f"{OPTIONS[employee].short} / {OPTIONS[partner].short}"
+        for k, (employee, partner) in enumerate(zip(EMPLOYEE_OPTIONS, PARTNER_OPTIONS, strict=True))
+    },
+    LEGACY: f"{OPTIONS['legacy'].short} (not live yet)",
 }
 #: Marker shape by role, in every network drawing.
 ROLE_MARKERS = {Role.SALES: "o", Role.SERVICE: "s", Role.MANAGER: "^", Role.PARTNER: "D"}
-ROLE_LABELS = {
-    Role.SALES: "sales rep",
-    Role.SERVICE: "service staff",
-    Role.MANAGER: "manager",
-    Role.PARTNER: "channel partner",
-}
+ROLE_LABELS = {role: ROLES[key].singular for role, key in ROLE_NAMES.items()}
 NODE_EDGE_COLOUR = "#555555"
 TIE_COLOUR = "#9a9a9a"
 
@@ -357,7 +356,6 @@ def draw_network(
 def plot_bands(bands: pd.DataFrame, columns: list[str], title: str = ""):
     """Median lines with shaded 50% and 90% bands, one panel per outcome."""
     import matplotlib.pyplot as plt
-
 
     colours = {**BEHAVIOUR_COLOURS, **STOCK_COLOURS}
     fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.4), squeeze=False)

@@ -6,37 +6,30 @@ import math
 
 from scipy.stats import binomtest
 
-#: Outcomes as a strategist reads them: label, format, and what the number is.
-#: Formats: pct (share), spct (signed share), num (2 decimals), money (whole units), int, year (weekly rate x 52).
+from sim.core import outcomes as registry
+
+#: How a number of each unit of the registry is shown (see ``fmt``): pct (share), spct (signed
+#: share), num (2 decimals), money (whole units), int, year (weekly rate x 52).
+UNIT_FORMATS = {
+    "share": "pct",
+    "signed_share": "spct",
+    "index": "num",
+    "per_week": "year",
+    "money": "money",
+    "count": "int",
+    "week": "int",
+}
+#: Money per unit sold is a small number whose decimals matter; money totals are shown in whole units.
+FORMAT_EXCEPTIONS = {"cost_per_sale_last13": "num"}
+
+#: Outcomes as a strategist reads them: label and format, from the registry.
 OUTCOME_LABELS = {
-    "intended_use_last13": ("Employees using the CRM as designed", "pct"),
-    "gaming_last13": ("Employees gaming it (entries for show)", "pct"),
-    "ignoring_last13": ("Employees ignoring it", "pct"),
-    "intended_use_sales_last13": ("Sales reps using it as designed", "pct"),
-    "intended_use_service_last13": ("Service staff using it as designed", "pct"),
-    "intended_use_managers_last13": ("Managers using it as designed", "pct"),
-    "gaming_sales_last13": ("Sales reps gaming it", "pct"),
-    "partner_self_serve_last13": ("Channel partners self-serving", "pct"),
-    "partner_go_around_last13": ("Channel partners going around it", "pct"),
-    "data_quality_last13": ("Data quality (0 = useless, 1 = perfect)", "num"),
-    "trust_last13": ("Trust in the data (0 to 1)", "num"),
-    "drift_last13": ("Drift from the designed practice (0 to 1)", "num"),
-    "conflict_last13": ("Marketing-service conflict (0 to 1)", "num"),
-    "turnover_last13": ("Staff turnover, per year", "year"),
-    "cost_per_sale_last13": ("Cost per unit sale", "num"),
-    "roi": ("Return on investment", "spct"),
-    "benefits_realised": ("Planned benefits realised", "pct"),
-    "complaints_total": ("Partner complaints (total)", "int"),
-    "compensation_total": ("Compensation paid to partners (total)", "money"),
-    "margin_leakage_total": ("Margin leaked through bent terms (total)", "money"),
-    "peak_gaming": ("Peak share gaming", "pct"),
-    "weeks_to_half_use": ("Week half of live employees first used it as designed", "int"),
-    "total_costs": ("Total costs", "money"),
-    "total_benefits": ("Total benefits", "money"),
-    "live": ("Employees live on the CRM at the end", "pct"),
+    o.name: (o.label, FORMAT_EXCEPTIONS.get(o.name, UNIT_FORMATS[o.unit]))
+    for o in (*registry.OUTCOMES.values(), *registry.SUMMARY_ONLY.values())
 }
 
-#: The outcomes shown for a run, in this order (those present).
+#: The outcomes shown on a run's page, in this order (those present): a choice of the page, named
+#: as in the registry.
 RUN_HEADLINE = [
     "intended_use_last13",
     "gaming_last13",

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from sim.analysis.paired import HEADLINE
+from sim.core.outcomes import HEADLINE
+from sim.core.vocabulary import OPTIONS, PARTNER_OPTIONS, ROLES
 from sim.presentation.reports.document import Page
 from sim.presentation.reports.figures import figure_uri, file_uri, plot_bands_grid, plot_distributions, plot_paired
 from sim.presentation.reports.markup import markdown_html, scenario_toml
@@ -66,7 +67,8 @@ def run_report(folder: Path) -> str:
         (
             "What people did",
             "Among those live on the CRM, the share of each role that used it as designed (green), gamed it "
-            "(orange) or ignored it (grey); for channel partners: self-serve, go around, disengage.",
+            f"(orange) or ignored it (grey); for {ROLES['partner'].plural}: "
+            f"{', '.join(OPTIONS[option].short for option in PARTNER_OPTIONS)}.",
             plots.behaviour_by_role,
             "Behaviour by role, share of those live",
         ),
@@ -112,7 +114,7 @@ def run_report(folder: Path) -> str:
         ["weeks", summary.get("weeks", "")],
         [
             "people",
-            f"{people.get('employees', '?')} employees, {people.get('partners', '?')} channel partners, "
+            f"{people.get('employees', '?')} employees, {people.get('partners', '?')} {ROLES['partner'].plural}, "
             f"{people.get('ties', '?')} ties",
         ],
         ["versions", ", ".join(f"{k} {v}" for k, v in versions.items())],
