@@ -67,7 +67,6 @@ def scenarios(draw) -> Scenario:
         "policy.management_style": draw(st.sampled_from(["control", "organic"])),
         "policy.upsell_prompts": draw(st.booleans()),
         "policy.culture_programme": draw(st.floats(0, 1)),
-        "policy.culture_pillar": draw(st.booleans()),
         "policy.commitment": draw(st.floats(0, 1)),
         "policy.cio_change_week": draw(st.none() | st.integers(1, 25)),
         "policy.outsourced": draw(st.booleans()),
