@@ -173,3 +173,19 @@ def test_employees_and_partners_of_the_model_match_the_scenario():
     model = small_model()
     assert model.org.employees == SMALL["org.employees"]
     assert int(np.count_nonzero(model.org.role == Role.PARTNER)) == SMALL["org.partners"]
+
+
+def test_step_runs_the_public_phases_in_their_order():
+    """The benchmark times the real week through these methods, so step must be exactly them."""
+    model = CRMRollout(small_scenario({"run.weeks": 3}))
+    called = []
+    for name in CRMRollout.PHASES:
+        real = getattr(model, name)
+
+        def watched(*args, _name=name, _real=real):
+            called.append(_name)
+            return _real(*args)
+
+        setattr(model, name, watched)
+    model.step()
+    assert called == list(CRMRollout.PHASES)

@@ -12,7 +12,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.core import organisation, policies
+from sim.core import organisation, perception, policies
 from sim.core.agents import ROLE_CLASSES
 from sim.core.flows import Flows
 from sim.core.mechanisms import (
@@ -29,7 +29,7 @@ from sim.core.mechanisms import (
     turnover,
 )
 from sim.core.metrics import Recorder, agent_table
-from sim.core.perception import Perception, perceive
+from sim.core.perception import Perception
 from sim.core.scenario import Scenario, cases
 from sim.core.state import LEGACY, Role, State, Stocks
 from sim.core.world import build_world, role_settings
@@ -107,13 +107,26 @@ class CRMRollout(mesa.Model):
 
     # --- the week ------------------------------------------------------------------------
 
+    #: The week's phases, in the order ``step`` runs them. Each is a public method, so a
+    #: benchmark or a teaching tool can wrap one on an instance to time or watch it.
+    PHASES = ("apply_policy", "perceive", "decide", "consequences", "record")
+
     def step(self) -> None:
-        """One week."""
+        """One week: the policy acts, everyone perceives last week, decides, and lives with it."""
         week = self.steps  # Mesa counts steps from 1
         self.apply_policy(week)
-        self.last_perception = perceive(self, week)
-        self.decide(self.last_perception)
+        see = self.perceive(week)
+        self.decide(see)
         self.consequences(week)
+        self.record(week)
+
+    def perceive(self, week: int) -> Perception:
+        """Everyone's cues from last week's state; kept, so a person can explain this week's choice."""
+        self.last_perception = perception.perceive(self, week)
+        return self.last_perception
+
+    def record(self, week: int) -> None:
+        """The week's aggregates (and a snapshot of everyone when one is due); the run ends after its last week."""
         self.recorder.record(week, self)
         self.datacollector.collect(self)
         self._snapshot_if_due(week)
