@@ -67,7 +67,7 @@ def test_agents_are_mesa_agents_of_each_role_class():
     assert set(by_type) == {SalesRep, ServiceRep, Manager, ChannelPartner}
     counts = np.bincount(model.org.role, minlength=4)
     for cls in (SalesRep, ServiceRep, Manager, ChannelPartner):
-        assert isinstance(by_type[cls], mesa.agent.AgentSet)
+        assert isinstance(by_type[cls], mesa.agentset.AbstractAgentSet)
         assert len(by_type[cls]) == counts[cls.role]
         assert all(model.org.role[agent.row] == cls.role for agent in by_type[cls])
     rows = sorted(agent.row for agent in model.agents)
@@ -156,17 +156,20 @@ def test_batch_run_parameters_construct_and_run_the_model():
     assert model.settings.run.seed == 2
 
 
-def test_mesa_batch_run_runs_the_model():
-    results = mesa.batch_run(
-        CRMRollout,
-        parameters={"seed": [1, 2], **TINY},
-        iterations=1,
-        max_steps=5,
-        number_processes=1,
-        display_progress=False,
-    )
-    assert len(results) == 2
+def test_mesa_batch_run_runs_the_model_on_the_seeds_it_is_given():
+    """Mesa 3.5's batch_run passes each seed as ``rng``; the model takes it as its seed."""
+    tiny = {**TINY, "run.weeks": 30, "policy.go_live_week": 2}
+
+    def batch(seeds):
+        return mesa.batch_run(
+            CRMRollout, parameters=tiny, rng=seeds, max_steps=30, number_processes=1, display_progress=False
+        )
+
+    results = batch([1, 2])
     assert sorted(r["seed"] for r in results) == [1, 2]
+    by_seed = {r["seed"]: r["intended_use"] for r in results}
+    assert by_seed[1] != by_seed[2]  # different seeds, different people
+    assert batch([1])[0]["intended_use"] == by_seed[1]  # the same seed, the same run
 
 
 def test_employees_and_partners_of_the_model_match_the_scenario():

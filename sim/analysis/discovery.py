@@ -261,7 +261,7 @@ def discover(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prim = prim_module.Prim(x, y.astype(int), threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min)
+        prim = prim_module.Prim(x, y.astype(int), peel_alpha=peel_alpha, mass_min=mass_min)
         taken = np.zeros(len(y), dtype=bool)  # runs in the boxes found so far
         for number in range(1, max_boxes + 1):
             if not y[~taken].any():

@@ -56,54 +56,18 @@ class CRMRollout(mesa.Model):
         rng: int | None = None,
         **kwargs: Any,
     ):
-        if isinstance(scenario, str):  # a case's name, or a scenario file
-            scenario = Scenario.case(scenario) if scenario in cases() else Scenario.load(scenario)
-        elif scenario is not None and not isinstance(scenario, Scenario):  # Mesa's own, from SolaraViz
-            rng = rng if rng is not None else getattr(scenario, "rng", None)
-            scenario = None
-        scenario = scenario if scenario is not None else Scenario.default()
-        if kwargs:  # dotted scenario keys (Mesa's batch_run and SolaraViz pass parameters this way)
-            scenario = scenario.with_overrides(kwargs, source="CRMRollout(...)")
-        seed = seed if seed is not None else rng
-        if seed is not None:
-            scenario = scenario.with_overrides({"run.seed": int(seed)}, source="CRMRollout(seed=...)")
+        scenario = _resolve(scenario, seed if seed is not None else rng, kwargs)
         super().__init__(rng=scenario.run.seed)
         self.settings = scenario
-        sc = scenario
-        # Named sub-streams: the organisation and people's traits do not depend on the policy,
-        # and every week draws the same count of numbers per person, so policies share random
-        # numbers. Only new hires' traits come from their own stream.
-        org_seq, decision_seq, event_seq, hire_seq = np.random.SeedSequence(sc.run.seed).spawn(4)
-        org_rng = np.random.default_rng(org_seq)
-        self.decision_rng = np.random.default_rng(decision_seq)
-        self.event_rng = np.random.default_rng(event_seq)
-        self.hire_rng = np.random.default_rng(hire_seq)
-
-        org = self.org = organisation.build(sc, org_rng)
-        self.world = build_world(org, sc)
-        self.role_settings = role_settings(sc)
+        org_rng = self._random_streams(scenario.run.seed)
+        self.org = organisation.build(scenario, org_rng)
+        self.world = build_world(self.org, scenario)
+        self.role_settings = role_settings(scenario)
         self.state = self._initial_state(org_rng)
-
-        self.stocks = Stocks(
-            data_quality=np.full(org.departments, sc.data.initial_quality),
-            system_fit=governance.initial_system_fit(sc),
-            culture_distance=sc.culture.distance,
-            integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
-        )
-        self.ledger = money.Ledger()
-        self.first_go_live = int(self.state.go_live_week.min())
-        self.flows = Flows()
-        self.events: list[tuple[int, str, str]] = []
-        self.last_perception: Perception | None = None
-
-        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(org.role)]
-        self.recorder = Recorder(sc.run.weeks, org)
-        self.snapshots: list = []
-        self.running = True
-        # For Mesa's own tools (batch_run reads model.datacollector); our tables come from the recorder.
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _latest(name) for name in ("intended_use", "gaming", "ignoring", "data_quality")}
-        )
+        self.stocks = self._initial_stocks()
+        self._open_the_books()
+        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)]
+        self._prepare_records()
 
     # --- the week ------------------------------------------------------------------------
 
@@ -270,6 +234,47 @@ class CRMRollout(mesa.Model):
             judged["reason"] = money.UNDETERMINED_REASON
         return judged
 
+    def _random_streams(self, seed: int) -> np.random.Generator:
+        """Named sub-streams; returns the organisation's.
+
+        The organisation and people's traits do not depend on the policy, and every week draws
+        the same count of numbers per person, so policies share random numbers. Only new
+        hires' traits come from their own stream.
+        """
+        org_seq, decision_seq, event_seq, hire_seq = np.random.SeedSequence(seed).spawn(4)
+        self.decision_rng = np.random.default_rng(decision_seq)
+        self.event_rng = np.random.default_rng(event_seq)
+        self.hire_rng = np.random.default_rng(hire_seq)
+        return np.random.default_rng(org_seq)
+
+    def _initial_stocks(self) -> Stocks:
+        """The organisation before go-live: data as good as they start, the system as delivered."""
+        sc = self.settings
+        return Stocks(
+            data_quality=np.full(self.org.departments, sc.data.initial_quality),
+            system_fit=governance.initial_system_fit(sc),
+            culture_distance=sc.culture.distance,
+            integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
+        )
+
+    def _open_the_books(self) -> None:
+        """Money, this week's flows, the event log and the last perception, all empty."""
+        self.ledger = money.Ledger()
+        self.first_go_live = int(self.state.go_live_week.min())
+        self.flows = Flows()
+        self.events: list[tuple[int, str, str]] = []
+        self.last_perception: Perception | None = None
+
+    def _prepare_records(self) -> None:
+        """Weekly aggregates, optional snapshots, and a DataCollector for Mesa's own tools."""
+        self.recorder = Recorder(self.settings.run.weeks, self.org)
+        self.snapshots: list = []
+        self.running = True
+        # batch_run reads model.datacollector; crmsim's tables come from the recorder
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _latest(name) for name in ("intended_use", "gaming", "ignoring", "data_quality")}
+        )
+
     def _initial_state(self, rng: np.random.Generator) -> State:
         sc, org = self.settings, self.org
         state = State(org.n)
@@ -285,6 +290,22 @@ class CRMRollout(mesa.Model):
         every = self.settings.run.snapshot_every
         if every and week % every == 0 and week < self.settings.run.weeks:
             self.snapshots.append(agent_table(self))
+
+
+def _resolve(scenario, seed: int | None, overrides: dict) -> Scenario:
+    """The crmsim scenario a model is asked for: a Scenario, a case's name or a file, or the default
+    (also when SolaraViz hands over Mesa's own scenario), with dotted overrides and the seed."""
+    if isinstance(scenario, str):
+        scenario = Scenario.case(scenario) if scenario in cases() else Scenario.load(scenario)
+    elif scenario is not None and not isinstance(scenario, Scenario):  # Mesa's own, from SolaraViz
+        seed = seed if seed is not None else getattr(scenario, "rng", None)
+        scenario = None
+    scenario = scenario if scenario is not None else Scenario.default()
+    if overrides:  # dotted scenario keys (Mesa's batch_run and SolaraViz pass parameters this way)
+        scenario = scenario.with_overrides(overrides, source="CRMRollout(...)")
+    if seed is not None:
+        scenario = scenario.with_overrides({"run.seed": int(seed)}, source="CRMRollout(seed=...)")
+    return scenario
 
 
 def _prior_skill(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
