@@ -1,0 +1,27 @@
+"""The benchmark's per-agent decision rule must decide exactly as the model does.
+
+Its speed comparison with the per-agent Mesa way means something only if both ways make the
+same choices from the same state; a mechanism added to the model's cues or utilities and not
+to the per-agent code shows up here as disagreement. No timings are checked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_run.py"
+
+
+def _bench_run():
+    spec = importlib.util.spec_from_file_location("bench_run", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_per_agent_choices_agree_with_the_model_on_every_live_person_week():
+    result = _bench_run().compare_decisions(employees=200, weeks=4, warmup=8)
+    assert result["live_person_weeks"] > 0
+    assert result["agree"] == result["live_person_weeks"], result["examples"]
+    assert result["max_utility_diff"] < 1e-9
