@@ -290,7 +290,7 @@ def discover(
                     mass=float(row["mass"]),
                     runs=int(row["n"]),
                     cases=int(row["k"]),
-                    limits=_limits(box.box_lims[best], prim.box_init, box.qp[best], x, integers),
+                    limits=_limits(box.box_lims[best], prim.box_init, box.p_values[best], x, integers),
                     trajectory_index=int(best),
                 )
             )

@@ -238,7 +238,7 @@ def ema_model(
         raise ValueError("with replications the seeds come from the replications; drop run.seed from the parameters")
     outcome_objects, names = [], []
     for item in ALL_OUTCOMES if outcomes is None else outcomes:
-        if isinstance(item, ema.em_framework.outcomes.AbstractOutcome):
+        if isinstance(item, ema.em_framework.outcomes.Outcome):
             outcome_objects.append(item)
             names.extend(item.variable_name)
         elif item in ALL_OUTCOMES:
