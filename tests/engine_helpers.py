@@ -21,3 +21,12 @@ def always_die_on_run_2(task):
     if task.run == 2:
         os._exit(1)
     return execute(task)
+
+
+def interrupt_at_run_3(task):
+    """Ctrl-C to this very process as run 3 starts: runs 0 to 2 are finished but not yet written."""
+    if task.run == 3:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGINT)
+    return execute(task)

@@ -296,7 +296,9 @@ def plan_manifest(plan: Plan) -> dict:
     try:
         json.dumps(manifest, default=str, allow_nan=False)
     except ValueError:
-        raise InputError("experiment", _first_non_finite(manifest), "not a finite number; allowed: finite numbers") from None
+        raise InputError(
+            "experiment", _first_non_finite(manifest), "not a finite number; allowed: finite numbers"
+        ) from None
     return manifest
 
 

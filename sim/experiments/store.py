@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 #: Outcomes recorded for every run (from the run's summary), in this order.
 OUTCOMES = (
@@ -144,7 +144,9 @@ class RunStore:
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise InputError(
-                str(self.root), None, f"exists and is not a crmsim results folder (it holds {shown}); choose another --out"
+                str(self.root),
+                None,
+                f"exists and is not a crmsim results folder (it holds {shown}); choose another --out",
             )
 
     def _create(self) -> None:
@@ -178,10 +180,10 @@ class RunStore:
         self.series_dir.mkdir(exist_ok=True)
         _remove_temporary(self.root, self.runs_dir, self.series_dir)
         for name, (_, problem) in series.items():
-            if problem:
-                self._set_aside(self.series_dir / name, problem)
-                if name in runs and runs[name][1] is None:  # its runs must run again to have series
-                    runs[name] = ({}, "its series part is damaged")
+            if problem:  # its runs part goes with it: the runs must run again to have their series
+                partner = [self.runs_dir / name] if name in runs and runs[name][1] is None else []
+                self._set_aside(self.series_dir / name, problem, *partner)
+                runs.pop(name, None)
         for name, (_, problem) in runs.items():
             if problem:
                 self._set_aside(self.runs_dir / name, problem)
@@ -206,16 +208,16 @@ class RunStore:
             return None, "not a JSON object"
         return manifest, None
 
-    def _set_aside(self, path: Path, problem: str) -> None:
-        """Rename a damaged file to ``.damaged-<name>`` (never over another) and say so in one line."""
-        target = path.with_name(DAMAGED + path.name)
-        number = 1
-        while os.path.lexists(target):
-            number += 1
-            target = path.with_name(f"{DAMAGED}{number}-{path.name}")
-        os.replace(path, target)
-        _fsync_dir(path.parent)
-        what = "the experiment is checked against its parts" if path == self.manifest_path else "its runs run again"
+    def _set_aside(self, path: Path, problem: str, *companions: Path) -> None:
+        """Rename a damaged file (and files that go with it) to ``.damaged-<name>``, never over
+        another file, and say so in one line."""
+        target = _aside(path)
+        for companion in companions:
+            _aside(companion)
+        if path == self.manifest_path:
+            what = "the experiment goes on from its parts"
+        else:
+            what = "its runs run again" + (" (its runs part is set aside with it)" if companions else "")
         print(f"crmsim: warning: {path}: {problem}; set aside as {target.name}; {what}", file=sys.stderr)
 
     # --- runs ------------------------------------------------------------------------------
@@ -268,18 +270,13 @@ class RunStore:
 
     def read_runs(self) -> pd.DataFrame:
         """Every finished run, once each, in run order."""
-        if not _parts(self.runs_dir):
-            raise InputError(str(self.runs_dir), None, "holds no finished runs yet")
-        frame = pd.read_parquet(self.runs_dir)  # hidden (.tmp-, .damaged-) files are not read
-        frame = frame.drop_duplicates("run", keep="first")
+        frame = _read_parts(self.runs_dir, "finished runs").drop_duplicates("run", keep="first")
         return frame.sort_values("run", kind="stable").reset_index(drop=True)
 
     def read_series(self) -> pd.DataFrame:
         """The weekly series of finished runs, once each: a series part whose runs part is missing
         (written just before a crash) is not read."""
-        if not _parts(self.series_dir):
-            raise InputError(str(self.series_dir), None, "holds no weekly series")
-        frame = pd.read_parquet(self.series_dir)
+        frame = _read_parts(self.series_dir, "weekly series")
         frame = frame[frame["run"].isin(self.done())].drop_duplicates(["run", "week"], keep="first")
         return frame.sort_values(["run", "week"], kind="stable").reset_index(drop=True)
 
@@ -356,7 +353,7 @@ class FolderLock:
 
     @staticmethod
     def _holder(fd: int) -> str:
-        """"process <pid>" of the holder (it writes its pid just after taking the lock)."""
+        """The holder, as "process <pid>" (it writes its pid just after taking the lock)."""
         for _ in range(20):
             text = os.pread(fd, 32, 0).decode(errors="replace").strip()
             if text.isdigit():
@@ -372,6 +369,17 @@ class FolderLock:
         finally:
             os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
+
+
+def _aside(path: Path) -> Path:
+    target = path.with_name(DAMAGED + path.name)
+    number = 1
+    while os.path.lexists(target):
+        number += 1
+        target = path.with_name(f"{DAMAGED}{number}-{path.name}")
+    os.replace(path, target)
+    _fsync_dir(path.parent)
+    return target
 
 
 def _foreign_entries(root: Path) -> list[str]:
@@ -399,6 +407,23 @@ def _is_part_file(name: str) -> bool:
 
 def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob(PARTS)) if folder.is_dir() else []
+
+
+def _read_parts(folder: Path, what: str) -> pd.DataFrame:
+    """All readable parts of a dataset as one table; a damaged part is named in one line and left
+    for the experiment's command to set aside and run again (reading never changes the folder)."""
+    tables = []
+    for part in _parts(folder):
+        try:
+            tables.append(pq.read_table(part, use_threads=False))
+        except (OSError, pa.ArrowException):
+            print(
+                f"crmsim: warning: {part}: damaged part, not read; the experiment's command runs its runs again",
+                file=sys.stderr,
+            )
+    if not tables:
+        raise InputError(str(folder), None, f"holds no {what}")
+    return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
 def _inspect(part: Path, experiment_hash: str) -> tuple[dict[int, str], str | None]:
