@@ -33,7 +33,7 @@ def free_port() -> int:
 def assets(tmp_path) -> Path:
     """A front-end folder that counts as complete, so nothing is fetched (the page is not tested)."""
     folder = tmp_path / "assets"
-    for spec in app_assets.PACKAGES:
+    for spec in app_assets.required():
         (folder / spec).mkdir(parents=True)
         (folder / spec / "package.json").write_text("{}", encoding="utf-8")
     return folder
