@@ -36,33 +36,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.core import outcomes as registry
 from sim.core.errors import InputError
 
-#: Outcomes recorded for every run (from the run's summary), in this order.
-OUTCOMES = (
-    "intended_use_last13",
-    "gaming_last13",
-    "ignoring_last13",
-    "intended_use_sales_last13",
-    "intended_use_service_last13",
-    "intended_use_managers_last13",
-    "gaming_sales_last13",
-    "partner_self_serve_last13",
-    "partner_go_around_last13",
-    "data_quality_last13",
-    "trust_last13",
-    "drift_last13",
-    "conflict_last13",
-    "turnover_last13",
-    "cost_per_sale_last13",
-    "roi",
-    "benefits_realised",
-    "complaints_total",
-    "compensation_total",
-    "margin_leakage_total",
-    "peak_gaming",
-    "weeks_to_half_use",
-)
+#: Outcomes recorded for every run (from the run's summary), in the registry's order.
+OUTCOMES = tuple(registry.OUTCOMES)
 
 #: Weekly series kept when an experiment keeps series.
 SERIES = (
@@ -423,7 +401,8 @@ def _read_parts(folder: Path, what: str) -> pd.DataFrame:
             )
     if not tables:
         raise InputError(str(folder), None, f"holds no {what}")
-    return pa.concat_tables(tables, promote_options="default").to_pandas()
+    # "permissive": parts written by other tools may hold large_string where crmsim wrote string
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
 
 
 def _inspect(part: Path, experiment_hash: str) -> tuple[dict[int, str], str | None]:
