@@ -16,7 +16,7 @@ import pytest
 
 from sim import Scenario, run
 
-CASES = Path(__file__).resolve().parent.parent / "scenarios" / "cases"
+CASES = Path(__file__).resolve().parents[2] / "scenarios" / "cases"
 SEEDS = range(20)
 
 

@@ -9,7 +9,7 @@ import pytest
 from sim.core.errors import InputError
 from sim.core.scenario import Scenario, fields
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 
 

@@ -24,7 +24,7 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-ASSETS = Path(__file__).resolve().parent.parent / ".solara-assets"
+ASSETS = Path(__file__).resolve().parents[2] / ".solara-assets"
 
 
 def require_browser():
