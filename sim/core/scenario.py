@@ -697,16 +697,27 @@ def _allowed_keys_hint(loc: tuple) -> str:
     return "; allowed: " + ", ".join(sorted(model.model_fields))
 
 
-def _range_text(field: str | None) -> str:
-    info = fields().get(field or "")
+def bounds(key: str) -> dict[str, float]:
+    """A numeric field's bounds as the schema states them: any of ``ge``, ``gt``, ``le``, ``lt``.
+
+    The one place the schema's limits are read: error messages, sampled values fitted to
+    their field, EMA's parameter ranges.
+    """
+    info = fields().get(key)
     if info is None:
-        return ""
-    bounds = []
-    for meta in info.metadata:
-        for attr, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            if getattr(meta, attr, None) is not None:
-                bounds.append(f"{symbol} {getattr(meta, attr)}")
-    return f"allowed: {' and '.join(bounds)}" if bounds else ""
+        return {}
+    return {
+        attr: getattr(meta, attr)
+        for meta in info.metadata
+        for attr in ("ge", "gt", "le", "lt")
+        if getattr(meta, attr, None) is not None
+    }
+
+
+def _range_text(field: str | None) -> str:
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    limits = [f"{symbols[attr]} {value}" for attr, value in bounds(field or "").items()]
+    return f"allowed: {' and '.join(limits)}" if limits else ""
 
 
 def parse_overrides(items: list[str]) -> dict:
