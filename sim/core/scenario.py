@@ -36,7 +36,7 @@ class RunSettings(Section):
     snapshot_every: int = Field(0, ge=0, description="Agent snapshot interval [weeks]; 0 = only at the end of the run.")
 
 
-class Organisation(Section):
+class OrgSettings(Section):
     employees: int = Field(500, ge=4, le=2_000_000, description="Sales reps, service staff and managers [people].")
     partners: int = Field(100, ge=0, le=2_000_000, description="Channel partners (stores, resellers) [firms].")
     sales_share: float = Field(0.45, ge=0, le=1, description="Share of non-manager staff who are sales reps [0-1].")
@@ -66,7 +66,7 @@ class Organisation(Section):
     )
 
     @model_validator(mode="after")
-    def _import_needs_both_files(self) -> Organisation:
+    def _import_needs_both_files(self) -> OrgSettings:
         if (self.people_csv is None) != (self.edges_csv is None):
             raise ValueError("people_csv and edges_csv must be given together")
         return self
@@ -497,7 +497,7 @@ class Scenario(Section):
         return value
 
     run: RunSettings = RunSettings()
-    org: Organisation = Organisation()
+    org: OrgSettings = OrgSettings()
     network: Network = Network()
     policy: Policy = Policy()
     behaviour: Behaviour = Behaviour()
