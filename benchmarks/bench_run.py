@@ -164,7 +164,7 @@ class PersonAgent(mesa.Agent):
 
     def common_cues(self, m: PerAgentDecisions, mandate: float) -> dict:
         """Cues every role has: experience, neighbours, usefulness, effort, habit, attitude."""
-        row, b = self.row, m.behaviour
+        row, b = self.row, m.routine
         experience = 1.0 / (1.0 + m.weeks_live[row] / m.halflife)
         # weighted counts of live neighbours' last choices; LEGACY (-1) lands in the 4th slot
         counts = [0.0, 0.0, 0.0, 0.0]
@@ -218,7 +218,7 @@ class EmployeeAgent(PersonAgent):
         if self.manager < 0:
             see["pressure"] = see["sanction_risk"] = 0.0
             return
-        boss = m.behaviour[self.manager]
+        boss = m.routine[self.manager]
         see["pressure"] = m.push * (m.mandate * m.push_by_boss[boss])
         watching = boss == USE or boss == GAME  # a manager in the CRM can see what is entered
         see["sanction_risk"] = m.detection * m.sanctions if watching else 0.0
@@ -255,7 +255,7 @@ class SalesRepAgent(EmployeeAgent):
 
     def perceive(self, m: PerAgentDecisions) -> dict:
         see = super().perceive(m)
-        asked = sum(1.0 for p in self.served if m.behaviour[p] == GO_AROUND)
+        asked = sum(1.0 for p in self.served if m.routine[p] == GO_AROUND)
         see["partner_pull"] = m.rep_gain_per_request * (asked / len(self.served)) if self.served else 0.0
         see["lead_hiding"] = self.oversight_aversion * (m.visibility_without_push + see["pressure"])
         return see
@@ -360,7 +360,7 @@ class PerAgentDecisions(mesa.Model):
     agents); ``step`` sets the week's organisation-wide numbers and lets every agent step.
     """
 
-    STATE = ("behaviour", "live", "weeks_live", "trust", "skill", "habit", "attitude", "integrity")
+    STATE = ("routine", "live", "weeks_live", "trust", "skill", "habit", "attitude", "integrity")
     STATE += ("morale", "tension", "improvising", "route_belief")
 
     def __init__(self, source: CRMRollout):
@@ -432,7 +432,7 @@ def compare_week(model: CRMRollout, per_agent: PerAgentDecisions, see: Perceptio
     """Every live person's choice and utilities, and every cue, per-agent against the model's decision."""
     st, people = model.state, per_agent.people
     choice = np.array([p.choice for p in people], dtype=np.int64)
-    same = (choice == st.behaviour) & st.live
+    same = (choice == st.routine) & st.live
     tally["agree"] += int(same.sum())
     tally["live_person_weeks"] += int(st.live.sum())
     u = np.array([p.utilities for p in people]).T
@@ -442,7 +442,7 @@ def compare_week(model: CRMRollout, per_agent: PerAgentDecisions, see: Perceptio
     for row in np.flatnonzero(st.live & ~same)[: max(0, 5 - len(tally["examples"]))].tolist():
         tally["examples"].append(
             f"week {model.steps} row {row} ({Role(int(model.org.role[row])).name}): per-agent {choice[row]}, "
-            f"model {st.behaviour[row]}, draw {per_agent.draws[row]:.17g}, "
+            f"model {st.routine[row]}, draw {per_agent.draws[row]:.17g}, "
             f"P per-agent {list(people[row].probabilities)}, P model {st.probabilities[:, row].tolist()}"
         )
     sees = [q.see for q in people]

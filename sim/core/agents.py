@@ -53,7 +53,7 @@ class Person(mesa.Agent):
     @property
     def behaviour(self) -> str:
         """This week's choice, or "legacy" before the CRM went live for this person."""
-        code = int(self.model.state.behaviour[self.row])
+        code = int(self.model.state.routine[self.row])
         return "legacy" if code == LEGACY else self.options[code]
 
     def explain(self) -> dict:

@@ -79,8 +79,8 @@ class Recorder:
         c, i = self.columns, self.rows
         c["week"][i] = week
         # one count of (role, option) over everyone live: row = role, column = option
-        live = state.behaviour != LEGACY
-        counts = np.bincount(self.role[live] * 3 + state.behaviour[live], minlength=12).reshape(4, 3)
+        live = state.routine != LEGACY
+        counts = np.bincount(self.role[live] * 3 + state.routine[live], minlength=12).reshape(4, 3)
         employees = counts[:3].sum(axis=0)
         _shares_into(c, i, EMPLOYEE_COLUMNS, "", employees)
         for role, suffix in ROLE_SUFFIX.items():
@@ -89,8 +89,14 @@ class Recorder:
         c["data_quality"][i] = np.average(stocks.data_quality, weights=self.department_size)
         c["live"][i] = employees.sum() / n["employees"]
         c["live_partners"][i] = counts[Role.PARTNER].sum() / n["partners"]
-        for name in ("trust", "skill", "effort", "perceived_usefulness", "tension"):
-            c[name][i] = getattr(state, name)[: self.n_employees].mean()  # employees are the first rows
+        for name, values in (
+            ("trust", state.trust),
+            ("skill", state.skill),
+            ("effort", state.felt_effort),
+            ("perceived_usefulness", state.perceived_usefulness),
+            ("tension", state.tension),
+        ):
+            c[name][i] = values[: self.n_employees].mean()  # employees are the first rows
         c["morale_sales"][i] = state.morale[self.sales_rows].mean() if self.sales.any() else 1.0
         for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
             c[name][i] = getattr(stocks, name)
@@ -120,7 +126,7 @@ def agent_table(model) -> pd.DataFrame:
     org, state = model.org, model.state
     role_names = np.array([ROLE_NAMES[Role(r)] for r in range(4)])
     options = np.array([[*EMPLOYEE_OPTIONS, "legacy"]] * 3 + [[*PARTNER_OPTIONS, "legacy"]])
-    behaviour = options[org.role, np.where(state.behaviour == LEGACY, 3, state.behaviour)]
+    behaviour = options[org.role, np.where(state.routine == LEGACY, 3, state.routine)]
     ids = org.external_id if org.external_id is not None else np.arange(org.n)
     manager = (
         np.where(org.manager >= 0, ids[np.maximum(org.manager, 0)], None)
@@ -139,7 +145,7 @@ def agent_table(model) -> pd.DataFrame:
             "live": state.live.copy(),
             "go_live_week": state.go_live_week.copy(),
             "perceived_usefulness": state.perceived_usefulness.copy(),
-            "effort": state.effort.copy(),
+            "effort": state.felt_effort.copy(),
             "skill": state.skill.copy(),
             "trust": state.trust.copy(),
             "habit": state.habit.copy(),
@@ -152,9 +158,9 @@ def agent_table(model) -> pd.DataFrame:
             "tenure_weeks": state.tenure_weeks.copy(),
             "weeks_live": state.weeks_live.copy(),
             "p_chosen": np.where(
-                state.behaviour == LEGACY,
+                state.routine == LEGACY,
                 np.nan,
-                state.probabilities[np.maximum(state.behaviour, 0), np.arange(org.n)],
+                state.probabilities[np.maximum(state.routine, 0), np.arange(org.n)],
             ),
         }
     )

@@ -144,10 +144,10 @@ class CRMRollout(mesa.Model):
             choice = (draw[rows] > p[0]).astype(np.int8) + (draw[rows] > p[0] + p[1])
             state.utilities[:, rows] = u
             state.probabilities[:, rows] = p
-            state.behaviour[rows] = np.where(state.live[rows], choice, LEGACY)
+            state.routine[rows] = np.where(state.live[rows], choice, LEGACY)
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness
-        state.effort[:] = see.effort + see.double_entry
+        state.felt_effort[:] = see.effort + see.double_entry
 
     def consequences(self, week: int) -> None:
         """What the week's choices do: to partners' terms, to gamers, to skills, data, practice and people.

@@ -69,12 +69,12 @@ def perceive(model, week: int) -> Perception:
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
     push = governance.push_from_above(policy.commitment, stocks.goal, sc.governance.data_collection_push)
     pressure = push * social_influence.manager_pressure(
-        org.manager, state.behaviour, policy.mandate, behaviour.gaming_manager_push
+        org.manager, state.routine, policy.mandate, behaviour.gaming_manager_push
     )
     pressure[is_manager] = push * policy.mandate
     pressure[is_partner] = 0.0
 
-    manager_sees = sanctions.manager_sees(org.manager, state.behaviour, world.is_staff)
+    manager_sees = sanctions.manager_sees(org.manager, state.routine, world.is_staff)
 
     slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
@@ -102,7 +102,7 @@ def perceive(model, week: int) -> Perception:
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(
-            world.ties_within, state.behaviour, world.ties_across, 1.0 - stocks.culture_distance
+            world.ties_within, state.routine, world.ties_across, 1.0 - stocks.culture_distance
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's

@@ -40,7 +40,7 @@ class State:
 
     n: int
     # what people do
-    behaviour: np.ndarray = field(init=False)  # int8: option index, or LEGACY before go-live
+    routine: np.ndarray = field(init=False)  # int8: this week's way of working (option), or LEGACY before go-live
     live: np.ndarray = field(init=False)  # bool: the CRM is live for this person
     go_live_week: np.ndarray = field(init=False)  # int32: week this person's CRM goes live
     # what people have and feel
@@ -48,7 +48,7 @@ class State:
     habit: np.ndarray = field(init=False)  # [0-1] pull of the legacy process
     trust: np.ndarray = field(init=False)  # [0-1] belief that the CRM's data are right
     perceived_usefulness: np.ndarray = field(init=False)
-    effort: np.ndarray = field(init=False)
+    felt_effort: np.ndarray = field(init=False)  # interface effort plus double entry, as felt this week
     tenure_weeks: np.ndarray = field(init=False)  # int32: weeks in the organisation
     weeks_live: np.ndarray = field(init=False)  # int32: experience with the live CRM
     # personal traits
@@ -69,10 +69,10 @@ class State:
 
     def __post_init__(self) -> None:
         n = self.n
-        self.behaviour = np.full(n, LEGACY, dtype=np.int8)
+        self.routine = np.full(n, LEGACY, dtype=np.int8)
         self.live = np.zeros(n, dtype=bool)
         self.go_live_week = np.zeros(n, dtype=np.int32)
-        for name in ("skill", "habit", "trust", "perceived_usefulness", "effort", "attitude", "integrity"):
+        for name in ("skill", "habit", "trust", "perceived_usefulness", "felt_effort", "attitude", "integrity"):
             setattr(self, name, np.zeros(n))
         for name in ("morale", "tension", "discount", "terms_seen", "route_belief"):
             setattr(self, name, np.zeros(n))

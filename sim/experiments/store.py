@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 import sim
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
+from sim.io.output import fsync_dir, write_whole
 
 #: Outcomes recorded for every run (from the run's summary), in the registry's order.
 OUTCOMES = tuple(registry.OUTCOMES)
@@ -169,7 +170,7 @@ class RunStore:
         for part in _parts(self.series_dir):
             if part.name not in kept:  # written just before a crash that lost its runs part
                 part.unlink()
-        _fsync_dir(self.series_dir)
+        fsync_dir(self.series_dir)
         self._finished = {}
         for name in sorted(kept):
             self._finished.update(runs[name][0])
@@ -263,13 +264,11 @@ class RunStore:
     def write_manifest(self, manifest: dict) -> None:
         """Write the manifest whole, as strict JSON (no NaN or Infinity, which are not JSON)."""
         text = json.dumps(manifest, indent=2, default=str, allow_nan=False) + "\n"
-        tmp = self.root / f".tmp-manifest-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.manifest_path)
-        _fsync_dir(self.root)
+        write_whole(
+            self.manifest_path,
+            lambda tmp: tmp.write_text(text, encoding="utf-8"),
+            temporary=self.root / f".tmp-manifest-{os.getpid()}",  # a name _remove_temporary knows
+        )
 
     def read_manifest(self) -> dict:
         if not self.manifest_path.exists():
@@ -356,7 +355,7 @@ def _aside(path: Path) -> Path:
         number += 1
         target = path.with_name(f"{DAMAGED}{number}-{path.name}")
     os.replace(path, target)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return target
 
 
@@ -464,27 +463,7 @@ def _remove_temporary(*folders: Path) -> None:
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    """Write a part whole; its temporary name starts ``.tmp-part-``, which ``_remove_temporary``
+    clears after a crash, and is unique within the process."""
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{time.monotonic_ns()}")
-    try:
-        pq.write_table(table, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` survive a power cut."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_whole(path, lambda target: pq.write_table(table, target), temporary=tmp)

@@ -257,10 +257,17 @@ def _json_ready(value, path: str, not_finite: list[str]):
     return str(value)
 
 
-def write_whole(path: Path, write) -> None:
-    """Write a file whole: ``write(tmp)`` to a temporary name, flush it, then rename it over ``path``."""
+def write_whole(path: Path, write: Callable[[Path], object], temporary: Path | None = None) -> None:
+    """Write a file whole: ``write(tmp)`` to a temporary name beside ``path``, flush it, then rename it over ``path``.
+
+    A reader finds the old file or the new one, never half of either, and the folder is flushed
+    after the rename, so a power cut cannot undo a file that was reported written. ``temporary``
+    names the temporary file (in ``path``'s folder) where its name matters, e.g. to a folder that
+    recognises and removes its own leftovers by name; by default it is ``.tmp-PID-NAME``, which
+    keeps the name's ending, so a writer that picks its format by the ending still finds it.
+    """
     path = Path(path)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = Path(temporary) if temporary is not None else path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
         write(tmp)
         fsync_file(tmp)
@@ -269,3 +276,20 @@ def write_whole(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def plain(value):
+    """numpy scalars and arrays as Python values, inside dicts, lists and tuples too.
+
+    The scenario schema, JSON and Parquet take Python's own types; a value read from a table
+    or handed over by a library is often a numpy one that they refuse or store differently.
+    """
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if type(value) is tuple:
+        return tuple(plain(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if hasattr(value, "item") else value

@@ -10,9 +10,7 @@ half-written file.
 from __future__ import annotations
 
 import math
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.io.output import write_whole
 
 #: Frames aimed for when ``every`` is not given (40 to 80 for most run lengths).
 TARGET_FRAMES = 60
@@ -119,11 +118,11 @@ def record(scenario, every: int, max_nodes: int = 300, layout_seed: int = 0) -> 
     positions = network_layout(model, seed=layout_seed, max_nodes=max_nodes)  # once: the network is fixed
     weeks = model.settings.run.weeks
     wanted = frame_weeks(weeks, every)
-    kept = {0: model.state.behaviour.copy()}
+    kept = {0: model.state.routine.copy()}
     while model.running:
         model.step()
         if model.steps in wanted:  # Mesa counts steps from 1; after step k, it is week k
-            kept[model.steps] = model.state.behaviour.copy()
+            kept[model.steps] = model.state.routine.copy()
     verdict = model.verdict()["verdict"]
     timeseries = model.recorder.frame()
     frames = [w for w in wanted if w in kept]
@@ -153,26 +152,23 @@ def animate(
 
 
 def write_frames(recording: Recording, name: str, out: Path, writer, fps: float) -> int:
-    """Draw the frames into a temporary file beside ``out``, then rename it over ``out``."""
+    """Draw the frames into ``out``, whole or not at all (``write_whole``): an interrupted
+    drawing never leaves half an animation where a finished one is expected."""
     import matplotlib.pyplot as plt
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
     figure = Frames(recording, name)
-    try:
-        with writer.saving(figure.fig, str(tmp), dpi=DPI):
+
+    def draw(tmp: Path) -> None:
+        with writer.saving(figure.fig, str(tmp), dpi=DPI):  # the writer picks its format by tmp's ending
             for i in range(len(recording.weeks)):
                 figure.show(i)
                 writer.grab_frame()
             for _ in range(math.ceil(HOLD_SECONDS * fps) - 1):  # hold the end before looping
                 writer.grab_frame()
-        tmp.chmod(0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    try:
+        write_whole(out, draw)
     finally:
         plt.close(figure.fig)
     return len(recording.weeks)

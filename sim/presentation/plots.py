@@ -281,7 +281,7 @@ def draw_network(
             "positions lack some people of this sample: lay out with network_layout(model, seed, max_nodes) "
             "using the same seed and at least this max_nodes"
         )
-    behaviour = model.state.behaviour if behaviour is None else np.asarray(behaviour)
+    behaviour = model.state.routine if behaviour is None else np.asarray(behaviour)
     sampled = len(rows) < n
 
     sub = org.adjacency[rows][:, rows].tocoo()

@@ -179,7 +179,7 @@ def explained():
     """A model a few weeks after go-live, with the behaviour everyone saw before the last step."""
     model = small_model({"policy.integration": "partial"}, seed=2)
     step_n(model, model.settings.policy.go_live_week + 5)
-    behaviour_seen = model.state.behaviour.copy()
+    behaviour_seen = model.state.routine.copy()
     model.step()
     return model, behaviour_seen
 

@@ -193,14 +193,14 @@ def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or
     mandate, push_top = policy.mandate, policy.commitment
     staff = np.flatnonzero((org.role == Role.SALES) | (org.role == Role.SERVICE))
     push = social_influence.push_by_manager_behaviour(model.settings.behaviour.gaming_manager_push)[
-        state.behaviour[org.manager[staff]]
+        state.routine[org.manager[staff]]
     ]
     assert np.allclose(see.pressure[staff], push_top * mandate * push)
     assert np.allclose(see.pressure[org.role == Role.MANAGER], push_top * mandate)
     assert np.allclose(see.pressure[org.role == Role.PARTNER], 0.0)
     # no cultural distance: one network, everyone's ties count fully
     assert model.world.ties_across is None
-    assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.behaviour))
+    assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.routine))
 
 
 def test_perceived_partner_pull_is_gain_per_request_times_share_of_partners_going_around():
@@ -209,7 +209,7 @@ def test_perceived_partner_pull_is_gain_per_request_times_share_of_partners_goin
     org, state = model.org, model.state
     partners = np.flatnonzero(org.role == Role.PARTNER)
     rep = org.manager[partners]
-    asked = np.bincount(rep, weights=state.behaviour[partners] == GO_AROUND, minlength=org.n)
+    asked = np.bincount(rep, weights=state.routine[partners] == GO_AROUND, minlength=org.n)
     served = np.bincount(rep, minlength=org.n)
     share = np.divide(asked, served, out=np.zeros(org.n), where=served > 0)
     assert np.any(share > 0)
@@ -248,7 +248,7 @@ def test_people_who_work_in_the_crm_gain_skill_week_on_week():
         in_crm = (
             state.live
             & stayed
-            & np.where(partner, state.behaviour == SELF_SERVE, np.isin(state.behaviour, [USE, GAME]))
+            & np.where(partner, state.routine == SELF_SERVE, np.isin(state.routine, [USE, GAME]))
         )
         assert np.all(state.skill[in_crm] > before[in_crm])
         assert np.allclose(state.skill[in_crm], before[in_crm] + lr * (1 - before[in_crm]))
@@ -266,7 +266,7 @@ def test_habit_fades_for_those_in_the_crm_and_stays_on_the_legacy_path():
     partner = org.role == Role.PARTNER
     hired = hired_this_week(model)
     assert np.all(state.habit[hired] == 0.0)  # new hires never learnt the legacy process
-    legacy_path = ~state.live | np.where(partner, state.behaviour == GO_AROUND, state.behaviour == IGNORE)
+    legacy_path = ~state.live | np.where(partner, state.routine == GO_AROUND, state.routine == IGNORE)
     assert np.array_equal(state.habit[legacy_path & ~hired], before[legacy_path & ~hired])
     decay = model.settings.behaviour.habit_decay
     assert decay > 0
@@ -281,7 +281,7 @@ def test_model_moves_department_data_quality_to_entry_quality_and_trust_after_it
     stayed = ~hired_this_week(model)  # a new hire trusts the data as they find it
     entering = state.live & (org.role != Role.PARTNER)
     target, n = data_quality.entry_quality(
-        org.department, state.behaviour, entering, org.departments, sc.data.gaming_entry_quality
+        org.department, state.routine, entering, org.departments, sc.data.gaming_entry_quality
     )
     rate = np.where(n > 0, sc.data.adjustment_rate, 0.0)
     assert np.allclose(model.stocks.data_quality, quality_before + rate * (target - quality_before))

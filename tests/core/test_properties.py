@@ -125,10 +125,10 @@ def check_state(model: CRMRollout) -> None:
     assert stocks.goal in ("integration", "data_collection")
     assert 0.0 <= model.flows.drift <= 1.0
     assert np.all(np.isfinite(state.route_belief)) and np.all(np.isfinite(state.terms_seen))
-    assert np.all(np.isfinite(state.effort)) and np.all(np.isfinite(state.perceived_usefulness))
+    assert np.all(np.isfinite(state.felt_effort)) and np.all(np.isfinite(state.perceived_usefulness))
     # behaviour codes: legacy exactly when not live, else one of the role's three options
-    assert np.array_equal(state.behaviour == LEGACY, ~state.live)
-    assert np.all(np.isin(state.behaviour, [LEGACY, 0, 1, 2]))
+    assert np.array_equal(state.routine == LEGACY, ~state.live)
+    assert np.all(np.isin(state.routine, [LEGACY, 0, 1, 2]))
     # everyone who is live decided with probabilities that sum to 1
     live = state.live
     if live.any():

@@ -143,6 +143,6 @@ def test_effort_and_usefulness_columns_average_the_employees():
     model.run_model()
     ts = model.recorder.frame()
     employees = model.org.role != Role.PARTNER
-    assert ts["effort"].iloc[-1] == pytest.approx(model.state.effort[employees].mean())
+    assert ts["effort"].iloc[-1] == pytest.approx(model.state.felt_effort[employees].mean())
     assert ts["trust"].iloc[-1] == pytest.approx(model.state.trust[employees].mean())
     assert ts["skill"].iloc[-1] == pytest.approx(np.mean(model.state.skill[employees]))

@@ -97,8 +97,8 @@ def trade_with_partners(sc: Scenario, world: World, state: State, manager: np.nd
     """
     ch = sc.channel
     rows = world.partner_rows
-    behaviour = state.behaviour[rows]
-    discount = discounts(behaviour, state.behaviour[manager[rows]], ch.bent_discount)
+    behaviour = state.routine[rows]
+    discount = discounts(behaviour, state.routine[manager[rows]], ch.bent_discount)
     volume = order_volume(behaviour, ch.disengaged_volume)
     state.discount[rows] = discount
     terms = state.terms_seen[rows]
@@ -121,7 +121,7 @@ def trade_with_partners(sc: Scenario, world: World, state: State, manager: np.nd
 def partner_requests(world: World, state: State, manager: np.ndarray) -> np.ndarray:
     """Per sales rep: the share of the partners they serve who went around the CRM to them last week."""
     rows = world.partner_rows
-    asked = np.bincount(manager[rows], weights=state.behaviour[rows] == GO_AROUND, minlength=len(manager))
+    asked = np.bincount(manager[rows], weights=state.routine[rows] == GO_AROUND, minlength=len(manager))
     return asked * world.per_partner_served
 
 

@@ -56,7 +56,7 @@ def update_data(sc: Scenario, world: World, state: State, stocks: Stocks, depart
     """Entries move each department's data quality; trust follows the data a person sees."""
     entering = state.live & ~world.is_partner
     target, n_entering = entry_quality(
-        department, state.behaviour, entering, len(stocks.data_quality), sc.data.gaming_entry_quality
+        department, state.routine, entering, len(stocks.data_quality), sc.data.gaming_entry_quality
     )
     update_data_quality(stocks.data_quality, target, n_entering, sc.data.adjustment_rate)
     seen = stocks.data_quality[world.data_department]

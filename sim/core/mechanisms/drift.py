@@ -76,7 +76,7 @@ def drift_in_practice(
     sc: Scenario, world: World, state: State, stocks: Stocks, adjacency, flows: Flows, start, enforce
 ) -> None:
     """Improvised practices appear and spread; control brings them back, organic lets them grow."""
-    b = state.behaviour
+    b = state.routine
     in_crm = state.live & ~world.is_partner & ((b == USE) | (b == GAME))
     neighbours = adjacency @ state.improvising.astype(float)
     degree = world.tie_weight

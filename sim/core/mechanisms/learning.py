@@ -49,7 +49,7 @@ def fade_habit(habit: np.ndarray, on_legacy_path: np.ndarray, decay: float) -> N
 
 def learn_and_unlearn(sc: Scenario, world: World, state: State) -> None:
     """Skill grows with use and fades without; the legacy habit fades with use."""
-    live, partner, b = state.live, world.is_partner, state.behaviour
+    live, partner, b = state.live, world.is_partner, state.routine
     in_crm = live & np.where(partner, b == SELF_SERVE, (b == USE) | (b == GAME))
     on_legacy_path = ~live | np.where(partner, b == GO_AROUND, b == IGNORE)
     learn_by_use(state.skill, in_crm, sc.learning.learn_rate, np.where(live, sc.learning.forget_rate, 0.0))

@@ -91,7 +91,7 @@ def book_money(
     c, f = sc.costs, flows
     employees = ~world.is_partner
     live_emp = state.live & employees
-    b = state.behaviour
+    b = state.routine
     entering = live_emp & ((b == USE) | (b == GAME))
     users = live_emp & (b == USE)
     quality = stocks.data_quality[world.data_department]

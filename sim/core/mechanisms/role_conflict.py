@@ -67,7 +67,7 @@ def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks:
     """The conflict index moves towards this week's friction between marketing and service."""
     service = world.is_service
     service_live = float(state.live[service].mean()) if service.any() else 0.0
-    refusing = float((state.behaviour[service] == IGNORE).mean()) if service.any() else 0.0
+    refusing = float((state.routine[service] == IGNORE).mean()) if service.any() else 0.0
     rc = sc.role_conflict
     now = friction(
         service_live,

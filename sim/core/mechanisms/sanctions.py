@@ -80,8 +80,8 @@ def discipline_gamers(
     reports detections and discipline. Returns whether the backlash has just become more than
     the senior sales manager will take.
     """
-    sees = manager_sees(manager, state.behaviour, world.is_staff)
-    spotted = detected(state.behaviour, sees, sc.sanctions.detection, draw)
+    sees = manager_sees(manager, state.routine, world.is_staff)
+    spotted = detected(state.routine, sees, sc.sanctions.detection, draw)
     state.disciplined[:] = spotted & (draw < sc.sanctions.detection * sc.policy.sanctions)
     employees = world.employee_rows
     morale = state.morale[employees]

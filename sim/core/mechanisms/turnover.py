@@ -79,7 +79,7 @@ def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: n
         world.role.quit_weekly,
         state.morale,
         state.tension,
-        state.effort,
+        state.felt_effort,
         cal.turnover_sensitivity,
         cal.tolerated_effort,
     )

@@ -16,10 +16,10 @@ intervals), ``markup`` (Markdown and TOML) and ``reading``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sim.core.errors import InputError
+from sim.io.output import write_whole
 from sim.presentation.reports.pages import compare_report, replicate_report, run_report, sweep_report
 from sim.presentation.reports.reading import read_json
 
@@ -58,11 +58,5 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     )
     out = Path(out) if out else folder / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return out
