@@ -5,22 +5,41 @@ person gains and pays, what their neighbours do, what their manager pushes. The 
 that rule over all people of the role at once (arrays in, arrays out); an agent object is a
 face over its row of the state and explains its own last choice with the very same rule.
 
-Choice is multinomial logit: P(option) = exp(b * U_option) / sum exp(b * U), with
-b = ``behaviour.choice_sensitivity``. The terms and their sources are in docs/ODD.md.
+A person keeps last week's way of working unless something makes them reconsider it
+(``decide``): a low base rate, and triggers such as going live, training, their manager
+changing course, colleagues switching, discipline or dissatisfaction (``triggers``; the
+mechanism is ``sim/core/mechanisms/routine.py``). Someone who reconsiders chooses by
+multinomial logit over the terms plus the inertia of their current routine:
+P(option) = exp(b * U_option) / sum exp(b * U), with b = ``behaviour.choice_sensitivity``.
+The terms and their sources are in docs/ODD.md.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import mesa
 import numpy as np
 
+from sim.core.mechanisms import routine
 from sim.core.perception import Perception
-from sim.core.scenario import Behaviour, RoleParameters
-from sim.core.state import EMPLOYEE_OPTIONS, GAME, IGNORE, LEGACY, PARTNER_OPTIONS, USE, Role
+from sim.core.scenario import Behaviour, RoleParameters, Routine
+from sim.core.state import EMPLOYEE_OPTIONS, GAME, GO_AROUND, IGNORE, LEGACY, PARTNER_OPTIONS, USE, Role
 
 Terms = dict[str, dict[str, np.ndarray]]
+
+
+@dataclass
+class Decision:
+    """A week's decision for the people of one role: what they do now, and why."""
+
+    routine: np.ndarray  # the way of working chosen or kept
+    utilities: np.ndarray  # (options, n) terms plus the current routine's inertia
+    probabilities: np.ndarray  # (options, n) logit probabilities, had they reconsidered
+    reconsider_probability: np.ndarray
+    reconsidered: np.ndarray
+    main_trigger: np.ndarray  # index in routine.TRIGGERS, -1 where only the base rate was at work
 
 
 class Person(mesa.Agent):
@@ -28,6 +47,7 @@ class Person(mesa.Agent):
 
     role: ClassVar[Role]
     options: ClassVar[tuple[str, ...]]
+    legacy_option: ClassVar[int]  # the option that carries on the old process
 
     def __init__(self, model: mesa.Model, row: int):
         super().__init__(model)
@@ -47,6 +67,62 @@ class Person(mesa.Agent):
             for value in terms[option].values():
                 u[k] += value
         return u
+
+    @classmethod
+    def triggers(cls, see: Perception, rt: Routine) -> dict[str, np.ndarray]:
+        """What makes people of this role reconsider their way of working this week (chances, 0-1).
+
+        Going live (a champion always takes a fresh look), joining, training, their manager
+        changing course, discipline, colleagues switching, and a visible change in the data.
+        """
+        return {
+            "went_live": see.going_live * np.where(see.champion > 0, 1.0, rt.went_live),
+            "new_hire": see.new_hire,
+            "training": rt.training * see.training,
+            "manager_changed": rt.manager_changed * see.manager_changed,
+            "disciplined": rt.disciplined * see.disciplined,
+            "colleagues_switched": rt.colleagues * see.colleagues_switched,
+            "data_changed": rt.data_changed * see.data_changed,
+        }
+
+    @classmethod
+    def decide(
+        cls,
+        see: Perception,
+        w: Behaviour,
+        r: RoleParameters,
+        rt: Routine,
+        reconsider_draw: np.ndarray,
+        choice_draw: np.ndarray,
+    ) -> Decision:
+        """Keep the routine, or, when something makes one reconsider, choose by the role's terms.
+
+        Everyone's utilities are weighed every week (they tell who has become dissatisfied);
+        only those whose reconsider draw falls under their chance act on them.
+        """
+        current = see.routine
+        u = cls.utilities(see, w, r)
+        triggers = cls.triggers(see, rt)
+        triggers["dissatisfied"] = rt.dissatisfied * routine.dissatisfaction(
+            u, current, rt.dissatisfaction_margin, rt.dissatisfaction_scale
+        )
+        # the legacy process's own habit is the UTAUT2 term on it (``habit``): only a CRM routine adds one here
+        strength = np.where(current == cls.legacy_option, 0.0, see.routine_strength)
+        u = u + routine.inertia(current, strength, rt.status_quo, rt.habit)
+        p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
+        p /= p.sum(axis=0)
+        # the first option whose cumulative probability exceeds the draw
+        choice = ((choice_draw > p[0]).astype(np.int8) + (choice_draw > p[0] + p[1])).astype(np.int8)
+        chance = routine.combine(rt.base_rate, triggers)
+        reconsidered = (reconsider_draw < chance) & (current != LEGACY)
+        return Decision(
+            routine=np.where(reconsidered, choice, current).astype(np.int8),
+            utilities=u,
+            probabilities=p,
+            reconsider_probability=np.where(current != LEGACY, chance, 0.0),
+            reconsidered=reconsidered,
+            main_trigger=routine.main_trigger(triggers, rt.base_rate),
+        )
 
     # --- the face over the state -------------------------------------------------------
 
@@ -74,16 +150,48 @@ class Person(mesa.Agent):
             out["why"] = "The CRM is not live for this person yet: they work in the legacy process."
             return out
         see = model.last_perception.rows(slice(row, row + 1))
-        terms = type(self).weigh(see, model.settings.behaviour, model.role_settings[self.role])
+        sc = model.settings
+        terms = type(self).weigh(see, sc.behaviour, model.role_settings[self.role])
+        kept = int(see.routine[0])
+        strength = see.routine_strength * (kept != self.legacy_option)
+        inertia = routine.inertia(see.routine, strength, sc.routine.status_quo, sc.routine.habit)
+        terms[self.options[kept]]["inertia"] = inertia[kept]
+        triggers = type(self).triggers(see, sc.routine)
+        triggers["dissatisfied"] = sc.routine.dissatisfied * routine.dissatisfaction(
+            state.utilities[:, row : row + 1]
+            - routine.inertia(see.routine, see.routine_strength, sc.routine.status_quo, sc.routine.habit),
+            see.routine,
+            sc.routine.dissatisfaction_margin,
+            sc.routine.dissatisfaction_scale,
+        )
+        trigger = int(state.main_trigger[row])
+        out.update(
+            reconsidered=bool(state.reconsidered[row]),
+            reconsider_probability=float(state.reconsider_probability[row]),
+            triggers={name: float(np.broadcast_to(value, (1,))[0]) for name, value in triggers.items()},
+            main_trigger=routine.TRIGGERS[trigger] if trigger >= 0 else None,
+            weeks_in_routine=int(state.weeks_in_routine[row]),
+            routine_strength=float(state.routine_strength[row]),
+            previous=self.options[kept],
+        )
         out["utilities"] = dict(zip(self.options, state.utilities[:, row].tolist(), strict=True))
         out["probabilities"] = dict(zip(self.options, state.probabilities[:, row].tolist(), strict=True))
         out["terms"] = {
             option: {name: float(np.broadcast_to(value, (1,))[0]) for name, value in terms[option].items()}
             for option in self.options
         }
+        if not out["reconsidered"]:
+            out["why"] = (
+                f"Kept their way of working ({self.behaviour}) without weighing it again, as they have for "
+                f"{out['weeks_in_routine']} weeks; the chance they would reconsider this week was "
+                f"{out['reconsider_probability']:.0%}."
+            )
+            return out
         best = max(out["terms"][self.behaviour].items(), key=lambda kv: abs(kv[1]))
+        cause = out["main_trigger"] or "no particular trigger (the base rate)"
         out["why"] = (
-            f"Chose {self.behaviour} (probability {out['probabilities'][self.behaviour]:.0%}); "
+            f"Reconsidered this week ({cause}) and chose {self.behaviour} "
+            f"(probability {out['probabilities'][self.behaviour]:.0%}); "
             f"the strongest term for it was {best[0]} ({best[1]:+.2f})."
         )
         return out
@@ -93,6 +201,7 @@ class Employee(Person):
     """Someone in the firm who may use the CRM as designed, game it, or work around it."""
 
     options = EMPLOYEE_OPTIONS
+    legacy_option = IGNORE
 
     @classmethod
     def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:
@@ -144,6 +253,13 @@ class SalesRep(Employee):
         terms["game"]["hiding_leads"] = see.lead_hiding
         return terms
 
+    @classmethod
+    def triggers(cls, see: Perception, rt: Routine) -> dict[str, np.ndarray]:
+        triggers = super().triggers(see, rt)
+        # partners coming to ask for better terms make a rep think again about the rules (002)
+        triggers["partner_requests"] = rt.partner_requests * see.partner_requests
+        return triggers
+
 
 class ServiceRep(Employee):
     """Solves customers' problems in the call centre; carries most of the double entry (seeds 001, 002)."""
@@ -175,6 +291,7 @@ class ChannelPartner(Person):
 
     role = Role.PARTNER
     options = PARTNER_OPTIONS
+    legacy_option = GO_AROUND
 
     @classmethod
     def weigh(cls, see: Perception, w: Behaviour, r: RoleParameters) -> Terms:

@@ -25,13 +25,14 @@ from sim.core.mechanisms import (
     money,
     performance,
     role_conflict,
+    routine,
     sanctions,
     turnover,
 )
 from sim.core.metrics import Recorder, agent_table
 from sim.core.perception import Perception
 from sim.core.scenario import Scenario, cases
-from sim.core.state import LEGACY, Role, State, Stocks
+from sim.core.state import Role, State, Stocks
 from sim.core.world import build_world, role_settings
 
 
@@ -101,10 +102,11 @@ class CRMRollout(mesa.Model):
         """The CRM goes live for those whose turn it is, with training; a new CIO may shift the goal."""
         sc, state = self.settings, self.state
         self.flows = Flows()
+        state.trained[:] = 0.0
         if sc.policy.cio_change_week == week and self.stocks.goal == "integration":
             self.stocks.goal = "data_collection"
             self.stocks.integration_gap = governance.goal_after_cio_change(
-                self.stocks.integration_gap, sc.policy.commitment, sc.governance.abandoned_integration_gap
+                self.stocks.integration_gap, self.stocks.commitment, sc.governance.abandoned_integration_gap
             )
             self.events.append((week, "cio_change", "A new CIO shifts the goal from integration to collecting data."))
         starting = (state.go_live_week == week) & ~state.live
@@ -124,27 +126,55 @@ class CRMRollout(mesa.Model):
             sc.calendar.busy_training_loss,
             sc.calendar.around_the_clock_training_share,
         )
-        funded = governance.funded_training_share(sc.policy.commitment, sc.governance.uncommitted_training_share)
+        funded = governance.funded_training_share(self.stocks.commitment, sc.governance.uncommitted_training_share)
         hours = sc.policy.training_hours * share * funded  # committed leaders fund it
+        hours = hours + sc.champions.extra_training_hours * state.champion[who]  # key users are trained first
         state.skill[who] = learning.trained_skill(state.skill[who], hours, sc.learning.training_half_hours)
+        state.trained[who] += hours
         self.flows.training_hours += float(hours[~self.world.is_partner[who]].sum())  # partners' time is not wages
 
     def decide(self, see: Perception) -> None:
-        """Each role's rule over all of its people; one uniform draw per person every week."""
-        state, w = self.state, self.settings.behaviour
-        draw = self.decision_rng.random(self.org.n)
+        """Each role's rule over all of its people: keep the routine, or reconsider and choose.
+
+        Every person draws two uniform numbers every week, one for "reconsider?" and one for
+        the choice, whatever the policy: common random numbers.
+        """
+        state, sc = self.state, self.settings
+        reconsider_draw, choice_draw = self.decision_rng.random((2, self.org.n))
+        carried = see.routine  # last week's way of working, or the old process at go-live
         for role, person_class in ROLE_CLASSES.items():
             rows = self.org.role_slice(role)
             if rows.start == rows.stop:
                 continue
-            u = person_class.utilities(see.rows(rows), w, self.role_settings[role])
-            p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
-            p /= p.sum(axis=0)
-            # the first option whose cumulative probability exceeds the draw
-            choice = (draw[rows] > p[0]).astype(np.int8) + (draw[rows] > p[0] + p[1])
-            state.utilities[:, rows] = u
-            state.probabilities[:, rows] = p
-            state.routine[rows] = np.where(state.live[rows], choice, LEGACY)
+            d = person_class.decide(
+                see.rows(rows),
+                sc.behaviour,
+                self.role_settings[role],
+                sc.routine,
+                reconsider_draw[rows],
+                choice_draw[rows],
+            )
+            state.utilities[:, rows] = d.utilities
+            state.probabilities[:, rows] = d.probabilities
+            state.reconsider_probability[rows] = d.reconsider_probability
+            state.reconsidered[rows] = d.reconsidered
+            state.main_trigger[rows] = d.main_trigger
+            state.previous_routine[rows] = state.routine[rows]
+            state.routine[rows] = d.routine
+        routine.practise(
+            state.routine_strength,
+            state.weeks_in_routine,
+            state.routine == carried,
+            state.live,
+            sc.routine.practice_rate,
+        )
+        routine.remember_trust(state.trust_anchor, state.trust, sc.routine.data_memory_weeks)
+        state.just_hired[:] = False
+        state.engaged |= state.reconsidered
+        changed = np.flatnonzero(state.reconsidered & (state.routine != carried))
+        self.flows.reconsidered = float(state.reconsidered[self.world.employee_rows].sum())
+        self.flows.switched = float(len(changed))
+        self.flows.who_switched = changed
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness
         state.felt_effort[:] = see.effort + see.double_entry
@@ -172,6 +202,7 @@ class CRMRollout(mesa.Model):
         if len(leavers):
             self.hire(leavers)
         money.book_money(sc, world, state, stocks, flows, self.ledger, self.steps >= self.first_go_live)
+        governance.stay_committed(sc, world, state, stocks, self.steps - self.first_go_live)
         state.tenure_weeks += 1
         state.weeks_live += state.live
 
@@ -206,6 +237,11 @@ class CRMRollout(mesa.Model):
         state.tenure_weeks[rows] = 0
         state.weeks_live[rows] = 0
         state.trust[rows] = self.stocks.data_quality[self.world.data_department[rows]]
+        state.trust_anchor[rows] = state.trust[rows]
+        state.champion[rows] = False
+        state.just_hired[rows] = True
+        state.engaged[rows] = False
+        state.routine_strength[rows] = 0.0  # they take up the post's way of working, not yet a habit
         self.flows.hires += k
         if sc.policy.new_hire_training:
             trainees = np.zeros(self.org.n, dtype=bool)
@@ -255,6 +291,7 @@ class CRMRollout(mesa.Model):
             system_fit=governance.initial_system_fit(sc),
             culture_distance=sc.culture.distance,
             integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
+            commitment=sc.policy.commitment,
         )
 
     def _open_the_books(self) -> None:
@@ -284,6 +321,10 @@ class CRMRollout(mesa.Model):
         state.skill[:] = _prior_skill(rng, sc.learning.prior_skill, org.n)
         state.tenure_weeks[:] = rng.integers(0, sc.org.initial_tenure_max_weeks, org.n)
         state.trust[:] = sc.data.initial_quality
+        state.trust_anchor[:] = sc.data.initial_quality
+        state.champion[:] = routine.choose_champions(
+            self.world.team, self.world.is_staff, state.attitude, sc.policy.champions
+        )
         return state
 
     def _snapshot_if_due(self, week: int) -> None:

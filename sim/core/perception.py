@@ -18,10 +18,12 @@ from sim.core.mechanisms import (
     governance,
     oversight,
     performance,
+    routine,
     sanctions,
     social_influence,
     turnover,
 )
+from sim.core.state import LEGACY
 
 
 @dataclass
@@ -45,6 +47,18 @@ class Perception:
     route_value: np.ndarray  # partners: what going around is believed to pay (0-1 of the bent discount)
     attitude: np.ndarray
     integrity: np.ndarray
+    # the routine and what may make a person reconsider it (sim/core/mechanisms/routine.py)
+    routine: np.ndarray  # this week's way of working if kept: last week's, or the old process at go-live
+    routine_strength: np.ndarray  # its practised habit [0-1]
+    going_live: np.ndarray  # 1 in the week the CRM goes live for the person
+    champion: np.ndarray  # 1 for a key user
+    new_hire: np.ndarray  # 1 in a new hire's first week
+    training: np.ndarray  # this week's training as a share of a full one
+    manager_changed: np.ndarray  # 1 if one's manager changed their way of working last week
+    disciplined: np.ndarray  # 1 if disciplined last week
+    colleagues_switched: np.ndarray  # pull of colleagues who switched last week [0-1]
+    partner_requests: np.ndarray  # sales reps: share of their partners who came asking last week
+    data_changed: np.ndarray  # how visibly the data one works with changed [0-1]
 
     def rows(self, rows: slice) -> Perception:
         return Perception(**{name: getattr(self, name)[..., rows] for name in _CUES})
@@ -67,7 +81,7 @@ def perceive(model, week: int) -> Perception:
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
-    push = governance.push_from_above(policy.commitment, stocks.goal, sc.governance.data_collection_push)
+    push = governance.push_from_above(stocks.commitment, stocks.goal, sc.governance.data_collection_push)
     pressure = push * social_influence.manager_pressure(
         org.manager, state.routine, policy.mandate, behaviour.gaming_manager_push
     )
@@ -75,6 +89,16 @@ def perceive(model, week: int) -> Perception:
     pressure[is_partner] = 0.0
 
     manager_sees = sanctions.manager_sees(org.manager, state.routine, world.is_staff)
+    requests = channel.partner_requests(world, state, org.manager)
+
+    # the routine carried into this week, who changed theirs last week, and how visible each is
+    rt = sc.routine
+    carried = routine.carried_over(org.role)
+    current = np.where(state.live & (state.routine == LEGACY), carried, state.routine).astype(np.int8)
+    changed = routine.switched(state.routine, state.previous_routine, carried)
+    visibility = np.where(state.champion, sc.champions.visibility, 1.0)
+    # colleagues who merely carry on the old process have shown no choice about the CRM yet
+    engaged = np.where(state.engaged, state.routine, LEGACY).astype(np.int8)
 
     slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
@@ -91,7 +115,7 @@ def perceive(model, week: int) -> Perception:
     if stocks.goal == "data_collection":
         gaming_gain = (
             gaming_gain
-            + governance.data_collection_gain(policy.commitment, sc.governance.data_collection_gaming_gain)
+            + governance.data_collection_gain(stocks.commitment, sc.governance.data_collection_gaming_gain)
             * ~is_partner
         )
 
@@ -102,7 +126,7 @@ def perceive(model, week: int) -> Perception:
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(
-            world.ties_within, state.routine, world.ties_across, 1.0 - stocks.culture_distance
+            world.ties_within, engaged, world.ties_across, 1.0 - stocks.culture_distance, visibility
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
@@ -115,8 +139,23 @@ def perceive(model, week: int) -> Perception:
         role_conflict=world.role_conflict_cost,
         withdrawal=sc.sanctions.withdrawal * (1.0 - state.morale),
         tension=sc.culture.tension_weight * state.tension,
-        partner_pull=sc.channel.rep_gain_per_request * channel.partner_requests(world, state, org.manager),
+        partner_pull=sc.channel.rep_gain_per_request * requests,
         route_value=channel.route_value(sc, world, state),
         attitude=state.attitude.copy(),
         integrity=state.integrity.copy(),
+        routine=current,
+        routine_strength=state.routine_strength.copy(),
+        going_live=(state.live & (state.routine == LEGACY)).astype(float),
+        champion=state.champion.astype(float),
+        new_hire=(state.live & state.just_hired).astype(float),
+        training=routine.training_push(state.trained, rt.full_training_hours),
+        manager_changed=np.where(world.is_staff, changed[org.manager], False).astype(float),
+        disciplined=state.disciplined.astype(float),
+        colleagues_switched=routine.colleagues_switched(
+            org.adjacency, changed * visibility, rt.contagion_threshold, rt.contagion_steepness
+        ),
+        partner_requests=requests,
+        data_changed=np.where(
+            state.live, routine.data_change(state.trust, state.trust_anchor, rt.data_change_scale), 0.0
+        ),
     )

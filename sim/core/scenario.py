@@ -132,6 +132,20 @@ class Policy(Section):
     )
     new_hire_training: bool = Field(True, description="New hires are trained on the CRM when they start.")
     legacy_upgrade: bool = Field(False, description="Legacy systems are upgraded with the CRM rollout.")
+    champions: float = Field(
+        0.0,
+        ge=0,
+        le=0.5,
+        description="Share of each team made key users: trained first and more, live from the start, and "
+        "watched by their colleagues [0-0.5]; seeds 000, 001 ('depends first and foremost on the people').",
+    )
+    value_returned: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the data's value that managers' reports, forecasts and leads return to those who "
+        "enter the data [0-1]; seed 001 ('those who feed the data ... are not the ones who benefit').",
+    )
 
 
 class Behaviour(Section):
@@ -184,6 +198,145 @@ class RoleParameters(Section):
         0.0, ge=0, le=1, description="Discount on the data's later value by someone after immediate profit [0-1]."
     )
     quit_weekly: float = Field(0.003, ge=0, le=1, description="Weekly quit hazard when satisfied [1/week].")
+
+
+class Routine(Section):
+    """How people keep and change their way of working: routines, inertia and the triggers to reconsider.
+
+    See ``sim/core/mechanisms/routine.py`` and docs/ODD.md (Routines and reconsideration).
+    """
+
+    base_rate: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Weekly chance of reconsidering one's way of working with no trigger [1/week]; "
+        "source: assumption (routines are kept; Polites & Karahanna 2012), calibrated.",
+    )
+    status_quo: float = Field(
+        0.2,
+        ge=0,
+        le=10,
+        description="Utility of keeping the current routine: status-quo inertia "
+        "(Polites & Karahanna 2012) [utility]; calibrated.",
+    )
+    habit: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Weight of the practised routine's habit strength, the CRM routine as "
+        "well as the legacy one (Limayem et al. 2007; Venkatesh et al. 2012) [utility]; calibrated.",
+    )
+    practice_rate: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Weekly share of the gap to a full habit closed while a routine is kept "
+        "[1/week]; source: habits form over weeks to months of repetition (Lally et al. 2010).",
+    )
+    went_live: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Chance of reconsidering in the week the CRM goes live for a person "
+        "[0-1]; the legacy routine carries on otherwise; calibrated.",
+    )
+    training: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Chance of reconsidering after a full training (16 hours or more; "
+        "less for less) [0-1]; seed 001 ('a smart CRM system requires a smart user'); calibrated.",
+    )
+    full_training_hours: float = Field(
+        16.0, gt=0, le=400, description="Training at which the training trigger is full [hours]; assumption."
+    )
+    manager_changed: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Chance of reconsidering when one's manager changed their way of working "
+        "last week [0-1]; seeds 000, 003 (management's example); calibrated.",
+    )
+    disciplined: float = Field(
+        0.8, ge=0, le=1, description="Chance of reconsidering after being disciplined [0-1]; seed 002."
+    )
+    colleagues: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Largest chance of reconsidering because colleagues switched last week "
+        "[0-1]; complex contagion (Centola & Macy 2007); calibrated.",
+    )
+    contagion_threshold: float = Field(
+        1.5,
+        gt=0,
+        le=50,
+        description="Tie weight of colleagues who switched last week at which their pull is "
+        "half the largest [tie weight]; above 1, one colleague alone rarely moves anyone (Centola & Macy 2007).",
+    )
+    contagion_steepness: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description="Steepness of the contagion's threshold (Hill exponent); 1 is simple "
+        "contagion, larger is complex contagion (Centola & Macy 2007).",
+    )
+    partner_requests: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Chance of reconsidering for a sales rep all of whose partners came asking "
+        "for better terms last week [0-1]; seed 002; calibrated.",
+    )
+    data_changed: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Chance of reconsidering after a visible change in the data one works "
+        "with [0-1]; seed 001 ('a lack of faith in its quality'); calibrated.",
+    )
+    data_change_scale: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Change of trust in the data (against its recent level) that triggers fully [0-1]; assumption.",
+    )
+    data_memory_weeks: float = Field(
+        8.0, ge=1, le=520, description="How long trust's recent level takes to follow trust [weeks]; assumption."
+    )
+    dissatisfied: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Largest chance of reconsidering a routine that has become clearly worse "
+        "than another option [0-1]; calibrated.",
+    )
+    dissatisfaction_margin: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="How much better another option must look before dissatisfaction is "
+        "half its largest [utility]; calibrated.",
+    )
+    dissatisfaction_scale: float = Field(
+        0.15, gt=0, le=10, description="Width of the dissatisfaction threshold [utility]; assumption."
+    )
+
+
+class Champions(Section):
+    """Key users per team (seeds 000, 001): trained first and more, and watched by their colleagues."""
+
+    extra_training_hours: float = Field(
+        16.0, ge=0, le=400, description="Extra training a champion gets before go-live [hours]; assumption."
+    )
+    visibility: float = Field(
+        3.0,
+        ge=1,
+        le=50,
+        description="How much more a champion's way of working counts for colleagues than "
+        "anyone else's [multiplier]; assumption (key users are watched).",
+    )
 
 
 class Roles(Section):
@@ -389,6 +542,34 @@ class Governance(Section):
         description="Gain from quick, incomplete entries once volume is the goal, at no commitment "
         "[utility]; source: seed 003 (calibrated).",
     )
+    expectation_weeks: float = Field(
+        52.0,
+        gt=0,
+        le=1000,
+        description="Weeks after go-live by which senior management expects the verdict's level of use "
+        "[weeks]; expectations ramp up linearly until then (Repenning 2002); assumption.",
+    )
+    regeneration: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Weekly rate at which commitment regenerates while visible results beat expectations "
+        "[1/week]; Repenning 2002; calibrated.",
+    )
+    erosion: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Weekly rate at which commitment erodes while results fall short or trouble shows "
+        "[1/week]; Repenning 2002; calibrated.",
+    )
+    patience: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Shortfall of visible use against expectations tolerated before commitment erodes "
+        "[share of employees]; Repenning's motivation threshold; calibrated.",
+    )
 
 
 class Drift(Section):
@@ -501,6 +682,8 @@ class Scenario(Section):
     network: Network = Network()
     policy: Policy = Policy()
     behaviour: Behaviour = Behaviour()
+    routine: Routine = Routine()
+    champions: Champions = Champions()
     roles: Roles = Roles()
     data: DataQuality = DataQuality()
     learning: Learning = Learning()

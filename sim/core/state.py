@@ -43,6 +43,18 @@ class State:
     routine: np.ndarray = field(init=False)  # int8: this week's way of working (option), or LEGACY before go-live
     live: np.ndarray = field(init=False)  # bool: the CRM is live for this person
     go_live_week: np.ndarray = field(init=False)  # int32: week this person's CRM goes live
+    # how people keep and change their way of working (sim/core/mechanisms/routine.py)
+    previous_routine: np.ndarray = field(init=False)  # int8: the week before's way of working
+    routine_strength: np.ndarray = field(init=False)  # [0-1] habit of the current routine, from practice
+    weeks_in_routine: np.ndarray = field(init=False)  # int32: weeks the current routine has been kept
+    reconsidered: np.ndarray = field(init=False)  # bool: weighed the options this week
+    reconsider_probability: np.ndarray = field(init=False)  # this week's chance of reconsidering
+    main_trigger: np.ndarray = field(init=False)  # int8: the strongest trigger (routine.TRIGGERS), -1 none
+    trained: np.ndarray = field(init=False)  # hours of training this week
+    trust_anchor: np.ndarray = field(init=False)  # [0-1] the recent level of trust, against which change shows
+    champion: np.ndarray = field(init=False)  # bool: a key user of their team
+    just_hired: np.ndarray = field(init=False)  # bool: took up their post last week
+    engaged: np.ndarray = field(init=False)  # bool: has weighed the CRM since it went live (colleagues see it)
     # what people have and feel
     skill: np.ndarray = field(init=False)  # [0-1] competence with the CRM
     habit: np.ndarray = field(init=False)  # [0-1] pull of the legacy process
@@ -70,6 +82,17 @@ class State:
     def __post_init__(self) -> None:
         n = self.n
         self.routine = np.full(n, LEGACY, dtype=np.int8)
+        self.previous_routine = np.full(n, LEGACY, dtype=np.int8)
+        self.routine_strength = np.ones(n)  # the legacy process, practised for years
+        self.weeks_in_routine = np.zeros(n, dtype=np.int32)
+        self.reconsidered = np.zeros(n, dtype=bool)
+        self.reconsider_probability = np.zeros(n)
+        self.main_trigger = np.full(n, -1, dtype=np.int8)
+        self.trained = np.zeros(n)
+        self.trust_anchor = np.zeros(n)
+        self.champion = np.zeros(n, dtype=bool)
+        self.just_hired = np.zeros(n, dtype=bool)
+        self.engaged = np.zeros(n, dtype=bool)
         self.live = np.zeros(n, dtype=bool)
         self.go_live_week = np.zeros(n, dtype=np.int32)
         for name in ("skill", "habit", "trust", "perceived_usefulness", "felt_effort", "attitude", "integrity"):
@@ -98,5 +121,6 @@ class Stocks:
     backlash: float = 0.0  # sales organisation's grievance over discipline [0-1] (seed 002)
     culture_distance: float = 0.0  # between subcultures [0-1] (seed 004)
     integration_gap: float = 0.0  # share of work still done in a second system
+    commitment: float = 1.0  # senior management's commitment now [0-1]: starts at the policy's (seeds 000, 003)
     goal: str = "integration"  # the project's goal; a new CIO may shift it to "data_collection" (seed 003)
     senior_sales_manager_resigned: bool = False

@@ -80,6 +80,7 @@ def build_world(org, sc: Scenario) -> World:
     else:
         ties_within, ties_across, crossing = org.adjacency, None, np.zeros(org.n)
     share = sc.data.manager_benefit_share
+    returned = sc.policy.value_returned * share  # reports, forecasts and leads handed back (seed 001)
     upsell_load = role_conflict.upsell_load(sc.policy.upsell_prompts, sc.role_conflict.prompt_workload)
     return World(
         is_sales=is_sales,
@@ -99,7 +100,7 @@ def build_world(org, sc: Scenario) -> World:
         partners_served=partners_served,
         per_partner_served=np.divide(1.0, partners_served, out=np.zeros(org.n), where=partners_served > 0),
         data_department=np.where(is_partner, org.department[org.manager], org.department),
-        benefit_share=np.where(is_manager, share, 1.0 - share),
+        benefit_share=np.where(is_manager, share, 1.0 - share + returned),
         workaround_ease=np.full(org.n, policies.WORKAROUND[sc.policy.integration]),
         mandated=np.where(is_partner, 0.0, sc.policy.mandate),
         prompt_load=is_service * upsell_load,

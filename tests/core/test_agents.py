@@ -10,7 +10,7 @@ from sim.core.agents import ROLE_CLASSES, ChannelPartner, Employee, Manager, Sal
 from sim.core.mechanisms import social_influence
 from sim.core.perception import Perception
 from sim.core.scenario import Behaviour, RoleParameters
-from sim.core.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, Role
+from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, Role
 
 EMPLOYEE_TERMS = {
     "use": {"usefulness", "effort", "double_entry", "colleagues", "manager", "attitude"},
@@ -52,6 +52,17 @@ def perception(n: int = 3, **cues) -> Perception:
         "route_value": np.zeros(n),
         "attitude": np.zeros(n),
         "integrity": np.zeros(n),
+        "routine": np.full(n, 2, dtype=np.int8),
+        "routine_strength": np.zeros(n),
+        "going_live": np.zeros(n),
+        "champion": np.zeros(n),
+        "new_hire": np.zeros(n),
+        "training": np.zeros(n),
+        "manager_changed": np.zeros(n),
+        "disciplined": np.zeros(n),
+        "colleagues_switched": np.zeros(n),
+        "partner_requests": np.zeros(n),
+        "data_changed": np.zeros(n),
     }
     base.update(cues)
     return Perception(**base)
@@ -176,10 +187,13 @@ def test_employee_cues_move_the_options_they_belong_to():
 
 @pytest.fixture(scope="module")
 def explained():
-    """A model a few weeks after go-live, with the behaviour everyone saw before the last step."""
+    """A model a few weeks after go-live, with the behaviour everyone saw before the last step:
+    the ways of working of colleagues who have weighed the CRM (those merely carrying on the
+    old process show no choice yet)."""
     model = small_model({"policy.integration": "partial"}, seed=2)
     step_n(model, model.settings.policy.go_live_week + 5)
-    behaviour_seen = model.state.routine.copy()
+    state = model.state
+    behaviour_seen = np.where(state.engaged, state.routine, LEGACY).astype(np.int8)
     model.step()
     return model, behaviour_seen
 

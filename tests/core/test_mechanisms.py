@@ -190,7 +190,7 @@ def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or
     org, state = model.org, model.state
     policy = model.settings.policy
     assert model.stocks.goal == "integration"
-    mandate, push_top = policy.mandate, policy.commitment
+    mandate, push_top = policy.mandate, model.stocks.commitment  # commitment as it stands now
     staff = np.flatnonzero((org.role == Role.SALES) | (org.role == Role.SERVICE))
     push = social_influence.push_by_manager_behaviour(model.settings.behaviour.gaming_manager_push)[
         state.routine[org.manager[staff]]
@@ -200,7 +200,8 @@ def test_perceived_pressure_in_the_model_comes_from_manager_senior_management_or
     assert np.allclose(see.pressure[org.role == Role.PARTNER], 0.0)
     # no cultural distance: one network, everyone's ties count fully
     assert model.world.ties_across is None
-    assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, state.routine))
+    engaged = np.where(state.engaged, state.routine, LEGACY).astype(np.int8)
+    assert np.allclose(see.shares, social_influence.neighbour_shares(org.adjacency, engaged))
 
 
 def test_perceived_partner_pull_is_gain_per_request_times_share_of_partners_going_around():
@@ -246,9 +247,7 @@ def test_people_who_work_in_the_crm_gain_skill_week_on_week():
         model.step()
         stayed = ~hired_this_week(model)  # a new hire starts from prior skill (see test_turnover)
         in_crm = (
-            state.live
-            & stayed
-            & np.where(partner, state.routine == SELF_SERVE, np.isin(state.routine, [USE, GAME]))
+            state.live & stayed & np.where(partner, state.routine == SELF_SERVE, np.isin(state.routine, [USE, GAME]))
         )
         assert np.all(state.skill[in_crm] > before[in_crm])
         assert np.allclose(state.skill[in_crm], before[in_crm] + lr * (1 - before[in_crm]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SEEDS, run_small, seed_means, small_model, step_n
+from conftest import SEEDS, STEADY_COMMITMENT, run_small, seed_means, small_model, step_n
 
 from sim.core.mechanisms import governance, learning
 from sim.core.metrics import agent_table
@@ -42,8 +42,8 @@ def test_without_sanctions_there_is_no_backlash_and_nobody_resigns():
         assert result.summary["events"] == []
 
 
-#: Full sanctions and a low threshold: backlash (~0.014-0.02 at its peak here) crosses it.
-RESIGN = {"policy.sanctions": 1.0, "sanctions.backlash_threshold": 0.01}
+#: Full sanctions and a low threshold: backlash (~0.006-0.013 at its peak here) crosses it.
+RESIGN = {"policy.sanctions": 1.0, "sanctions.backlash_threshold": 0.003}
 
 
 def test_backlash_above_threshold_makes_the_senior_sales_manager_resign_once():
@@ -97,7 +97,9 @@ def test_the_resignation_costs_the_sales_force_goodwill_and_fills_the_post():
 
 def test_a_cio_change_shifts_the_goal_at_its_week_and_records_an_event():
     week, commitment = 12, 0.5
-    model = small_model({"policy.cio_change_week": week, "policy.integration": "partial", "policy.commitment": 0.5})
+    model = small_model(
+        {"policy.cio_change_week": week, "policy.integration": "partial", "policy.commitment": 0.5, **STEADY_COMMITMENT}
+    )
     step_n(model, week - 1)
     assert model.stocks.goal == "integration" and model.events == []
     gap = model.stocks.integration_gap
@@ -217,7 +219,7 @@ def test_turnover_keeps_headcount_constant_and_new_hires_start_with_tenure_0():
 
 @pytest.mark.parametrize("trained", [False, True])
 def test_new_hires_keep_their_prior_skill_unless_trained(trained):
-    model = small_model({**CHURN, "policy.new_hire_training": trained})
+    model = small_model({**CHURN, "policy.new_hire_training": trained, **STEADY_COMMITMENT})
     log = spy_on_hires(model)
     step_n(model, 30)
     sc = model.settings

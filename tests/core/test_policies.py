@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SEEDS, run_small, seed_means, small_model, step_n
+from conftest import SEEDS, STEADY_COMMITMENT, run_small, seed_means, small_model, step_n
 
 from sim.core import policies
 from sim.core.mechanisms import learning
@@ -95,7 +95,7 @@ def test_partners_go_live_with_their_sales_rep(rollout):
 
 
 def test_people_are_trained_once_at_their_own_go_live():
-    model = schedule_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 4})
+    model = schedule_model({"policy.rollout": "phased", "policy.phase_interval_weeks": 4, **STEADY_COMMITMENT})
     state, sc = model.state, model.settings
     lr, fr = sc.learning.learn_rate, sc.learning.forget_rate
     # effective hours: planned x (0.5 + 0.5 x commitment); no busy weeks, not 24/7

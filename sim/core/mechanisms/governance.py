@@ -8,28 +8,42 @@ focus on collecting lots of data about customers". Outsourcing with "little cons
 "lack of in-house expertise ... outsource expertise does not know how the organization
 operates", "lack of communication between internal employees and external employees".
 
-Commitment (``policy.commitment``, 0-1) scales the push managers feel from the top and the
-resources for fixing the system. A change of CIO at ``policy.cio_change_week`` turns the goal
-from integration to collecting customer data: integration work stops (the double-entry gap
-widens) and managers push for volume, which rewards quick, incomplete entries (gaming); how
-far the project is knocked off course depends on how committed senior management is.
-Outsourcing (``policy.outsourced``) without in-house expertise
-(``policy.in_house_expertise``) starts the system with a worse fit to the work and makes
-fixes arrive slower. System fit scales the CRM's usefulness for the job.
+Commitment (0-1; it starts at ``policy.commitment``) scales the push managers feel from the
+top, the training funded and the resources for fixing the system. It is not a constant:
+leaders' commitment regenerates when the rollout visibly works and erodes when it visibly
+falls short or makes trouble (Repenning 2002: "reversion" and "regeneration" around a
+motivation threshold). Visible results are what management sees, records: use and gaming
+alike, against an expectation that ramps up to the verdict's level of use over
+``governance.expectation_weeks`` after go-live. A shortfall within ``governance.patience`` is
+tolerated; beyond it commitment erodes, as it does with discipline backlash and the
+marketing-service conflict. So early results can sustain a rollout, and an early stall can
+start a spiral (less push, less use, less commitment): "early results, then failure".
+
+A change of CIO at ``policy.cio_change_week`` turns the goal from integration to collecting
+customer data: integration work stops (the double-entry gap widens) and managers push for
+volume, which rewards quick, incomplete entries (gaming); how far the project is knocked off
+course depends on how committed senior management is. Outsourcing (``policy.outsourced``)
+without in-house expertise (``policy.in_house_expertise``) starts the system with a worse fit
+to the work and makes fixes arrive slower. System fit scales the CRM's usefulness for the job.
 
 References
 ----------
 .. [1] Anonymous (2007). Reflection 6: CRM in organizations. Blog post, 21 August 2007; the
    UK City Council case. Seed 003.
+.. [2] Repenning, N. P. (2002). A simulation-based approach to understanding the dynamics of
+   innovation implementation. Organization Science, 13(2), 109-127.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.core.state import GAME, USE
+
 if TYPE_CHECKING:
     from sim.core.scenario import Scenario
-    from sim.core.state import Stocks
+    from sim.core.state import State, Stocks
+    from sim.core.world import World
 
 
 def initial_fit(outsourced: bool, in_house_expertise: float, misfit: float, in_house_misfit_share: float) -> float:
@@ -100,9 +114,45 @@ def fix_the_system(sc: Scenario, any_live: bool, stocks: Stocks) -> None:
     if any_live:
         rate = fix_rate(
             sc.governance.fix_rate,
-            sc.policy.commitment,
+            stocks.commitment,
             sc.policy.outsourced,
             sc.policy.in_house_expertise,
             sc.governance.outsourced_fix_speed,
         )
         stocks.system_fit = improve_fit(stocks.system_fit, rate)
+
+
+def update_commitment(
+    commitment: float,
+    visible: float,
+    expected: float,
+    trouble: float,
+    regeneration: float,
+    erosion: float,
+    patience: float,
+) -> float:
+    """Commitment regenerates with results above expectations and erodes with a shortfall beyond
+    ``patience`` or with trouble (both as shares of employees; Repenning 2002)."""
+    gap = visible - expected
+    regenerate = regeneration * (1.0 - commitment) * min(max(gap, 0.0) / max(patience, 1e-9), 1.0)
+    shortfall = max(-gap - patience, 0.0)
+    erode = erosion * commitment * min(shortfall / max(patience, 1e-9) + trouble, 1.0)
+    return float(min(max(commitment + regenerate - erode, 0.0), 1.0))
+
+
+def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, weeks_since_go_live: int) -> None:
+    """Senior management watches the records (use and gaming look alike) and the trouble, weekly."""
+    if weeks_since_go_live < 0:
+        return
+    employees = world.employee_rows
+    live = state.live[employees]
+    if not live.any():
+        return
+    r = state.routine[employees][live]
+    visible = float(((r == USE) | (r == GAME)).mean())
+    g = sc.governance
+    expected = sc.verdict.min_intended_use * min(1.0, weeks_since_go_live / g.expectation_weeks)
+    trouble = stocks.backlash + 0.5 * stocks.conflict
+    stocks.commitment = update_commitment(
+        stocks.commitment, visible, expected, trouble, g.regeneration, g.erosion, g.patience
+    )

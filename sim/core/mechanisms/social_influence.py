@@ -30,16 +30,18 @@ def neighbour_shares(
     behaviour: np.ndarray,
     across: sparse.csr_matrix | None = None,
     across_weight: float = 1.0,
+    visibility: np.ndarray | None = None,
 ) -> np.ndarray:
     """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
 
     One sparse product for everyone; a neighbour's option is read as a column index, so
     employees' (use, game, ignore) and partners' (self-serve, go-around, disengage) line up.
-    Ties ``across`` subcultures, if given, count with ``across_weight`` (seed 004).
+    Ties ``across`` subcultures, if given, count with ``across_weight`` (seed 004); a person's
+    ``visibility`` (champions are watched more) multiplies how much their way of working counts.
     """
     live = np.flatnonzero(behaviour != LEGACY)
     onehot = np.zeros((len(behaviour), 3))
-    onehot[live, behaviour[live]] = 1.0
+    onehot[live, behaviour[live]] = 1.0 if visibility is None else visibility[live]
     counts = adjacency @ onehot
     if across is not None:
         counts += across_weight * (across @ onehot)

@@ -1,0 +1,177 @@
+"""Routines and reconsideration: people keep last week's way of working until something makes them think again.
+
+Seed 000 (Bygstad) puts the outcome of a CRM project at the level of "real-time microactions
+... all the small decisions managers and employees take", shaped by "the defensive routines
+at work in an organization", and only "partly controllable by management techniques".
+People do not weigh their options afresh every week: a way of working, once practised, is
+kept. Habit forms for whatever routine is practised, the CRM routine as well as the legacy
+one (Limayem, Hirt & Cheung 2007; Venkatesh, Thong & Xu 2012), and status-quo inertia weighs
+against switching even when another way would be better (Polites & Karahanna 2012).
+
+So each week a person *reconsiders* only with a probability: a low base rate, raised by
+triggers that make the current routine questionable:
+
+- going live, or joining the organisation (everyone chooses then);
+- training this week;
+- their manager changing what they do with the CRM (seeds 000, 003: management's example);
+- being disciplined (seed 002);
+- colleagues switching around them: complex contagion, where two switching colleagues count
+  for far more than twice one (Centola & Macy 2007), so adoption spreads through clustered
+  teams and network position matters;
+- partners asking for better terms (sales reps; seed 002);
+- a visible change in the data they work with (seed 001: "a lack of faith in its quality");
+- dissatisfaction: their routine has become clearly worse than another option.
+
+Triggers combine as independent chances: p = 1 - (1 - base) x prod(1 - trigger). A person who
+reconsiders chooses by the role's utility terms (the class's ``weigh``) plus the inertia of
+the current routine; one who does not keeps it. Every person draws the same two uniform
+numbers every week (one for "reconsider?", one for the choice), whatever the policy, so that
+policies compared on one seed share their random numbers.
+
+References
+----------
+.. [1] Bygstad, B. (2003). The implementation puzzle of CRM systems in knowledge-based
+   organizations. Information Resources Management Journal, 16(4). Seed 000.
+.. [2] Limayem, M., Hirt, S. G., & Cheung, C. M. K. (2007). How habit limits the predictive
+   power of intention: The case of information systems continuance. MIS Quarterly, 31(4),
+   705-737.
+.. [3] Venkatesh, V., Thong, J. Y. L., & Xu, X. (2012). Consumer acceptance and use of
+   information technology: Extending the unified theory of acceptance and use of technology.
+   MIS Quarterly, 36(1), 157-178.
+.. [4] Polites, G. L., & Karahanna, E. (2012). Shackled to the status quo: The inhibiting
+   effects of incumbent system habit, switching costs, and inertia on new system acceptance.
+   MIS Quarterly, 36(1), 21-42.
+.. [5] Centola, D., & Macy, M. (2007). Complex contagions and the weakness of long ties.
+   American Journal of Sociology, 113(3), 702-734.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from sim.core.state import GO_AROUND, IGNORE, LEGACY, Role
+
+#: The triggers, in the order ``explain()`` and the event log report them.
+TRIGGERS = (
+    "went_live",
+    "new_hire",
+    "training",
+    "manager_changed",
+    "disciplined",
+    "colleagues_switched",
+    "partner_requests",
+    "data_changed",
+    "dissatisfied",
+)
+
+
+def combine(base: float, triggers: dict[str, np.ndarray]) -> np.ndarray:
+    """The chance of reconsidering this week: the base rate and each trigger as independent chances."""
+    keep = np.full(len(next(iter(triggers.values()))), 1.0 - base)
+    for strength in triggers.values():
+        keep *= 1.0 - np.clip(strength, 0.0, 1.0)
+    return 1.0 - keep
+
+
+def carried_over(role: np.ndarray) -> np.ndarray:
+    """The way of working a person keeps when the CRM goes live and they have not reconsidered:
+    the old process, which now means working around the CRM (a partner keeps ordering through
+    its rep)."""
+    return np.where(role == Role.PARTNER, GO_AROUND, IGNORE).astype(np.int8)
+
+
+def switched(routine: np.ndarray, previous: np.ndarray, carried: np.ndarray) -> np.ndarray:
+    """Who changed their way of working last week. Going live and carrying on the old process is
+    no change; going live and taking up the CRM is."""
+    started = previous == LEGACY
+    return (routine != LEGACY) & (routine != previous) & ~(started & (routine == carried))
+
+
+def colleagues_switched(
+    ties: sparse.csr_matrix, switched_last_week: np.ndarray, threshold: float, steepness: float
+) -> np.ndarray:
+    """Complex contagion: the pull of the tie weight of colleagues who switched last week.
+
+    A Hill function of that weight, ``w^h / (w^h + threshold^h)``: one switching colleague
+    (weight 1) is easily ignored when ``threshold`` is 2, several are hard to ignore.
+    """
+    weight = ties @ switched_last_week.astype(float)
+    powered = weight**steepness
+    return powered / (powered + threshold**steepness)
+
+
+def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, scale: float) -> np.ndarray:
+    """How strongly the current routine is felt to be worse than the best other option.
+
+    ``utilities`` is (options, n) without inertia; the gap between the best alternative and the
+    current option, past ``margin``, in a logistic of width ``scale`` (0 for the legacy process,
+    which going live handles).
+    """
+    n = utilities.shape[1]
+    rows = np.arange(n)
+    live = current != LEGACY
+    own = np.where(live, utilities[np.maximum(current, 0), rows], 0.0)
+    others = utilities.copy()
+    others[np.maximum(current, 0), rows] = -np.inf
+    gap = np.where(live, others.max(axis=0) - own, 0.0)
+    return np.where(live, 1.0 / (1.0 + np.exp(-(gap - margin) / scale)), 0.0)
+
+
+def practise(strength: np.ndarray, weeks: np.ndarray, kept: np.ndarray, live: np.ndarray, rate: float) -> None:
+    """A kept routine's habit grows each week it is practised; a new one starts from nothing."""
+    grow = kept & live
+    strength[:] = np.where(grow, strength + rate * (1.0 - strength), np.where(kept, strength, 0.0))
+    weeks[:] = np.where(kept, weeks + 1, 0)
+
+
+def data_change(trust: np.ndarray, anchor: np.ndarray, scale: float) -> np.ndarray:
+    """How visibly the data a person works with has changed: trust against its recent level."""
+    return np.clip(np.abs(trust - anchor) / scale, 0.0, 1.0)
+
+
+def remember_trust(anchor: np.ndarray, trust: np.ndarray, memory_weeks: float) -> None:
+    """The recent level of trust follows trust slowly, so a sudden change stands out."""
+    anchor += (trust - anchor) / memory_weeks
+
+
+def training_push(hours: np.ndarray, full_hours: float) -> np.ndarray:
+    """A training this week, as a share of a full one."""
+    return np.clip(hours / full_hours, 0.0, 1.0)
+
+
+def main_trigger(triggers: dict[str, np.ndarray], base: float) -> np.ndarray:
+    """Index (in ``TRIGGERS``) of the strongest trigger per person; -1 where none beat the base rate."""
+    names = list(triggers)
+    stacked = np.stack([np.broadcast_to(triggers[name], triggers[names[0]].shape) for name in names])
+    best = stacked.argmax(axis=0)
+    index = np.array([TRIGGERS.index(name) for name in names], dtype=np.int8)[best]
+    return np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
+
+
+def inertia(current: np.ndarray, strength: np.ndarray, status_quo: float, habit: float) -> np.ndarray:
+    """(3, n) utility bonus of keeping the current routine: status-quo bias plus its practised habit."""
+    bonus = np.zeros((3, len(current)))
+    live = np.flatnonzero(current != LEGACY)
+    bonus[current[live], live] = status_quo + habit * strength[live]
+    return bonus
+
+
+def choose_champions(team: np.ndarray, staff: np.ndarray, attitude: np.ndarray, share: float) -> np.ndarray:
+    """Key users: in each team, the ``share`` of its staff who like the CRM most (at least one per
+    team when ``share`` > 0). Seeds 000, 001: success "depends first and foremost on the people".
+
+    Chosen from traits already drawn, so choosing them draws no random number.
+    """
+    champion = np.zeros(len(team), dtype=bool)
+    if share <= 0:
+        return champion
+    rows = np.flatnonzero(staff)
+    order = rows[np.lexsort((-attitude[rows], team[rows]))]  # by team, keenest first
+    teams = team[order]
+    first = np.r_[0, np.flatnonzero(np.diff(teams)) + 1]
+    sizes = np.diff(np.r_[first, len(order)])
+    rank = np.arange(len(order)) - np.repeat(first, sizes)
+    quota = np.maximum(1, np.ceil(share * sizes)).astype(int)
+    champion[order[rank < np.repeat(quota, sizes)]] = True
+    return champion
