@@ -30,6 +30,7 @@ import pandas as pd
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
+from sim.io.output import plain, write_whole
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
 _PATTERN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|==|=|<|>)\s*(\S.*?)\s*$")
@@ -244,7 +245,7 @@ def discover(
         if x[key].dtype == "category":
             ranges[key] = list(x[key].cat.categories)
         else:
-            ranges[key] = [_plain(runs[key].min()), _plain(runs[key].max())]
+            ranges[key] = [plain(runs[key].min()), plain(runs[key].max())]
     result = Discovery(
         name=(manifest.get("sweep") or {}).get("name", Path(folder).name),
         folder=Path(folder),
@@ -333,8 +334,8 @@ def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, qp: dict, x: pd.DataF
                 {
                     "parameter": key,
                     "kind": "integer" if key in integers else "real",
-                    "lower": _plain(lower),
-                    "upper": _plain(upper),
+                    "lower": plain(lower),
+                    "upper": plain(upper),
                     "allowed": None,
                     "excluded": None,
                     "qp": _qp(qp.get(key)),
@@ -353,10 +354,6 @@ def _qp(values) -> float:
         return np.nan
     valid = [float(v) for v in values if v is not None and float(v) >= 0]
     return max(valid) if valid else np.nan
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value
 
 
 def _number(value, kind: str) -> str:
@@ -487,8 +484,6 @@ def plot(result: Discovery):
 
 def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     """discovery.csv/.md/.png in the results folder; the Markdown text."""
-    from sim.io.output import write_whole
-
     folder = result.folder
     written = [folder / "discovery.csv", folder / "discovery.md", folder / "discovery.png"]
     table = result.table()

@@ -44,6 +44,8 @@ from typing import Any
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
 from sim.core.scenario import Scenario, fields
+from sim.core.scenario import bounds as schema_bounds
+from sim.io.output import plain
 
 #: Uncertainties of the default model: key -> (low, high), narrower than the schema's ranges.
 DEFAULT_UNCERTAINTIES = {
@@ -92,7 +94,7 @@ class CRMFunction:
     def __call__(self, **params: Any) -> dict[str, float]:
         from sim.io.runner import run
 
-        overrides = {key: _plain(value) for key, value in params.items()}
+        overrides = {key: plain(_category_value(value)) for key, value in params.items()}
         scenario = self.base.with_overrides(overrides, source="ema") if overrides else self.base
         result = run(scenario, agents=False)
         recorded = result.summary["outcomes"]
@@ -112,10 +114,9 @@ def mean_over_replications(values) -> float:
     return sum(present) / len(present) if present else math.nan
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars (and EMA categories) to Python values the scenario schema accepts."""
-    value = getattr(value, "value", value) if type(value).__name__ == "Category" else value
-    return value.item() if hasattr(value, "item") else value
+def _category_value(value: Any) -> Any:
+    """The value an EMA category stands for (anything else as it is): the scenario schema takes the value."""
+    return getattr(value, "value", value) if type(value).__name__ == "Category" else value
 
 
 def _base(base: Scenario | str | Path | dict | None) -> Scenario:
@@ -128,17 +129,12 @@ def _base(base: Scenario | str | Path | dict | None) -> Scenario:
     return Scenario.load(base)
 
 
-def _bounds(info) -> tuple[float | None, float | None]:
-    low = high = None
-    for meta in info.metadata:
-        if getattr(meta, "ge", None) is not None:
-            low = meta.ge
-        if getattr(meta, "gt", None) is not None:
-            low = math.nextafter(float(meta.gt), math.inf)
-        if getattr(meta, "le", None) is not None:
-            high = meta.le
-        if getattr(meta, "lt", None) is not None:
-            high = math.nextafter(float(meta.lt), -math.inf)
+def _range(key: str) -> tuple[float | None, float | None]:
+    """The closed range a key's schema allows (None where it has no bound): EMA samples from
+    closed ranges, so a strict bound becomes the nearest number inside it."""
+    limits = schema_bounds(key)
+    low = math.nextafter(float(limits["gt"]), math.inf) if "gt" in limits else limits.get("ge")
+    high = math.nextafter(float(limits["lt"]), -math.inf) if "lt" in limits else limits.get("le")
     return low, high
 
 
@@ -157,7 +153,7 @@ def parameter(key: str, bounds: tuple | None = None):
     if annotation is bool:
         return ema.BooleanParameter(key)
     if annotation in (int, float):
-        low, high = bounds if bounds is not None else _bounds(info)
+        low, high = bounds if bounds is not None else _range(key)
         if low is None or high is None:
             kind = "IntegerParameter" if annotation is int else "RealParameter"
             raise ValueError(
@@ -199,12 +195,12 @@ def _check_against_schema(par, base: Scenario) -> None:
                 f"{name!r} (of EMA parameter {par.name!r}) is not a scenario key; `crmsim keys` lists them"
             )
         if isinstance(par, ema.CategoricalParameter):
-            values = [_plain(c.value) for c in par.categories]
+            values = [plain(c.value) for c in par.categories]
         else:
             values = [par.lower_bound, par.upper_bound]
         for value in values:
             try:
-                base.with_overrides({name: _plain(value)}, source=f"EMA parameter {par.name}")
+                base.with_overrides({name: plain(value)}, source=f"EMA parameter {par.name}")
             except InputError as exc:
                 raise ValueError(str(exc)) from None
 

@@ -21,7 +21,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from sim.core.errors import InputError
-from sim.core.scenario import fields
+from sim.core.scenario import bounds, fields
 from sim.experiments.sweepfile import Distribution, SweepFile
 
 
@@ -90,21 +90,16 @@ def fit_to_field(key: str, values: list) -> list:
     """Sampled numbers made valid for their scenario field: whole numbers for an integer field,
     clipped to the field's bounds (a normal's tails, say)."""
     info = fields()[key]
-    bounds = {
-        attr: getattr(meta, attr)
-        for meta in info.metadata
-        for attr in ("ge", "le", "gt", "lt")
-        if getattr(meta, attr, None) is not None
-    }
+    limits = bounds(key)
     out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | float):
             out.append(v)
             continue
-        if "ge" in bounds:
-            v = max(v, bounds["ge"])
-        if "le" in bounds:
-            v = min(v, bounds["le"])
+        if "ge" in limits:
+            v = max(v, limits["ge"])
+        if "le" in limits:
+            v = min(v, limits["le"])
         out.append(int(round(v)) if info.annotation in (int, int | None) else float(v))
     return out
 

@@ -30,6 +30,7 @@ from sim.experiments.engine import Task, arrow_type, row_schema, run_tasks
 from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, RunStore
 from sim.experiments.sweepfile import SweepFile
+from sim.io.output import plain
 from sim.io.provenance import provenance
 
 #: Runs in one experiment at most. A million runs of even a small organisation take days on a
@@ -78,7 +79,7 @@ class Plan:
                         run=run,
                         seed=self.seed_of(run, replication),
                         scenario=resolved[arm],
-                        overrides=_plain(overrides),
+                        overrides=plain(overrides),  # the scenario schema and Parquet see plain types
                         arm=arm,
                         point=point,
                         replication=replication,
@@ -335,8 +336,3 @@ def _table_digest(table: pd.DataFrame) -> str:
     digest = hashlib.sha256(json.dumps([list(table.columns), [str(t) for t in table.dtypes]]).encode())
     digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
     return digest.hexdigest()
-
-
-def _plain(values: dict) -> dict:
-    """numpy scalars to Python values, so the scenario schema and Parquet see plain types."""
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in values.items()}
