@@ -293,15 +293,6 @@ def test_an_out_that_is_a_file_is_refused_in_one_line_and_kept(tmp_path, capsys)
     assert target.read_text() == "mine"
 
 
-def test_a_foreign_folder_gets_no_lock_file(tmp_path):
-    folder = tmp_path / "stuff"
-    folder.mkdir()
-    (folder / "note.txt").write_text("mine")
-    with pytest.raises(InputError, match="not a crmsim results folder"):
-        execute_plan(tiny_plan(2), folder)
-    assert sorted(p.name for p in folder.iterdir()) == ["note.txt"]
-
-
 # --- a folder crmsim left without a manifest ---------------------------------------------------
 
 
