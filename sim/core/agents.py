@@ -113,7 +113,7 @@ class Person(mesa.Agent):
         p /= p.sum(axis=0)
         # the first option whose cumulative probability exceeds the draw
         choice = ((choice_draw > p[0]).astype(np.int8) + (choice_draw > p[0] + p[1])).astype(np.int8)
-        chance = routine.combine(rt.base_rate, triggers)
+        chance, main_trigger = routine.reconsider(rt.base_rate, triggers)
         reconsidered = (reconsider_draw < chance) & (current != LEGACY)
         return Decision(
             routine=np.where(reconsidered, choice, current).astype(np.int8),
@@ -121,7 +121,7 @@ class Person(mesa.Agent):
             probabilities=p,
             reconsider_probability=np.where(current != LEGACY, chance, 0.0),
             reconsidered=reconsidered,
-            main_trigger=routine.main_trigger(triggers, rt.base_rate),
+            main_trigger=main_trigger,
         )
 
     # --- the face over the state -------------------------------------------------------

@@ -41,6 +41,9 @@ STOCK_COLUMNS = (
     "turnover",
     "turnover_sales",
     "turnover_service",
+    "commitment",
+    "reconsidering",
+    "switching",
     "roi",
     "benefits_realised",
 )
@@ -103,6 +106,13 @@ class Recorder:
         c["turnover"][i] = flows.leavers / n["employees"]
         c["turnover_sales"][i] = flows.leavers_sales / n["sales"]
         c["turnover_service"][i] = flows.leavers_service / n["service"]
+        c["commitment"][i] = stocks.commitment
+        # routines: the share of live employees who weighed their way of working, and who changed it
+        e = slice(0, self.n_employees)
+        on = state.live[e] & (state.previous_routine[e] != LEGACY)
+        n_on = max(int(on.sum()), 1)
+        c["reconsidering"][i] = float(state.reconsidered[e][on].sum()) / n_on
+        c["switching"][i] = float((state.routine[e][on] != state.previous_routine[e][on]).sum()) / n_on
         c["roi"][i] = model.ledger.roi
         c["benefits_realised"][i] = model.ledger.benefits_realised
         for name in FLOW_COLUMNS:

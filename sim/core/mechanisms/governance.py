@@ -15,8 +15,8 @@ falls short or makes trouble (Repenning 2002: "reversion" and "regeneration" aro
 motivation threshold). Visible results are what management sees, records: use and gaming
 alike, against an expectation that ramps up to the verdict's level of use over
 ``governance.expectation_weeks`` after go-live. A shortfall within ``governance.patience`` is
-tolerated; beyond it commitment erodes, as it does with discipline backlash and the
-marketing-service conflict. So early results can sustain a rollout, and an early stall can
+tolerated; beyond it commitment erodes, as it does with the sales force's backlash against
+discipline. So early results can sustain a rollout, and an early stall can
 start a spiral (less push, less use, less commitment): "early results, then failure".
 
 A change of CIO at ``policy.cio_change_week`` turns the goal from integration to collecting
@@ -152,7 +152,7 @@ def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, wee
     visible = float(((r == USE) | (r == GAME)).mean())
     g = sc.governance
     expected = sc.verdict.min_intended_use * min(1.0, weeks_since_go_live / g.expectation_weeks)
-    trouble = stocks.backlash + 0.5 * stocks.conflict
+    trouble = stocks.backlash  # the sales force's grievance reaches the top (seed 002)
     stocks.commitment = update_commitment(
         stocks.commitment, visible, expected, trouble, g.regeneration, g.erosion, g.patience
     )

@@ -47,6 +47,8 @@ References
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import sparse
 
@@ -66,12 +68,21 @@ TRIGGERS = (
 )
 
 
-def combine(base: float, triggers: dict[str, np.ndarray]) -> np.ndarray:
-    """The chance of reconsidering this week: the base rate and each trigger as independent chances."""
-    keep = np.full(len(next(iter(triggers.values()))), 1.0 - base)
-    for strength in triggers.values():
-        keep *= 1.0 - np.clip(strength, 0.0, 1.0)
-    return 1.0 - keep
+def reconsider(base: float, triggers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The chance of reconsidering this week, and the strongest trigger behind it.
+
+    The base rate and each trigger are independent chances: p = 1 - (1 - base) x prod(1 - t).
+    The strongest trigger is an index into ``TRIGGERS``, or -1 where none beats the base rate.
+    """
+    stacked = np.clip(np.stack(list(triggers.values())), 0.0, 1.0)
+    chance = 1.0 - (1.0 - base) * np.prod(1.0 - stacked, axis=0)
+    index = _trigger_index(tuple(triggers))[stacked.argmax(axis=0)]
+    return chance, np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
+
+
+@functools.cache
+def _trigger_index(names: tuple[str, ...]) -> np.ndarray:
+    return np.array([TRIGGERS.index(name) for name in names], dtype=np.int8)
 
 
 def carried_over(role: np.ndarray) -> np.ndarray:
@@ -138,15 +149,6 @@ def remember_trust(anchor: np.ndarray, trust: np.ndarray, memory_weeks: float) -
 def training_push(hours: np.ndarray, full_hours: float) -> np.ndarray:
     """A training this week, as a share of a full one."""
     return np.clip(hours / full_hours, 0.0, 1.0)
-
-
-def main_trigger(triggers: dict[str, np.ndarray], base: float) -> np.ndarray:
-    """Index (in ``TRIGGERS``) of the strongest trigger per person; -1 where none beat the base rate."""
-    names = list(triggers)
-    stacked = np.stack([np.broadcast_to(triggers[name], triggers[names[0]].shape) for name in names])
-    best = stacked.argmax(axis=0)
-    index = np.array([TRIGGERS.index(name) for name in names], dtype=np.int8)[best]
-    return np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
 
 
 def inertia(current: np.ndarray, strength: np.ndarray, status_quo: float, habit: float) -> np.ndarray:
