@@ -103,8 +103,12 @@ class Person(mesa.Agent):
         current = see.routine
         u = cls.utilities(see, w, r)
         triggers = cls.triggers(see, rt)
-        triggers["dissatisfied"] = rt.dissatisfied * routine.dissatisfaction(
-            u, current, rt.dissatisfaction_margin, rt.dissatisfaction_scale
+        # a better way is noticed where colleagues show it (seed 001: infrequent use comes from "a
+        # lack of awareness of its existence or of a lack of faith in its quality")
+        triggers["dissatisfied"] = (
+            rt.dissatisfied
+            * see.colleagues_using
+            * routine.dissatisfaction(u, current, rt.dissatisfaction_margin, rt.dissatisfaction_scale)
         )
         # the legacy process's own habit is the UTAUT2 term on it (``habit``): only a CRM routine adds one here
         strength = np.where(current == cls.legacy_option, 0.0, see.routine_strength)
@@ -157,12 +161,16 @@ class Person(mesa.Agent):
         inertia = routine.inertia(see.routine, strength, sc.routine.status_quo, sc.routine.habit)
         terms[self.options[kept]]["inertia"] = inertia[kept]
         triggers = type(self).triggers(see, sc.routine)
-        triggers["dissatisfied"] = sc.routine.dissatisfied * routine.dissatisfaction(
-            state.utilities[:, row : row + 1]
-            - routine.inertia(see.routine, see.routine_strength, sc.routine.status_quo, sc.routine.habit),
-            see.routine,
-            sc.routine.dissatisfaction_margin,
-            sc.routine.dissatisfaction_scale,
+        triggers["dissatisfied"] = (
+            sc.routine.dissatisfied
+            * see.colleagues_using
+            * routine.dissatisfaction(
+                state.utilities[:, row : row + 1]
+                - routine.inertia(see.routine, see.routine_strength, sc.routine.status_quo, sc.routine.habit),
+                see.routine,
+                sc.routine.dissatisfaction_margin,
+                sc.routine.dissatisfaction_scale,
+            )
         )
         trigger = int(state.main_trigger[row])
         out.update(

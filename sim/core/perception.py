@@ -59,6 +59,7 @@ class Perception:
     colleagues_switched: np.ndarray  # pull of colleagues who switched last week [0-1]
     partner_requests: np.ndarray  # sales reps: share of their partners who came asking last week
     data_changed: np.ndarray  # how visibly the data one works with changed [0-1]
+    colleagues_using: np.ndarray  # tie-weighted share of all one's colleagues who use the CRM as designed
 
     def rows(self, rows: slice) -> Perception:
         return Perception(**{name: getattr(self, name)[..., rows] for name in _CUES})
@@ -155,6 +156,7 @@ def perceive(model, week: int) -> Perception:
             org.adjacency, changed * visibility, rt.contagion_threshold, rt.contagion_steepness
         ),
         partner_requests=requests,
+        colleagues_using=social_influence.share_using(org.adjacency, state.routine, world.tie_weight, visibility),
         data_changed=np.where(
             state.live, routine.data_change(state.trust, state.trust_anchor, rt.data_change_scale), 0.0
         ),

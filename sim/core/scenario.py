@@ -235,14 +235,14 @@ class Routine(Section):
         "[1/week]; source: habits form over weeks to months of repetition (Lally et al. 2010).",
     )
     went_live: float = Field(
-        0.25,
+        0.03,
         ge=0,
         le=1,
         description="Chance of reconsidering in the week the CRM goes live for a person "
         "[0-1]; the legacy routine carries on otherwise; calibrated.",
     )
     training: float = Field(
-        0.4,
+        0.1,
         ge=0,
         le=1,
         description="Chance of reconsidering after a full training (16 hours or more; "

@@ -30,6 +30,8 @@ LEGACY_RUN_FILES = frozenset(
         "report.html",
     }
 )
+
+
 def safe_folder_name(name: str, source: str = "scenario", field: str = "name") -> str:
     """``name`` unchanged if it is a safe single folder name; else an InputError naming source and field."""
     problem = folder_name_problem(name)

@@ -63,6 +63,7 @@ def perception(n: int = 3, **cues) -> Perception:
         "colleagues_switched": np.zeros(n),
         "partner_requests": np.zeros(n),
         "data_changed": np.zeros(n),
+        "colleagues_using": np.zeros(n),
     }
     base.update(cues)
     return Perception(**base)

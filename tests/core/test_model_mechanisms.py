@@ -42,8 +42,8 @@ def test_without_sanctions_there_is_no_backlash_and_nobody_resigns():
         assert result.summary["events"] == []
 
 
-#: Full sanctions and a low threshold: backlash (~0.006-0.013 at its peak here) crosses it.
-RESIGN = {"policy.sanctions": 1.0, "sanctions.backlash_threshold": 0.003}
+#: Full sanctions and a low threshold: backlash (~0.003-0.016 at its peak here) crosses it.
+RESIGN = {"policy.sanctions": 1.0, "sanctions.backlash_threshold": 0.002}
 
 
 def test_backlash_above_threshold_makes_the_senior_sales_manager_resign_once():

@@ -68,3 +68,12 @@ def manager_pressure(
     by_behaviour = push_by_manager_behaviour(gaming_manager_push)
     push = by_behaviour[np.where(boss_behaviour == LEGACY, 3, boss_behaviour)]
     return np.where(has_manager, mandate * push, 0.0)
+
+
+def share_using(
+    adjacency: sparse.csr_matrix, behaviour: np.ndarray, tie_weight: np.ndarray, visibility: np.ndarray
+) -> np.ndarray:
+    """Tie-weighted share of all of a person's colleagues (live or not) who use the CRM as designed
+    (a partner's peers: who self-serve): how visible the new way is (option 0 in both roles)."""
+    using = (behaviour == 0) * visibility
+    return np.divide(adjacency @ using, tie_weight, out=np.zeros(len(behaviour)), where=tie_weight > 0)
