@@ -7,6 +7,7 @@ they chose, from ``agent.explain()``.
 
 from __future__ import annotations
 
+from sim.core.mechanisms import routine
 from sim.core.model import CRMRollout
 from sim.core.state import ROLE_NAMES, Role
 from sim.core.vocabulary import OPTIONS, ROLES
@@ -35,6 +36,7 @@ TERM_WORDS = {
     "tension": "tension with another subculture",
     "role_conflict": "being made to sell",
     "better_terms": "better terms through the rep",
+    "inertia": "the pull of the way they already work",
 }
 
 
@@ -43,9 +45,45 @@ def who(model, row: int) -> str:
     return f"{ROLE_WORDS[Role(int(model.org.role[row]))]} {model.person_id(row)}"
 
 
+#: What a person took up when they changed their way of working, by option.
+TOOK_UP = {
+    "use": "took up the CRM as designed",
+    "game": "started gaming the CRM",
+    "ignore": "went back to working around the CRM",
+    "self_serve": "started ordering through the CRM",
+    "go_around": "went back to ordering through its sales rep",
+    "disengage": "disengaged",
+}
+#: Why, by the strongest trigger of their reconsidering (sim.core.mechanisms.routine.TRIGGERS).
+BECAUSE = {
+    "went_live": "as the CRM went live for them",
+    "new_hire": "in their first week in the post",
+    "training": "after training",
+    "manager_changed": "after their manager changed how they work",
+    "disciplined": "after being disciplined",
+    "colleagues_switched": "after colleagues around them switched",
+    "partner_requests": "after partners came asking for better terms",
+    "data_changed": "after the data they work with changed visibly",
+    "dissatisfied": "seeing colleagues do better another way",
+    None: "for no particular reason",
+}
+
+
+def switch_events(model, week: int) -> list[tuple[int, str, str]]:
+    """Who changed their way of working this week, and what made them reconsider."""
+    out = []
+    for row in model.flows.who_switched[:PER_KIND]:
+        person = model.people[row]
+        trigger = int(model.state.main_trigger[row])
+        cause = BECAUSE[routine.TRIGGERS[trigger] if trigger >= 0 else None]
+        out.append((week, "switch", f"{who(model, row)} {TOOK_UP[person.behaviour]} {cause}"))
+    return out
+
+
 def week_events(model, week: int) -> list[tuple[int, str, str]]:
-    """The week's notable micro-actions, a few of each kind, in plain language (read after the step)."""
-    flows, out = model.flows, []
+    """The week's notable micro-actions, a few of each kind, in plain language (read after the step):
+    changes of routine and what triggered them, then the channel, discipline and departures."""
+    flows, out = model.flows, switch_events(model, week)
     for partner, rep in list(zip(flows.bent_terms, model.org.manager[flows.bent_terms], strict=True))[:PER_KIND]:
         out.append((week, "bent_terms", f"{who(model, rep)} bent terms for {who(model, partner)}"))
     for partner in flows.complained[:PER_KIND]:
@@ -57,6 +95,10 @@ def week_events(model, week: int) -> list[tuple[int, str, str]]:
     for person in flows.who_left[:PER_KIND]:
         out.append((week, "quit", f"{who(model, person)} quit; a new hire took the post"))
     return out
+
+
+def _trigger_words(e: dict) -> str:
+    return BECAUSE[e["main_trigger"]]
 
 
 def explain_in_words(model, row: int) -> str:
@@ -71,7 +113,17 @@ def explain_in_words(model, row: int) -> str:
     pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:3]
     holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
     choice = OPTIONS[chosen].phrase + (f" ({OPTIONS[chosen].detail})" if OPTIONS[chosen].detail else "")
-    lines = [f"**Week {e['week']}: {name} chose to {choice}** ({p:.0%} likely this week)."]
+    if not e["reconsidered"]:
+        return (
+            f"**Week {e['week']}: {name} kept to their way of working: {choice}**, as for "
+            f"{e['weeks_in_routine']} weeks now. They did not weigh it again this week (a "
+            f"{e['reconsider_probability']:.0%} chance; the strongest reason to would have been "
+            f"{_trigger_words(e)})."
+        )
+    lines = [
+        f"**Week {e['week']}: {name} reconsidered {_trigger_words(e)} and chose to {choice}** "
+        f"({p:.0%} likely once weighed)."
+    ]
     if pulls:
         lines.append(
             "What pulled them that way: " + ", ".join(f"{TERM_WORDS.get(k, k)} (+{v:.2f})" for k, v in pulls) + "."
