@@ -1,0 +1,112 @@
+"""Measure the behavioural regularities of docs/validation.md: routines, diffusion, path dependence,
+and failure that is not only technical.
+
+    python docs/measure_behaviour.py                               # routines and diffusion only
+    crmsim sweep scenarios/sweeps/typical_prior.toml --out out/prior
+    crmsim sweep scenarios/sweeps/typical_prior_pairs.toml --out out/pairs
+    python docs/measure_behaviour.py --prior out/prior --pairs out/pairs
+
+Prints the figures docs/validation.md quotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sim  # noqa: E402
+from sim.core.outcomes import HEADLINE  # noqa: E402, F401  (the registry the prior's columns follow)
+from sim.presentation.reports.outcomes import wilson  # noqa: E402
+
+SEEDS = range(1, 6)
+
+
+def weekly_switching(name: str, seed: int) -> float:
+    """Median over weeks of the share of employees live for more than 13 weeks who changed their
+    way of working that week."""
+    scenario = sim.Scenario.default() if name == "baseline" else sim.Scenario.case(name)
+    model = sim.CRMRollout(scenario.with_overrides({"run.seed": seed}))
+    shares = []
+    while model.running:
+        model.step()
+        s, e = model.state, model.world.employee_rows
+        settled = s.live[e] & (s.weeks_live[e] > 13)
+        if settled.any():
+            shares.append(float((s.routine[e][settled] != s.previous_routine[e][settled]).mean()))
+    return float(np.median(shares))
+
+
+def routines() -> None:
+    print("1. Routines: weekly share of settled employees (13+ weeks live) who change their way of working")
+    for name in ("baseline", "global_giant_telco"):
+        values = [weekly_switching(name, seed) for seed in SEEDS]
+        print(f"   {name:20} median over weeks, per seed: {', '.join(f'{v:.1%}' for v in values)}")
+
+
+def diffusion() -> None:
+    print("2. Diffusion: intended use over the weeks after a big-bang go-live (week 4)")
+    for label, overrides in (
+        ("mandated (baseline)", {}),
+        ("voluntary, full integration", {"policy.mandate": 0.0, "policy.integration": "full"}),
+    ):
+        for seed in SEEDS:
+            ts = sim.run(sim.Scenario.default().with_overrides({**overrides, "run.seed": seed}), agents=False)
+            use = ts.timeseries.set_index("week")["intended_use"]
+            growth = use.rolling(3, center=True).mean().diff()
+            print(
+                f"   {label:28} seed {seed}: week 6 {use[6]:.2f}, 13 {use[13]:.2f}, 26 {use[26]:.2f}, "
+                f"52 {use[52]:.2f}, 156 {use[156]:.2f}; fastest growth in week {int(growth.idxmax())}; "
+                f"week 6 / week 52 = {use[6] / max(use[52], 1e-9):.2f}"
+            )
+
+
+def path_dependence(folder: Path) -> None:
+    runs = pd.read_parquet(folder / "runs")
+    pairs = runs.pivot_table(index="point", columns="replication", values="verdict", aggfunc="first")
+    differ = (pairs[0] != pairs[1]).mean()
+    use = runs.pivot_table(index="point", columns="replication", values="intended_use_last13")
+    print(
+        f"3. Path dependence: {len(pairs)} draws of the typical prior with two independent seeds each: the verdicts "
+        f"differ on {differ:.1%}; median |difference| in final intended use {np.median(np.abs(use[0] - use[1])):.3f}"
+    )
+
+
+def failure(folder: Path) -> None:
+    runs = pd.read_parquet(folder / "runs")
+    failed = runs["verdict"] == "failure"
+    low, high = wilson(int(failed.sum()), len(runs))
+    print(f"4. Failure over {len(runs)} draws: {failed.mean():.1%} (95% Wilson interval {low:.1%} to {high:.1%})")
+    for integration, group in runs.groupby("policy.integration"):
+        f = group["verdict"] == "failure"
+        lo, hi = wilson(int(f.sum()), len(group))
+        print(f"   integration {integration:8} {f.mean():.0%} of {len(group)} ({lo:.0%}-{hi:.0%})")
+    full = runs[runs["policy.integration"] == "full"]
+    for key in ("policy.commitment", "policy.mandate"):
+        below = full[key] < full[key].median()
+        print(
+            f"   full integration, {key} below / above its median: "
+            f"{(full[below]['verdict'] == 'failure').mean():.0%} / {(full[~below]['verdict'] == 'failure').mean():.0%}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prior", type=Path, help="results folder of scenarios/sweeps/typical_prior.toml")
+    parser.add_argument("--pairs", type=Path, help="results folder of scenarios/sweeps/typical_prior_pairs.toml")
+    args = parser.parse_args()
+    routines()
+    diffusion()
+    if args.pairs:
+        path_dependence(args.pairs)
+    if args.prior:
+        failure(args.prior)
+
+
+if __name__ == "__main__":
+    main()
