@@ -21,7 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim  # noqa: E402
-from sim.core.outcomes import HEADLINE  # noqa: E402, F401  (the registry the prior's columns follow)
+from sim.core.metrics import settled_switching  # noqa: E402
 from sim.presentation.reports.outcomes import wilson  # noqa: E402
 
 SEEDS = range(1, 6)
@@ -35,10 +35,9 @@ def weekly_switching(name: str, seed: int) -> float:
     shares = []
     while model.running:
         model.step()
-        s, e = model.state, model.world.employee_rows
-        settled = s.live[e] & (s.weeks_live[e] > 13)
-        if settled.any():
-            shares.append(float((s.routine[e][settled] != s.previous_routine[e][settled]).mean()))
+        share = settled_switching(model)
+        if share is not None:
+            shares.append(share)
     return float(np.median(shares))
 
 

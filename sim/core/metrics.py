@@ -192,3 +192,13 @@ def headline(timeseries: pd.DataFrame) -> dict[str, float]:
     reached = timeseries.loc[(timeseries["intended_use"] >= 0.5) & (timeseries["live"] > 0), "week"]
     out["weeks_to_half_use"] = int(reached.iloc[0]) if len(reached) else None
     return out
+
+
+def settled_switching(model, settled_weeks: int = 13) -> float | None:
+    """The share of employees live for more than ``settled_weeks`` who changed their way of working
+    this week (None before anyone has settled): how well routines hold (docs/validation.md)."""
+    state, employees = model.state, slice(0, model.org.employees)
+    settled = state.live[employees] & (state.weeks_live[employees] > settled_weeks)
+    if not settled.any():
+        return None
+    return float((state.routine[employees][settled] != state.previous_routine[employees][settled]).mean())
