@@ -22,17 +22,24 @@ so that each run's peak memory is its own.
    - times the per-agent Mesa way: a ``mesa.Model`` with one ``mesa.Agent`` per person,
      scheduled with ``model.agents.do("step")``; each agent computes its own cues in scalar
      Python from the model's state (copied to Python lists, untimed) and its neighbours' rows
-     and tie weights (the same CSR ties), its role's utilities with the terms of the role's
-     ``weigh`` (``sim/core/agents.py``), the logit probabilities, and a choice from the uniform
-     draw the model is about to use for that person; every coefficient comes from the scenario;
+     and tie weights (the same CSR ties), including the routine it carries into the week and
+     what may make it reconsider (going live, training, its manager or colleagues switching,
+     discipline, partners asking, a change in the data); then, as ``Person.decide`` does
+     (``sim/core/agents.py``), its role's utility terms (``weigh``), its dissatisfaction, the
+     inertia of its routine, its chance of reconsidering (``triggers``), the logit choice from
+     the choice draw the model is about to use for that person, and keeps its routine or takes
+     that choice by the reconsider draw; every coefficient comes from the scenario;
    - times the real ``decide``; the vectorised cost of a week's decision is that plus the
      ``perceive`` phase, which computes the cues the per-agent code computes itself;
-   - compares (untimed) every live person's choice and utilities with the model's (agreement in
-     person-weeks, max |utility difference|), and every cue with the model's ``Perception``.
+   - compares (untimed) every live person's routine after the decision, utilities (with
+     inertia) and chance of reconsidering with the model's (agreement in person-weeks, max
+     |utility difference|, max |difference in the chance|), and every cue with the model's
+     ``Perception``.
    Agent-steps per second is people x weeks / the summed time of that way's decisions.
-   Checks that guard the comparison against future mechanisms: cues of ``Perception`` and
-   utility terms of each role's ``weigh`` that the per-agent code does not know are named, as
-   are cues whose values differ and phases that ``step`` did not call once a week.
+   Checks that guard the comparison against future mechanisms: cues of ``Perception``, utility
+   terms of each role's ``weigh`` and triggers of its ``triggers`` that the per-agent code does
+   not know are named, as are cues whose values differ and phases that ``step`` did not call
+   once a week.
 
 3. Targets (from the performance brief):
    - >= 3 million agent-steps/s at 10,000 employees (the full model, section 1);
@@ -71,7 +78,7 @@ from sim.core.agents import ROLE_CLASSES  # noqa: E402
 from sim.core.mechanisms import governance, performance, social_influence, turnover  # noqa: E402
 from sim.core.perception import Perception  # noqa: E402
 from sim.core.policies import WORKAROUND  # noqa: E402
-from sim.core.state import GAME, GO_AROUND, LEGACY, USE, Role  # noqa: E402
+from sim.core.state import GAME, GO_AROUND, IGNORE, LEGACY, USE, Role  # noqa: E402
 
 MIB = 1024 * 1024
 TARGET_RATE_10K = 3e6
@@ -121,12 +128,24 @@ class PersonAgent(mesa.Agent):
 
     Static things (role parameters, neighbour lists, manager) are the agent's own attributes;
     what evolves is read from the model's per-person lists (a snapshot of ``CRMRollout.state``).
-    ``see`` (cues by ``Perception`` field; only those the role uses), ``utilities``,
-    ``probabilities`` and ``choice`` are kept, as ``CRMRollout.decide`` keeps them.
+    ``see`` (cues by ``Perception`` field; only those the role uses), ``utilities`` (terms plus
+    the inertia of the routine), ``probabilities``, ``reconsider_probability`` and ``choice``
+    (the routine kept or chosen) are kept, as ``CRMRollout.decide`` keeps them.
     """
 
     #: utility terms per option, as named in the role's ``weigh`` (checked against it)
     TERMS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: what may make a person of the role reconsider, as named in the role's ``triggers`` (checked)
+    TRIGGERS: ClassVar[tuple[str, ...]] = (
+        "went_live",
+        "new_hire",
+        "training",
+        "manager_changed",
+        "disciplined",
+        "colleagues_switched",
+        "data_changed",
+    )
+    legacy_option = IGNORE  # the option that carries on the old process
     prompt_load = 0.0
 
     def __init__(self, model: PerAgentDecisions, row: int, source: CRMRollout, served: list[int]):
@@ -137,43 +156,81 @@ class PersonAgent(mesa.Agent):
         self.manager = int(org.manager[row])  # -1 if none; a partner's is its sales rep
         self.within = _ties(world.ties_within, row)
         self.across = _ties(world.ties_across, row) if world.ties_across is not None else []
+        self.colleagues = _ties(org.adjacency, row)  # all ties, whatever the subculture
+        self.tie_weight = sum(w for _, w in self.colleagues)
         self.served = served  # rows of the partners this person serves (sales reps)
         r = source.role_settings[role]
         self.base_usefulness, self.base_effort = r.base_usefulness, r.base_effort
         self.role_double_entry, self.role_gaming_gain = r.double_entry, r.gaming_gain
         self.oversight_aversion, self.present_bias = r.oversight_aversion, r.present_bias
         share = sc.data.manager_benefit_share
-        self.benefit_share = share if role == Role.MANAGER else 1.0 - share
+        returned = sc.policy.value_returned * share  # reports and leads handed back to staff and partners
+        self.benefit_share = share if role == Role.MANAGER else 1.0 - share + returned
         self.see: dict = {}
         self.utilities = self.probabilities = (0.0, 0.0, 0.0)
+        self.reconsider_probability = 0.0
         self.choice = LEGACY
 
     def step(self) -> None:
-        m = self.model
+        m, row = self.model, self.row
         self.see = see = self.perceive(m)
-        u0, u1, u2 = self.utilities = self.weigh(see, m)
-        # multinomial logit, and the first option whose cumulative probability exceeds the draw
+        u = self.weigh(see, m)
+        current = see["routine"]
+        triggers = self.triggers(see, m)
+        # dissatisfaction: the best other option against the current one, before inertia
+        dissatisfaction = 0.0
+        if current != LEGACY:
+            gap = max(u[k] for k in range(3) if k != current) - u[current]
+            dissatisfaction = _logistic((gap - m.dissatisfaction_margin) / m.dissatisfaction_scale)
+        triggers["dissatisfied"] = m.rt_dissatisfied * see["colleagues_using"] * dissatisfaction
+        # inertia: status quo plus the habit of a practised CRM routine (the old process has ``habit``)
+        if current != LEGACY:
+            strength = 0.0 if current == self.legacy_option else see["routine_strength"]
+            u[current] = u[current] + (m.status_quo + m.routine_habit * strength)
+        u0, u1, u2 = self.utilities = tuple(u)
+        # multinomial logit, and the first option whose cumulative probability exceeds the choice draw
         b = m.choice_sensitivity
         top = max(u0, u1, u2)
         e0, e1, e2 = math.exp(b * (u0 - top)), math.exp(b * (u1 - top)), math.exp(b * (u2 - top))
         total = e0 + e1 + e2
         p0, p1 = e0 / total, e1 / total
         self.probabilities = (p0, p1, e2 / total)
-        draw = m.draws[self.row]
-        self.choice = (draw > p0) + (draw > p0 + p1) if m.live[self.row] else LEGACY
+        draw = m.choice_draws[row]
+        chosen = (draw > p0) + (draw > p0 + p1)
+        # the base rate and each trigger as independent chances of reconsidering
+        keep = 1.0 - m.base_rate
+        for chance in triggers.values():
+            keep *= 1.0 - min(max(chance, 0.0), 1.0)
+        chance = 1.0 - keep
+        self.reconsider_probability = chance if current != LEGACY else 0.0
+        reconsidered = current != LEGACY and m.reconsider_draws[row] < chance
+        self.choice = chosen if reconsidered else current
+
+    def triggers(self, see: dict, m: PerAgentDecisions) -> dict[str, float]:
+        """``Person.triggers``: chances (0-1) that this week's events make one reconsider."""
+        return {
+            "went_live": see["going_live"] * (1.0 if see["champion"] > 0 else m.rt_went_live),
+            "new_hire": see["new_hire"],
+            "training": m.rt_training * see["training"],
+            "manager_changed": m.rt_manager_changed * see["manager_changed"],
+            "disciplined": m.rt_disciplined * see["disciplined"],
+            "colleagues_switched": m.rt_colleagues * see["colleagues_switched"],
+            "data_changed": m.rt_data_changed * see["data_changed"],
+        }
 
     def common_cues(self, m: PerAgentDecisions, mandate: float) -> dict:
-        """Cues every role has: experience, neighbours, usefulness, effort, habit, attitude."""
+        """Cues every role has: experience, neighbours, usefulness, effort, habit, attitude, routine."""
         row, b = self.row, m.routine
+        live = m.live[row]
         experience = 1.0 / (1.0 + m.weeks_live[row] / m.halflife)
-        # weighted counts of live neighbours' last choices; LEGACY (-1) lands in the 4th slot
+        # visibility-weighted counts of engaged neighbours' last choices; LEGACY (-1) lands in the 4th slot
         counts = [0.0, 0.0, 0.0, 0.0]
         for j, w in self.within:
-            counts[b[j]] += w
+            counts[b[j] if m.engaged[j] else LEGACY] += w * m.visibility_of(j)
         if self.across:
             far = [0.0, 0.0, 0.0, 0.0]
             for j, w in self.across:
-                far[b[j]] += w
+                far[b[j] if m.engaged[j] else LEGACY] += w * m.visibility_of(j)
             weight = m.across_weight
             counts = [counts[k] + weight * far[k] for k in range(4)]
         total = counts[0] + counts[1] + counts[2]
@@ -181,6 +238,15 @@ class PersonAgent(mesa.Agent):
         data_value = self.benefit_share * m.trust[row] * (1.0 - self.present_bias)
         legitimised = m.legitimised_value if m.improvising[row] else 0.0
         interface = self.base_effort * (1.0 - m.skill_reduction * m.skill[row])
+        # colleagues who switched last week (complex contagion) and who use the CRM as designed
+        switched = using = 0.0
+        for j, w in self.colleagues:
+            visibility = m.visibility_of(j)
+            switched += w * (visibility if m.switched(j) else 0.0)
+            using += w * (visibility if b[j] == 0 else 0.0)
+        powered = switched**m.contagion_steepness
+        going_live = live and b[row] == LEGACY
+        trust_moved = min(max(abs(m.trust[row] - m.trust_anchor[row]) / m.data_change_scale, 0.0), 1.0)
         return {
             "usefulness": m.system_fit * self.base_usefulness + data_value + legitimised,
             "effort": interface * m.slowness * m.busy + self.prompt_load,
@@ -189,6 +255,16 @@ class PersonAgent(mesa.Agent):
             "shares": shares,
             "habit": m.habit[row],
             "attitude": m.attitude[row],
+            "routine": self.legacy_option if going_live else b[row],
+            "routine_strength": m.routine_strength[row],
+            "going_live": 1.0 if going_live else 0.0,
+            "champion": 1.0 if m.champion[row] else 0.0,
+            "new_hire": 1.0 if live and m.just_hired[row] else 0.0,
+            "training": min(max(m.trained[row] / m.full_training_hours, 0.0), 1.0),
+            "disciplined": 1.0 if m.disciplined[row] else 0.0,
+            "colleagues_switched": powered / (powered + m.contagion_threshold**m.contagion_steepness),
+            "colleagues_using": using / self.tie_weight if self.tie_weight > 0 else 0.0,
+            "data_changed": trust_moved if live else 0.0,
         }
 
 
@@ -216,9 +292,10 @@ class EmployeeAgent(PersonAgent):
     def from_above(self, see: dict, m: PerAgentDecisions) -> None:
         """Staff: their manager pushes as much as the manager uses the CRM, and sees what they enter."""
         if self.manager < 0:
-            see["pressure"] = see["sanction_risk"] = 0.0
+            see["pressure"] = see["sanction_risk"] = see["manager_changed"] = 0.0
             return
         boss = m.routine[self.manager]
+        see["manager_changed"] = 1.0 if m.switched(self.manager) else 0.0
         see["pressure"] = m.push * (m.mandate * m.push_by_boss[boss])
         watching = boss == USE or boss == GAME  # a manager in the CRM can see what is entered
         see["sanction_risk"] = m.detection * m.sanctions if watching else 0.0
@@ -252,11 +329,13 @@ class SalesRepAgent(EmployeeAgent):
     """``SalesRep.weigh``: partners asking for better terms, and hiding leads, add to gaming."""
 
     TERMS = {**EmployeeAgent.TERMS, "game": (*EmployeeAgent.TERMS["game"], "partner_terms", "hiding_leads")}
+    TRIGGERS = (*EmployeeAgent.TRIGGERS, "partner_requests")
 
     def perceive(self, m: PerAgentDecisions) -> dict:
         see = super().perceive(m)
         asked = sum(1.0 for p in self.served if m.routine[p] == GO_AROUND)
-        see["partner_pull"] = m.rep_gain_per_request * (asked / len(self.served)) if self.served else 0.0
+        see["partner_requests"] = asked * (1.0 / len(self.served)) if self.served else 0.0
+        see["partner_pull"] = m.rep_gain_per_request * see["partner_requests"]
         see["lead_hiding"] = self.oversight_aversion * (m.visibility_without_push + see["pressure"])
         return see
 
@@ -264,6 +343,12 @@ class SalesRepAgent(EmployeeAgent):
         u = super().weigh(see, m)
         u[1] = u[1] + see["partner_pull"] + see["lead_hiding"]
         return u
+
+    def triggers(self, see: dict, m: PerAgentDecisions) -> dict[str, float]:
+        """``SalesRep.triggers``: partners coming to ask for better terms make a rep think again."""
+        triggers = super().triggers(see, m)
+        triggers["partner_requests"] = m.rt_partner_requests * see["partner_requests"]
+        return triggers
 
 
 class ServiceRepAgent(EmployeeAgent):
@@ -302,7 +387,7 @@ class ManagerAgent(EmployeeAgent):
     def from_above(self, see: dict, m: PerAgentDecisions) -> None:
         """Senior management pushes as hard as it is committed; no one above looks at a manager's records."""
         see["pressure"] = m.push * m.mandate
-        see["sanction_risk"] = 0.0
+        see["sanction_risk"] = see["manager_changed"] = 0.0
 
     def weigh(self, see: dict, m: PerAgentDecisions) -> list[float]:
         u = super().weigh(see, m)
@@ -318,9 +403,11 @@ class PartnerAgent(PersonAgent):
         "go_around": ("better_terms", "habit", "peers"),
         "disengage": ("peers",),
     }
+    legacy_option = GO_AROUND  # ordering through the rep
 
     def perceive(self, m: PerAgentDecisions) -> dict:
         see = self.common_cues(m, 0.0)  # no mandate over partners
+        see["manager_changed"] = 0.0  # a partner's rep is not its manager
         see["gaming_gain"] = self.role_gaming_gain
         see["route_value"] = m.route_belief[self.row] / m.bent_discount if m.bent_discount > 0 else 0.0
         return see
@@ -346,6 +433,14 @@ AGENT_CLASSES: dict[Role, type[PersonAgent]] = {
 }
 
 
+def _logistic(x: float) -> float:
+    """1 / (1 + e^-x), and 0 where e^-x overflows, as the model's arrays give it."""
+    try:
+        return 1.0 / (1.0 + math.exp(-x))
+    except OverflowError:
+        return 0.0
+
+
 def _ties(matrix, row: int) -> list[tuple[int, float]]:
     """A person's neighbours (rows) and tie weights, in CSR order."""
     lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
@@ -362,6 +457,8 @@ class PerAgentDecisions(mesa.Model):
 
     STATE = ("routine", "live", "weeks_live", "trust", "skill", "habit", "attitude", "integrity")
     STATE += ("morale", "tension", "improvising", "route_belief")
+    STATE += ("previous_routine", "routine_strength", "engaged", "champion", "just_hired", "trained")
+    STATE += ("trust_anchor", "disciplined")
 
     def __init__(self, source: CRMRollout):
         super().__init__(rng=source.settings.run.seed)
@@ -382,6 +479,15 @@ class PerAgentDecisions(mesa.Model):
         self.visibility_without_push = sc.oversight.visibility_without_push
         self.withdrawal_weight, self.tension_weight = sc.sanctions.withdrawal, sc.culture.tension_weight
         self.rep_gain_per_request, self.bent_discount = sc.channel.rep_gain_per_request, sc.channel.bent_discount
+        rt = sc.routine
+        self.base_rate, self.status_quo, self.routine_habit = rt.base_rate, rt.status_quo, rt.habit
+        self.rt_went_live, self.rt_training, self.rt_manager_changed = rt.went_live, rt.training, rt.manager_changed
+        self.rt_disciplined, self.rt_colleagues, self.rt_data_changed = rt.disciplined, rt.colleagues, rt.data_changed
+        self.rt_partner_requests, self.rt_dissatisfied = rt.partner_requests, rt.dissatisfied
+        self.dissatisfaction_margin, self.dissatisfaction_scale = rt.dissatisfaction_margin, rt.dissatisfaction_scale
+        self.contagion_threshold, self.contagion_steepness = rt.contagion_threshold, rt.contagion_steepness
+        self.full_training_hours, self.data_change_scale = rt.full_training_hours, rt.data_change_scale
+        self.champion_visibility = sc.champions.visibility
         org = source.org
         served: dict[int, list[int]] = {}
         for p in np.flatnonzero(org.role == Role.PARTNER).tolist():
@@ -389,26 +495,39 @@ class PerAgentDecisions(mesa.Model):
         self.people = [
             AGENT_CLASSES[Role(r)](self, row, source, served.get(row, [])) for row, r in enumerate(org.role.tolist())
         ]
-        self.week, self.draws = 0, []
+        self.week, self.reconsider_draws, self.choice_draws = 0, [], []
 
     def load(self, week: int, draws: np.ndarray) -> None:
-        """This week's number, the draws, and the state before the decision, as Python values."""
+        """This week's number, the (2, n) draws ("reconsider?", the choice), and the state before
+        the decision, as Python values."""
         st = self.source.state
-        self.week, self.draws = week, draws.tolist()
+        self.week = week
+        self.reconsider_draws, self.choice_draws = draws[0].tolist(), draws[1].tolist()
         for name in self.STATE:
             setattr(self, name, getattr(st, name).tolist())
 
+    def visibility_of(self, row: int) -> float:
+        """How much a person's way of working counts for their colleagues: more for a champion."""
+        return self.champion_visibility if self.champion[row] else 1.0
+
+    def switched(self, row: int) -> bool:
+        """Whether a person changed their way of working last week; going live and carrying on
+        the old process is no change, going live and taking up the CRM is."""
+        now, before = self.routine[row], self.previous_routine[row]
+        carried = self.people[row].legacy_option
+        return now != LEGACY and now != before and not (before == LEGACY and now == carried)
+
     def step(self) -> None:
         sc, stocks = self.source.settings, self.source.stocks
-        pol, gov = sc.policy, sc.governance
+        gov = sc.governance
         self.system_fit, self.integration_gap = stocks.system_fit, stocks.integration_gap
         self.across_weight = 1.0 - stocks.culture_distance
         self.slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
         self.busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(self.week, sc.org.busy_weeks)
-        self.push = governance.push_from_above(pol.commitment, stocks.goal, gov.data_collection_push)
+        self.push = governance.push_from_above(stocks.commitment, stocks.goal, gov.data_collection_push)
         collecting = stocks.goal == "data_collection"
         self.goal_gain = (
-            governance.data_collection_gain(pol.commitment, gov.data_collection_gaming_gain) if collecting else 0.0
+            governance.data_collection_gain(stocks.commitment, gov.data_collection_gaming_gain) if collecting else 0.0
         )
         self.agents.do("step")
 
@@ -417,7 +536,7 @@ class PerAgentDecisions(mesa.Model):
 
 
 def model_terms(model: CRMRollout, see: Perception) -> dict[str, dict[str, tuple[str, ...]]]:
-    """The utility terms each role's ``weigh`` returns today, by option."""
+    """The utility terms each role's ``weigh`` returns today, by option, and its ``triggers``."""
     out = {}
     for role, cls in ROLE_CLASSES.items():
         rows = model.org.role_slice(role)
@@ -425,6 +544,7 @@ def model_terms(model: CRMRollout, see: Perception) -> dict[str, dict[str, tuple
             one = see.rows(slice(rows.start, rows.start + 1))
             terms = cls.weigh(one, model.settings.behaviour, model.role_settings[role])
             out[role.name] = {option: tuple(terms[option]) for option in cls.options}
+            out[role.name]["triggers"] = tuple(cls.triggers(one, model.settings.routine))
     return out
 
 
@@ -437,12 +557,19 @@ def compare_week(model: CRMRollout, per_agent: PerAgentDecisions, see: Perceptio
     tally["live_person_weeks"] += int(st.live.sum())
     u = np.array([p.utilities for p in people]).T
     p = np.array([p.probabilities for p in people]).T
+    chance = np.array([p.reconsider_probability for p in people])
     tally["max_utility_diff"] = max(tally["max_utility_diff"], float(np.abs(u - st.utilities).max()))
     tally["max_probability_diff"] = max(tally["max_probability_diff"], float(np.abs(p - st.probabilities).max()))
+    tally["max_reconsider_diff"] = max(
+        tally["max_reconsider_diff"], float(np.abs(chance - st.reconsider_probability).max())
+    )
     for row in np.flatnonzero(st.live & ~same)[: max(0, 5 - len(tally["examples"]))].tolist():
         tally["examples"].append(
             f"week {model.steps} row {row} ({Role(int(model.org.role[row])).name}): per-agent {choice[row]}, "
-            f"model {st.routine[row]}, draw {per_agent.draws[row]:.17g}, "
+            f"model {st.routine[row]} (kept {st.previous_routine[row]}), "
+            f"reconsider draw {per_agent.reconsider_draws[row]:.17g}, "
+            f"P(reconsider) per-agent {chance[row]!r}, model {st.reconsider_probability[row]!r}, "
+            f"choice draw {per_agent.choice_draws[row]:.17g}, "
             f"P per-agent {list(people[row].probabilities)}, P model {st.probabilities[:, row].tolist()}"
         )
     sees = [q.see for q in people]
@@ -473,14 +600,15 @@ def compare_decisions(employees: int, weeks: int, warmup: int, base: str | None 
     spent = time_phases(model)
     decide = model.decide  # the real decide, timed as a phase
     tally: dict = {"per_agent_s": 0.0, "load_s": 0.0, "agree": 0, "live_person_weeks": 0}
-    tally |= {"max_utility_diff": 0.0, "max_probability_diff": 0.0, "examples": [], "cue_diff": {}}
+    tally |= {"max_utility_diff": 0.0, "max_probability_diff": 0.0, "max_reconsider_diff": 0.0}
+    tally |= {"examples": [], "cue_diff": {}}
     tally |= {"cues_computed": set(), "terms": {}}
 
     def decide_both_ways(see: Perception) -> None:
         rng = np.random.default_rng()
         rng.bit_generator.state = model.decision_rng.bit_generator.state  # the draws decide() will make
         t0 = time.perf_counter()
-        per_agent.load(model.steps, rng.random(n))
+        per_agent.load(model.steps, rng.random((2, n)))
         t1 = time.perf_counter()
         per_agent.step()
         t2 = time.perf_counter()
@@ -496,12 +624,13 @@ def compare_decisions(employees: int, weeks: int, warmup: int, base: str | None 
     cue_names = [f.name for f in fields(Perception)]
     term_mismatch = {}
     for role, options in tally.pop("terms").items():
-        mine = AGENT_CLASSES[Role[role]].TERMS if Role[role] in AGENT_CLASSES else {}
+        cls = AGENT_CLASSES.get(Role[role])
+        mine = {**cls.TERMS, "triggers": cls.TRIGGERS} if cls else {}
         for option, names in options.items():
             extra = [t for t in names if t not in mine.get(option, ())]
             gone = [t for t in mine.get(option, ()) if t not in names]
             if extra or gone:
-                term_mismatch[f"{role}.{option}"] = {"not per-agent": extra, "no longer in weigh": gone}
+                term_mismatch[f"{role}.{option}"] = {"not per-agent": extra, "no longer in the model": gone}
     computed = tally.pop("cues_computed")
     return tally | {
         "people": n,
@@ -640,7 +769,7 @@ def report_decisions(args, extra: list[str]) -> dict[int, float]:
     )
     print(
         f"{'employees':>10} {'people':>8} {'vectorised':>13} {'per-agent':>13} {'ratio':>7} "
-        f"{'same choice (live person-weeks)':>32} {'max |dU|':>9}"
+        f"{'same routine (live person-weeks)':>33} {'max |dU|':>9}"
     )
     print(f"{'':>10} {'':>8} {'agent-steps/s':>13} {'agent-steps/s':>13}")
     speedups: dict[int, float] = {}
@@ -659,14 +788,15 @@ def report_decisions(args, extra: list[str]) -> dict[int, float]:
         agree, live = first["agree"], first["live_person_weeks"]
         print(
             f"{n:>10,} {people:>8,} {vec_rate / 1e6:>11.2f} M {pa_rate / 1e6:>11.3f} M {ratio:>6.1f}x "
-            f"{agree:>20,}/{live:<11,} {max(x['max_utility_diff'] for x in runs):>9.1e}",
+            f"{agree:>21,}/{live:<11,} {max(x['max_utility_diff'] for x in runs):>9.1e}",
             flush=True,
         )
         notes.append(
             f"{n:,}: live at the last week {first['live_last_week']:,}/{people:,}; per-agent build "
             f"{median(runs, lambda x: x['build_s']):.2f} s; state copy to lists (untimed) "
             f"{median(runs, lambda x: x['load_s']) / weeks * 1e3:.1f} ms/week; "
-            f"max |dP| {max(x['max_probability_diff'] for x in runs):.1e}"
+            f"max |dP| {max(x['max_probability_diff'] for x in runs):.1e}; "
+            f"max |dP(reconsider)| {max(x['max_reconsider_diff'] for x in runs):.1e}"
         )
         notes += [f"   DISAGREE {ex}" for ex in first["examples"]]
         checks = [
@@ -674,14 +804,16 @@ def report_decisions(args, extra: list[str]) -> dict[int, float]:
             ("cues of Perception the per-agent code does not compute", first["unknown_cues"]),
             ("per-agent cues no longer in Perception", first["gone_cues"]),
             ("roles without a per-agent class", first["missing_roles"]),
-            ("utility terms that differ from weigh()", first["term_mismatch"]),
+            ("utility terms or triggers that differ from weigh() or triggers()", first["term_mismatch"]),
             ("phases not called once a week (calls)", first["phases_not_weekly"]),
         ]
         notes += [f"   WARNING {label}: {value}" for label, value in checks if value]
         if not any(value for _, value in checks):
-            notes.append("   checks: every cue equal, every cue and utility term known, every phase weekly -> ok")
+            notes.append(
+                "   checks: every cue equal, every cue, utility term and trigger known, every phase weekly -> ok"
+            )
     print("   ratio = per-agent time / vectorised time for the same weeks (median of the runs' ratios);")
-    print("   dU = per-agent utilities minus the model's, over all live people and weeks of all runs")
+    print("   dU = per-agent utilities (with inertia) minus the model's, over all people and weeks of all runs")
     for note in notes:
         print(f"   {note}")
     print()

@@ -1,5 +1,8 @@
 """The benchmark's per-agent decision rule must decide exactly as the model does.
 
+Each person keeps their routine or reconsiders and chooses; the per-agent code must end the
+week with the same routine, utilities and chance of reconsidering for every live person.
+
 Its speed comparison with the per-agent Mesa way means something only if both ways make the
 same choices from the same state; a mechanism added to the model's cues or utilities and not
 to the per-agent code shows up here as disagreement. No timings are checked.
@@ -25,3 +28,4 @@ def test_per_agent_choices_agree_with_the_model_on_every_live_person_week():
     assert result["live_person_weeks"] > 0
     assert result["agree"] == result["live_person_weeks"], result["examples"]
     assert result["max_utility_diff"] < 1e-9
+    assert result["max_reconsider_diff"] < 1e-9
