@@ -117,8 +117,10 @@ class Person(mesa.Agent):
         p /= p.sum(axis=0)
         # the first option whose cumulative probability exceeds the draw
         choice = ((choice_draw > p[0]).astype(np.int8) + (choice_draw > p[0] + p[1])).astype(np.int8)
-        chance, main_trigger = routine.reconsider(rt.base_rate, triggers)
+        chance = routine.reconsider(rt.base_rate, triggers)
         reconsidered = (reconsider_draw < chance) & (current != LEGACY)
+        main_trigger = np.full(len(current), -1, dtype=np.int8)  # told only for those who reconsidered
+        main_trigger[reconsidered] = routine.main_trigger(triggers, rt.base_rate, reconsidered)
         return Decision(
             routine=np.where(reconsidered, choice, current).astype(np.int8),
             utilities=u,
@@ -172,7 +174,7 @@ class Person(mesa.Agent):
                 sc.routine.dissatisfaction_scale,
             )
         )
-        trigger = int(state.main_trigger[row])
+        trigger = int(routine.main_trigger(triggers, sc.routine.base_rate)[0])
         out.update(
             reconsidered=bool(state.reconsidered[row]),
             reconsider_probability=float(state.reconsider_probability[row]),

@@ -49,7 +49,7 @@ class State:
     weeks_in_routine: np.ndarray = field(init=False)  # int32: weeks the current routine has been kept
     reconsidered: np.ndarray = field(init=False)  # bool: weighed the options this week
     reconsider_probability: np.ndarray = field(init=False)  # this week's chance of reconsidering
-    main_trigger: np.ndarray = field(init=False)  # int8: the strongest trigger (routine.TRIGGERS), -1 none
+    main_trigger: np.ndarray = field(init=False)  # int8: why those who reconsidered did (routine.TRIGGERS), else -1
     trained: np.ndarray = field(init=False)  # hours of training this week
     trust_anchor: np.ndarray = field(init=False)  # [0-1] the recent level of trust, against which change shows
     champion: np.ndarray = field(init=False)  # bool: a key user of their team

@@ -26,16 +26,16 @@ from sim.core.state import GAME, IGNORE, LEGACY, USE
 )
 def test_a_trigger_never_lowers_the_chance_of_reconsidering(base, strengths, extra):
     triggers = {name: np.array([v]) for name, v in zip(routine.TRIGGERS, strengths, strict=False)}
-    before, _ = routine.reconsider(base, triggers)
+    before = routine.reconsider(base, triggers)
     more = dict(triggers, dissatisfied=np.array([extra]))
-    after, _ = routine.reconsider(base, more)
+    after = routine.reconsider(base, more)
     assert 0.0 <= before[0] <= after[0] + 1e-12 <= 1.0 + 1e-12
     assert before[0] >= base - 1e-12
 
 
 def test_the_strongest_trigger_is_named_and_none_below_the_base_rate():
     triggers = {"training": np.array([0.4, 0.0]), "disciplined": np.array([0.8, 0.005])}
-    _, main = routine.reconsider(0.01, triggers)
+    main = routine.main_trigger(triggers, 0.01)
     assert routine.TRIGGERS[main[0]] == "disciplined"
     assert main[1] == -1
 

@@ -68,16 +68,22 @@ TRIGGERS = (
 )
 
 
-def reconsider(base: float, triggers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The chance of reconsidering this week, and the strongest trigger behind it.
+def reconsider(base: float, triggers: dict[str, np.ndarray]) -> np.ndarray:
+    """The chance of reconsidering this week: the base rate and each trigger (a chance, 0-1) as
+    independent chances, p = 1 - (1 - base) x prod(1 - t)."""
+    keep = np.full(len(next(iter(triggers.values()))), 1.0 - base)
+    for strength in triggers.values():
+        keep *= 1.0 - strength
+    return 1.0 - keep
 
-    The base rate and each trigger are independent chances: p = 1 - (1 - base) x prod(1 - t).
-    The strongest trigger is an index into ``TRIGGERS``, or -1 where none beats the base rate.
-    """
-    stacked = np.clip(np.stack(list(triggers.values())), 0.0, 1.0)
-    chance = 1.0 - (1.0 - base) * np.prod(1.0 - stacked, axis=0)
+
+def main_trigger(triggers: dict[str, np.ndarray], base: float, who: np.ndarray | None = None) -> np.ndarray:
+    """The strongest trigger (an index into ``TRIGGERS``) of each person, or of the rows ``who``;
+    -1 where none beats the base rate."""
+    rows = slice(None) if who is None else np.flatnonzero(who)
+    stacked = np.stack([t[rows] for t in triggers.values()])
     index = _trigger_index(tuple(triggers))[stacked.argmax(axis=0)]
-    return chance, np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
+    return np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
 
 
 @functools.cache
@@ -119,14 +125,13 @@ def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, s
     current option, past ``margin``, in a logistic of width ``scale`` (0 for the legacy process,
     which going live handles).
     """
-    n = utilities.shape[1]
-    rows = np.arange(n)
-    live = current != LEGACY
-    own = np.where(live, utilities[np.maximum(current, 0), rows], 0.0)
-    others = utilities.copy()
-    others[np.maximum(current, 0), rows] = -np.inf
-    gap = np.where(live, others.max(axis=0) - own, 0.0)
-    return np.where(live, 1.0 / (1.0 + np.exp(-(gap - margin) / scale)), 0.0)
+    u0, u1, u2 = utilities
+    own = np.where(current == 0, u0, np.where(current == 1, u1, u2))
+    best_other = np.where(
+        current == 0, np.maximum(u1, u2), np.where(current == 1, np.maximum(u0, u2), np.maximum(u0, u1))
+    )
+    felt = 1.0 / (1.0 + np.exp(-(best_other - own - margin) / scale))
+    return np.where(current != LEGACY, felt, 0.0)
 
 
 def practise(strength: np.ndarray, weeks: np.ndarray, kept: np.ndarray, live: np.ndarray, rate: float) -> None:
