@@ -112,7 +112,8 @@ class Person(mesa.Agent):
         )
         # the legacy process's own habit is the UTAUT2 term on it (``habit``): only a CRM routine adds one here
         strength = np.where(current == cls.legacy_option, 0.0, see.routine_strength)
-        u = u + routine.inertia(current, strength, rt.status_quo, rt.habit)
+        kept = np.flatnonzero(current != LEGACY)
+        u[current[kept], kept] += rt.status_quo + rt.habit * strength[kept]  # routine.inertia, in place
         p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
         p /= p.sum(axis=0)
         # the first option whose cumulative probability exceeds the draw

@@ -94,7 +94,7 @@ def perceive(model, week: int) -> Perception:
 
     # the routine carried into this week, who changed theirs last week, and how visible each is
     rt = sc.routine
-    carried = routine.carried_over(org.role)
+    carried = world.carried_over
     current = np.where(state.live & (state.routine == LEGACY), carried, state.routine).astype(np.int8)
     changed = routine.switched(state.routine, state.previous_routine, carried)
     visibility = np.where(state.champion, sc.champions.visibility, 1.0)

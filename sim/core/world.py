@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.core import policies
-from sim.core.mechanisms import culture, role_conflict
+from sim.core.mechanisms import culture, role_conflict, routine
 from sim.core.scenario import RoleParameters, Scenario
 from sim.core.state import Role
 
@@ -63,6 +63,7 @@ class World:
     prompt_load: np.ndarray  # service staff: extra work per proper entry from upsell prompts (002)
     role_conflict_cost: np.ndarray  # service staff: the cost of being made to sell (002)
     role: RoleArrays
+    carried_over: np.ndarray  # the old process each person carries on at go-live (routine.carried_over)
 
 
 def build_world(org, sc: Scenario) -> World:
@@ -106,6 +107,7 @@ def build_world(org, sc: Scenario) -> World:
         prompt_load=is_service * upsell_load,
         role_conflict_cost=(is_service & sc.policy.upsell_prompts) * sc.role_conflict.role_conflict,
         role=spread_role_parameters(org.role, role_settings(sc)),
+        carried_over=routine.carried_over(org.role),
     )
 
 
