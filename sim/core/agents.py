@@ -168,8 +168,7 @@ class Person(mesa.Agent):
             sc.routine.dissatisfied
             * see.colleagues_using
             * routine.dissatisfaction(
-                state.utilities[:, row : row + 1]
-                - routine.inertia(see.routine, see.routine_strength, sc.routine.status_quo, sc.routine.habit),
+                state.utilities[:, row : row + 1] - inertia,
                 see.routine,
                 sc.routine.dissatisfaction_margin,
                 sc.routine.dissatisfaction_scale,

@@ -163,6 +163,9 @@ def test_explain_says_whether_and_why_a_person_reconsidered():
             assert e["why"].startswith("Kept their way of working")
         for option, terms in e["terms"].items():
             assert sum(terms.values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+        # the triggers explain() reports are the ones the decision weighed
+        keep = (1 - model.settings.routine.base_rate) * np.prod([1 - t for t in e["triggers"].values()])
+        assert 1 - keep == pytest.approx(e["reconsider_probability"], abs=1e-9)
     assert seen[True] and seen[False]
 
 
