@@ -86,6 +86,20 @@ class Person(mesa.Agent):
         }
 
     @classmethod
+    def reasons_to_reconsider(cls, see: Perception, rt: Routine, u: np.ndarray) -> dict[str, np.ndarray]:
+        """The role's triggers, and dissatisfaction with the routine given the utilities ``u`` of
+        the options (without inertia): a better way is noticed where colleagues show it (seed 001:
+        infrequent use comes from "a lack of awareness of its existence or of a lack of faith in
+        its quality")."""
+        triggers = cls.triggers(see, rt)
+        triggers["dissatisfied"] = (
+            rt.dissatisfied
+            * see.colleagues_using
+            * routine.dissatisfaction(u, see.routine, rt.dissatisfaction_margin, rt.dissatisfaction_scale)
+        )
+        return triggers
+
+    @classmethod
     def decide(
         cls,
         see: Perception,
@@ -102,18 +116,8 @@ class Person(mesa.Agent):
         """
         current = see.routine
         u = cls.utilities(see, w, r)
-        triggers = cls.triggers(see, rt)
-        # a better way is noticed where colleagues show it (seed 001: infrequent use comes from "a
-        # lack of awareness of its existence or of a lack of faith in its quality")
-        triggers["dissatisfied"] = (
-            rt.dissatisfied
-            * see.colleagues_using
-            * routine.dissatisfaction(u, current, rt.dissatisfaction_margin, rt.dissatisfaction_scale)
-        )
-        # the legacy process's own habit is the UTAUT2 term on it (``habit``): only a CRM routine adds one here
-        strength = np.where(current == cls.legacy_option, 0.0, see.routine_strength)
-        kept = np.flatnonzero(current != LEGACY)
-        u[current[kept], kept] += rt.status_quo + rt.habit * strength[kept]  # routine.inertia, in place
+        triggers = cls.reasons_to_reconsider(see, rt, u)
+        routine.add_inertia(u, current, see.routine_strength, cls.legacy_option, rt.status_quo, rt.habit)
         p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
         p /= p.sum(axis=0)
         # the first option whose cumulative probability exceeds the draw
@@ -160,20 +164,10 @@ class Person(mesa.Agent):
         sc = model.settings
         terms = type(self).weigh(see, sc.behaviour, model.role_settings[self.role])
         kept = int(see.routine[0])
-        strength = see.routine_strength * (kept != self.legacy_option)
-        inertia = routine.inertia(see.routine, strength, sc.routine.status_quo, sc.routine.habit)
+        rt = sc.routine
+        inertia = routine.inertia(see.routine, see.routine_strength, self.legacy_option, rt.status_quo, rt.habit)
         terms[self.options[kept]]["inertia"] = inertia[kept]
-        triggers = type(self).triggers(see, sc.routine)
-        triggers["dissatisfied"] = (
-            sc.routine.dissatisfied
-            * see.colleagues_using
-            * routine.dissatisfaction(
-                state.utilities[:, row : row + 1] - inertia,
-                see.routine,
-                sc.routine.dissatisfaction_margin,
-                sc.routine.dissatisfaction_scale,
-            )
-        )
+        triggers = type(self).reasons_to_reconsider(see, rt, state.utilities[:, row : row + 1] - inertia)
         trigger = int(routine.main_trigger(triggers, sc.routine.base_rate)[0])
         out.update(
             reconsidered=bool(state.reconsidered[row]),

@@ -23,9 +23,7 @@ def _nobody() -> np.ndarray:
 class Flows:
     """This week's flows, field by field in the order the schedule writes them."""
 
-    # routines (decide): who weighed their way of working again this week, and who changed it
-    reconsidered: float = 0.0  # employees who reconsidered
-    switched: float = 0.0  # people who changed their way of working
+    # routines (decide): who changed their way of working after reconsidering it
     who_switched: np.ndarray = field(default_factory=_nobody)
     # policy: go-live, training and hires (money units are thousands; hours are person-hours)
     implementation: float = 0.0  # one-off cost at the first go-live

@@ -172,8 +172,6 @@ class CRMRollout(mesa.Model):
         state.just_hired[:] = False
         state.engaged |= state.reconsidered
         changed = np.flatnonzero(state.reconsidered & (state.routine != carried))
-        self.flows.reconsidered = float(state.reconsidered[self.world.employee_rows].sum())
-        self.flows.switched = float(len(changed))
         self.flows.who_switched = changed
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness

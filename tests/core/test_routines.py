@@ -64,7 +64,7 @@ def test_dissatisfaction_grows_as_another_option_pulls_ahead():
 
 
 def test_inertia_favours_the_routine_kept_and_its_habit():
-    bonus = routine.inertia(np.array([USE, GAME]), np.array([1.0, 0.0]), 0.2, 0.5)
+    bonus = routine.inertia(np.array([USE, GAME]), np.array([1.0, 0.0]), IGNORE, 0.2, 0.5)
     assert bonus[USE, 0] == pytest.approx(0.7) and bonus[GAME, 1] == pytest.approx(0.2)
     assert bonus[IGNORE].sum() == 0.0
 

@@ -156,11 +156,28 @@ def training_push(hours: np.ndarray, full_hours: float) -> np.ndarray:
     return np.clip(hours / full_hours, 0.0, 1.0)
 
 
-def inertia(current: np.ndarray, strength: np.ndarray, status_quo: float, habit: float) -> np.ndarray:
-    """(3, n) utility bonus of keeping the current routine: status-quo bias plus its practised habit."""
+def add_inertia(
+    utilities: np.ndarray,
+    current: np.ndarray,
+    strength: np.ndarray,
+    legacy_option: int,
+    status_quo: float,
+    habit: float,
+) -> None:
+    """Add, in place, the pull of keeping the current routine: status-quo bias plus the habit of a
+    practised CRM routine (the old process's own habit is the UTAUT2 ``habit`` term on it, so it
+    is not counted twice here)."""
+    kept = np.flatnonzero(current != LEGACY)
+    routine_habit = np.where(current[kept] == legacy_option, 0.0, strength[kept])
+    utilities[current[kept], kept] += status_quo + habit * routine_habit
+
+
+def inertia(
+    current: np.ndarray, strength: np.ndarray, legacy_option: int, status_quo: float, habit: float
+) -> np.ndarray:
+    """(3, n) utility bonus of keeping the current routine (``add_inertia`` on zeros)."""
     bonus = np.zeros((3, len(current)))
-    live = np.flatnonzero(current != LEGACY)
-    bonus[current[live], live] = status_quo + habit * strength[live]
+    add_inertia(bonus, current, strength, legacy_option, status_quo, habit)
     return bonus
 
 
