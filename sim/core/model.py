@@ -68,6 +68,10 @@ class CRMRollout(mesa.Model):
         self.stocks = self._initial_stocks()
         self._open_the_books()
         self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)]
+        #: Choices made by people playing a person (a class playing the rollout): row -> option
+        #: index (0, 1, 2 in the order of the role's options). Read by the next ``decide`` only,
+        #: then emptied; the model's own draws are made all the same (common random numbers).
+        self.played: dict[int, int] = {}
         self._prepare_records()
 
     # --- the week ------------------------------------------------------------------------
@@ -161,6 +165,7 @@ class CRMRollout(mesa.Model):
             state.main_trigger[rows] = d.main_trigger
             state.previous_routine[rows] = state.routine[rows]
             state.routine[rows] = d.routine
+        self._take_played_choices()
         routine.practise(
             state.routine_strength,
             state.weeks_in_routine,
@@ -176,6 +181,21 @@ class CRMRollout(mesa.Model):
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness
         state.felt_effort[:] = see.effort + see.double_entry
+
+    def _take_played_choices(self) -> None:
+        """A person played by someone does what they chose, only on the weeks they are live;
+        everything after (consequences, habit, influence on others) is as if the model had chosen it."""
+        played, self.played = self.played, {}
+        if not played:
+            return
+        rows = np.fromiter(played, dtype=np.int64)
+        options = np.fromiter(played.values(), dtype=np.int8)
+        if (options < 0).any() or (options > 2).any() or (rows < 0).any() or (rows >= self.org.n).any():
+            raise ValueError("a played choice names a person or an option the model does not have")
+        live = self.state.live[rows]
+        rows, options = rows[live], options[live]
+        self.state.routine[rows] = options
+        self.state.reconsidered[rows] = True
 
     def consequences(self, week: int) -> None:
         """What the week's choices do: to partners' terms, to gamers, to skills, data, practice and people.

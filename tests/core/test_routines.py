@@ -237,3 +237,24 @@ def test_a_voluntary_integrated_rollout_is_s_shaped():
         assert go_live + 2 <= peak <= go_live + 26
         assert use.diff()[peak] >= 1.8 * use.diff()[go_live]
         assert use[156] - use[104] < use[56] - use[go_live]
+
+
+def test_a_played_choice_is_the_persons_behaviour_and_leaves_others_draws_alone():
+    """A person played by a student does what the student chose; nobody else's week changes
+    that week (the model still makes its draws for the played person: common random numbers)."""
+    from sim.core.model import CRMRollout
+
+    a, b = CRMRollout(seed=5), CRMRollout(seed=5)
+    for _ in range(a.first_go_live + 2):
+        a.step()
+        b.step()
+    live = np.flatnonzero(a.state.live & ~a.world.is_partner)
+    row = int(live[0])
+    choice = (int(a.state.routine[row]) + 1) % 3
+    b.played = {row: choice}
+    a.step()
+    b.step()
+    assert b.state.routine[row] == choice
+    assert b.played == {}
+    others = np.arange(a.org.n) != row
+    assert (a.state.routine[others] == b.state.routine[others]).all()
