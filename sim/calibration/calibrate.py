@@ -1,0 +1,168 @@
+"""``crmsim calibrate``: fit a scenario to a pilot's log, forecast the rest, compare the arms.
+
+The steps, each in its own module: read and check the spec and the log (``spec``, ``observed``);
+fit the unknowns by ABC-SMC (``smc``, with the seeded ``sampler``); summarise the posterior
+(``posterior``); run the particles on for the forecast and the arms, and check the fit
+(``predictive``); write the folder (``folder``). Everything is checked before the folder is
+touched; an interrupted calibration is resumed by the same command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.calibration import posterior, predictive, smc
+from sim.calibration.distance import ObservationModel
+from sim.calibration.executors import open_executor
+from sim.calibration.folder import KIND, CalibrationFolder
+from sim.calibration.observed import ObservedLog, read_observed
+from sim.calibration.simulate import Simulator
+from sim.calibration.spec import CalibrationSpec
+from sim.core.errors import InputError
+from sim.io.provenance import provenance
+
+
+def prepare(spec_path: str | Path) -> tuple[CalibrationSpec, ObservedLog, Simulator, ObservationModel, int]:
+    """The checked spec, its log, the simulator, the observation model and the forecast horizon."""
+    spec = CalibrationSpec.load(spec_path)
+    scenario = spec.base_scenario()
+    log = read_observed(spec.path_of(spec.observed), scenario.run.weeks, spec.source)
+    forecast_weeks = spec.settings.forecast_weeks
+    horizon = log.last_week + forecast_weeks if forecast_weeks is not None else scenario.run.weeks
+    observation = ObservationModel(
+        weeks=log.weeks,
+        columns=tuple(log.cells["column"]),
+        observed=log.values,
+        counts=log.counts,
+        floor=spec.settings.share_floor,
+    )
+    return spec, log, Simulator(scenario.resolved()), observation, max(horizon, log.last_week)
+
+
+def calibrate(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    wait: bool = False,
+    progress: bool = False,
+    figures: Callable[[Path], list[str]] | None = None,
+) -> dict:
+    """Run (or resume) a calibration into ``out``; returns the content of ``calibration.json``."""
+    spec, log, simulator, observation, horizon = prepare(spec_path)
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError("--workers", None, f"got {workers!r}; allowed: a whole number >= 1")
+    calibration_hash = spec.content_hash(log.digest)
+    settings = spec.settings
+    with CalibrationFolder(out) as folder:
+        earlier = folder.open(calibration_hash, wait=wait)
+        manifest = {
+            "kind": KIND,
+            "hash": calibration_hash,
+            "crmsim": sim.__version__,
+            "spec": str(spec.source),
+            "status": "running",
+            "provenance": provenance(),
+        }
+        if earlier is None or earlier.get("status") != "complete":
+            folder.write_json("manifest.json", manifest)
+        with open_executor(workers, dask) as executor:
+            result = smc.fit(
+                folder.history,
+                spec.fit,
+                smc.LogModel(simulator, observation, log.last_week),
+                population=settings.population,
+                generations=settings.generations,
+                simulations=settings.simulations,
+                seed=settings.seed,
+                executor=executor,
+                workers=workers,
+                progress=progress,
+            )
+            keys = list(spec.fit)
+            columns = list(dict.fromkeys([*log.columns, *predictive.HEADLINE_SERIES]))
+            table, arms = predictive.forecast(
+                simulator,
+                result.particles,
+                keys,
+                horizon,
+                spec.arm_overrides(),
+                log.last_week,
+                columns,
+                executor,
+                workers,
+            )
+            check = predictive.fit_check(
+                simulator,
+                observation,
+                result.particles,
+                keys,
+                log.last_week,
+                settings.predictive_draws,
+                settings.seed,
+                executor,
+                workers,
+            )
+        summary = {
+            "name": spec.name,
+            "description": spec.description,
+            "hash": calibration_hash,
+            "method": {
+                "name": "ABC-SMC",
+                "library": f"pyabc {smc.pyabc.__version__}",
+                "tolerance": f"quantile {smc.QUANTILE} of the previous generation's distances",
+                "kernel": "multivariate normal, fitted to the previous generation",
+                "distance": "root mean square of (simulated - observed) / standard error over observed cells; "
+                "standard error sqrt(p(1-p)/n + floor^2)",
+                "noise": "binomial draws of n people where COLUMN_n is given; else the whole organisation's share",
+                "sampler": "evaluations numbered and seeded from the seed, accepted in order (same results on any "
+                "number of workers)",
+            },
+            "settings": settings.model_dump(),
+            "simulations": result.simulations,
+            "generations": result.generations.to_dict(orient="records"),
+            "effective_sample_size": posterior.effective_sample_size(result.particles["weight"]),
+            "observed": {
+                "file": str(spec.path_of(spec.observed)),
+                "columns": log.columns,
+                "cells": int(len(log.cells)),
+                "first_week": int(log.cells["week"].min()),
+                "last_week": log.last_week,
+            },
+            "forecast": {"weeks": horizon, "from_week": log.last_week + 1, "columns": columns},
+            "parameters": posterior.summarise(result.particles, spec.fit),
+            "identified_rule": f"contraction >= {posterior.IDENTIFIED_CONTRACTION}",
+            "fit": check,
+            "arms": arms,
+            "scenario": simulator.scenario.get("name"),
+            "crmsim": sim.__version__,
+        }
+        folder.write_parquet("posterior.parquet", result.particles)
+        folder.write_parquet("forecast.parquet", table)
+        folder.write_parquet("observed.parquet", log.cells)
+        folder.write_json("calibration.json", _finite(summary))
+        if figures is not None:
+            figures(folder.root)
+        folder.write_json("manifest.json", {**manifest, "status": "complete", "simulations": result.simulations})
+    return summary
+
+
+def _finite(value):
+    """NaN and infinity as null: calibration.json is strict JSON."""
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return value

@@ -1,0 +1,83 @@
+"""The calibration's output folder: one calibration per folder, locked while it runs, never mixed.
+
+A folder is accepted when it is new, empty, or an earlier calibration's (its ``manifest.json``
+says ``"kind": "calibration"``); anything else is refused, as for every crmsim output. A folder
+of the same calibration (same spec, scenario and log: the manifest's hash) is resumed; one of
+another calibration is refused, so results never mix. Files are written whole or not at all
+(a temporary file, then renamed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sim.core.errors import InputError
+from sim.experiments.store import LOCK_NAME, FolderLock
+from sim.io.folders import check_writable_folder
+
+KIND = "calibration"
+MANIFEST = "manifest.json"
+HISTORY = "abc.db"
+
+
+class CalibrationFolder:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._lock: FolderLock | None = None
+
+    def open(self, calibration_hash: str, wait: bool = False) -> dict | None:
+        """Lock the folder and check whose it is; the earlier manifest of this calibration, if any."""
+        leftover = self.root.is_dir() and {p.name for p in self.root.iterdir()} <= {LOCK_NAME}
+        if not leftover:
+            check_writable_folder(self.root, kind=KIND)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = FolderLock(self.root)
+        self._lock.acquire(wait)
+        manifest = self.read_manifest()
+        if manifest is not None and manifest.get("hash") != calibration_hash:
+            self.close()
+            raise InputError(
+                str(self.root),
+                None,
+                f"holds another calibration (hash {manifest.get('hash')}, this one is {calibration_hash}); "
+                "allowed: a new or empty folder, or this calibration's own",
+            )
+        return manifest
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> CalibrationFolder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def history(self) -> Path:
+        return self.root / HISTORY
+
+    def read_manifest(self) -> dict | None:
+        try:
+            return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def write_json(self, name: str, content: dict) -> None:
+        text = json.dumps(content, indent=2, allow_nan=False, default=str)
+        self._atomic(name, lambda path: path.write_text(text + "\n", encoding="utf-8"))
+
+    def write_parquet(self, name: str, table: pd.DataFrame) -> None:
+        self._atomic(name, lambda path: table.to_parquet(path, index=False))
+
+    def _atomic(self, name: str, write) -> None:
+        target = self.root / name
+        temporary = self.root / f".{name}.tmp"
+        write(temporary)
+        os.replace(temporary, target)

@@ -1,0 +1,130 @@
+"""The observed log: weekly shares from the CRM's own records, checked against what the model produces.
+
+A log is a CSV with a ``week`` column and one or more columns named as in ``timeseries.parquet``
+(shares between 0 and 1). Weeks may be missing, and a cell may be empty. A ``COLUMN_n`` column
+gives how many people a share was counted over (a survey, a sample of accounts): the fit then
+treats the share as a binomial count of them (``sim.calibration.distance``). Without it the
+share is taken as counted over the whole organisation, as the model counts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.core.errors import InputError
+
+#: Columns of the weekly series a log may hold: shares between 0 and 1, which the fit compares.
+OBSERVABLE = (
+    "live",
+    "live_partners",
+    "intended_use",
+    "gaming",
+    "ignoring",
+    "intended_use_sales",
+    "gaming_sales",
+    "ignoring_sales",
+    "intended_use_service",
+    "gaming_service",
+    "ignoring_service",
+    "intended_use_managers",
+    "gaming_managers",
+    "ignoring_managers",
+    "partner_self_serve",
+    "partner_go_around",
+    "partner_disengaged",
+    "data_quality",
+    "trust",
+)
+COUNT_SUFFIX = "_n"
+
+
+@dataclass(frozen=True)
+class ObservedLog:
+    """The observed cells in long form: one row per (week, column) with a value."""
+
+    cells: pd.DataFrame  # week, column, value, n (0: the whole organisation)
+    digest: str  # of the file's bytes: an output folder belongs to one log
+
+    @property
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys(self.cells["column"]))
+
+    @property
+    def last_week(self) -> int:
+        return int(self.cells["week"].max())
+
+    @property
+    def weeks(self) -> np.ndarray:
+        return self.cells["week"].to_numpy(dtype=int)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.cells["value"].to_numpy(dtype=float)
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.cells["n"].to_numpy(dtype=float)
+
+    def wide(self) -> pd.DataFrame:
+        return self.cells.pivot(index="week", columns="column", values="value").reset_index()
+
+
+def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
+    """Read and check a log against a scenario of ``weeks`` weeks; ``source`` names the spec field."""
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(source, "observed", f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(where, None, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(where, None, "is empty; allowed: a CSV with a week column and observed columns") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    if "week" not in table.columns:
+        raise InputError(where, "week", "missing; a log needs a week column")
+    if table.empty:
+        raise InputError(where, None, "has no rows; allowed: one row per observed week")
+    counts = {c for c in table.columns if c.endswith(COUNT_SUFFIX) and c[: -len(COUNT_SUFFIX)] in OBSERVABLE}
+    shares = [c for c in table.columns if c != "week" and c not in counts]
+    for column in shares:
+        if column not in OBSERVABLE:
+            raise InputError(where, column, "not a column the model produces; allowed: " + ", ".join(OBSERVABLE))
+    if not shares:
+        raise InputError(where, None, "no observed column; allowed: " + ", ".join(OBSERVABLE))
+    week = pd.to_numeric(table["week"], errors="coerce")
+    if week.isna().any() or (week != week.round()).any():
+        raise InputError(where, "week", "allowed: whole numbers")
+    week = week.astype(int)
+    if week.min() < 1 or week.max() > weeks:
+        bad = int(week[(week < 1) | (week > weeks)].iloc[0])
+        raise InputError(where, "week", f"got {bad}; allowed: 1 to {weeks} (the scenario's run.weeks)")
+    if week.duplicated().any():
+        raise InputError(where, "week", f"week {int(week[week.duplicated()].iloc[0])} appears twice; one row a week")
+    rows = []
+    for column in shares:
+        value = pd.to_numeric(table[column], errors="coerce")
+        if (value.isna() & table[column].notna()).any():
+            raise InputError(where, column, "allowed: numbers between 0 and 1 (or an empty cell)")
+        if ((value < 0) | (value > 1)).any():
+            bad = float(value[(value < 0) | (value > 1)].iloc[0])
+            raise InputError(where, column, f"got {bad}; a share is between 0 and 1")
+        n = pd.Series(0.0, index=table.index)
+        if column + COUNT_SUFFIX in counts:
+            n = pd.to_numeric(table[column + COUNT_SUFFIX], errors="coerce")
+            if (value.notna() & (n.isna() | (n < 1) | (n != n.round()))).any():
+                raise InputError(where, column + COUNT_SUFFIX, "allowed: whole numbers >= 1 beside each share")
+        keep = value.notna()
+        rows.append(pd.DataFrame({"week": week[keep], "column": column, "value": value[keep], "n": n[keep]}))
+    cells = pd.concat(rows, ignore_index=True).sort_values(["week", "column"], kind="stable").reset_index(drop=True)
+    if cells.empty:
+        raise InputError(where, None, "has no observed values")
+    if not np.isfinite(cells["value"]).all():
+        raise InputError(where, None, "allowed: finite numbers")
+    return ObservedLog(cells=cells, digest=hashlib.sha256(raw).hexdigest()[:16])
