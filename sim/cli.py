@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("sweep", help="sweep TOML file")
     _add_experiment_options(swp, with_set=False)
     swp.set_defaults(command=cmd_sweep)
+    cal = sub.add_parser(
+        "calibrate", help="fit a scenario to an observed usage log (ABC-SMC), forecast the rest, compare arms"
+    )
+    cal.add_argument("spec", help="calibration spec TOML (scenario, observed CSV, [fit] priors; docs/calibration.md)")
+    _add_experiment_options(cal, with_set=False)
+    cal.set_defaults(command=cmd_calibrate)
 
     ana = sub.add_parser("analyze", help="analyse a finished experiment (sensitivity indices of a sweep)")
     ana_sub = ana.add_subparsers(required=True, metavar="ANALYSIS")
@@ -390,6 +396,34 @@ def cmd_animate(args) -> int:
     written = animate(scenario, args.out, every=args.every, fps=args.fps)
     if not args.quiet:
         print(f"wrote {written['path']} ({written['frames']} frames, one every {written['every']} weeks)")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from sim.calibration.calibrate import calibrate
+    from sim.presentation.calibration_plots import save_calibration_figures
+
+    try:
+        summary = calibrate(
+            args.spec,
+            args.out,
+            workers=args.workers,
+            dask=args.dask,
+            wait=args.wait,
+            progress=_progress(args),
+            figures=save_calibration_figures,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            signal.SIGINT, f"complete generations are kept in {args.out}; the same command resumes"
+        ) from None
+    if not args.quiet:
+        for key, p in summary["parameters"].items():
+            lo, hi = p["ci90"]
+            shown = "identified" if p["identified"] else "not identified by the log"
+            print(f"{key}: {p['median']:.3g} (90% {lo:.3g} to {hi:.3g}), {shown}")
+        print(f"fit check: {'MISFIT, the model does not reproduce the log' if summary['fit']['misfit'] else 'ok'}")
+        print(f"wrote {args.out}/ ({summary['simulations']} simulations)")
     return 0
 
 

@@ -13,6 +13,7 @@ kernel is pyABC's multivariate normal, fitted to the previous generation.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,10 +112,12 @@ def fit(
     spent = history.total_nr_simulations
     budget_left = simulations is None or spent < simulations
     if remaining > 0 and budget_left:
-        history = abc.run(
-            max_nr_populations=remaining,
-            max_total_nr_simulations=simulations if simulations is not None else np.inf,
-        )
+        with warnings.catch_warnings():  # pyABC compares the first tolerance (infinite) with none: inf - inf
+            warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract", RuntimeWarning)
+            history = abc.run(
+                max_nr_populations=remaining,
+                max_total_nr_simulations=simulations if simulations is not None else np.inf,
+            )
     return read_history(history, list(priors))
 
 
