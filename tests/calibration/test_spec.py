@@ -1,0 +1,97 @@
+"""Bad specs and logs are refused with one line naming the file, the field and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from calibration_helpers import synthetic_log, write_spec
+
+from sim.calibration.calibrate import prepare
+from sim.cli import main
+from sim.core.errors import InputError
+
+HABIT = '"behaviour.habit" = { uniform = [0.2, 0.7] }'
+
+
+def refused(spec) -> InputError:
+    with pytest.raises(InputError) as caught:
+        prepare(spec)
+    return caught.value
+
+
+def test_a_good_spec_is_read(pilot):
+    synthetic_log(pilot, {"behaviour.habit": 0.4}, 3)
+    spec, log, _, observation, horizon = prepare(write_spec(pilot, HABIT, "forecast_weeks = 10"))
+    assert list(spec.fit) == ["behaviour.habit"]
+    assert log.columns == ["gaming", "intended_use"]
+    assert log.last_week == 18 and horizon == 28
+    assert len(observation.observed) == 18
+
+
+@pytest.mark.parametrize(
+    ("fit", "field", "words"),
+    [
+        ('"behaviour.nonsense" = { uniform = [0, 1] }', "fit.behaviour.nonsense", "not a scenario key"),
+        ('"policy.integration" = { uniform = [0, 1] }', "fit.policy.integration", "not a numeric key"),
+        ('"behaviour.habit" = { choice = [0.2, 0.4] }', "fit.behaviour.habit", "allowed: uniform, normal"),
+        ('"behaviour.habit" = { uniform = [0.5, 0.2] }', "fit.behaviour.habit", "low must be below high"),
+        ('"org.employees" = { uniform = [50, 90] }', "fit.org.employees", "not fitted"),
+    ],
+)
+def test_a_bad_fit_key_is_named(pilot, fit, field, words):
+    synthetic_log(pilot, {}, 3)
+    error = refused(write_spec(pilot, fit))
+    assert error.field == field and words in error.message
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "words"),
+    [
+        ("week,adoption\n1,0.1\n", "adoption", "allowed: live, live_partners, intended_use"),
+        ("week,intended_use\n1,0.1\n40,0.2\n", "week", "got 40; allowed: 1 to 36"),
+        ("week,intended_use\n0,0.1\n", "week", "allowed: 1 to 36"),
+        ("week,intended_use\n1,0.1\n2,1.4\n", "intended_use", "got 1.4; a share is between 0 and 1"),
+        ("week,intended_use\n1,-0.1\n", "intended_use", "between 0 and 1"),
+        ("week,intended_use\n1,abc\n", "intended_use", "allowed: numbers between 0 and 1"),
+        ("week,intended_use,intended_use_n\n1,0.1,0\n", "intended_use_n", "whole numbers >= 1"),
+        ("", None, "is empty"),
+        ("week,intended_use\n", None, "has no rows"),
+        ("intended_use\n0.1\n", "week", "missing"),
+    ],
+)
+def test_a_bad_log_is_named(pilot, content, field, words):
+    (pilot / "log.csv").write_text(content, encoding="utf-8")
+    error = refused(write_spec(pilot, HABIT))
+    assert error.source.endswith("log.csv")
+    assert error.field == field and words in error.message
+
+
+def test_missing_files_and_unknown_settings(pilot):
+    error = refused(write_spec(pilot, HABIT, observed="nowhere.csv"))
+    assert error.field == "observed" and "no such file" in error.message
+    synthetic_log(pilot, {}, 3)
+    error = refused(write_spec(pilot, HABIT, "generatoins = 3"))
+    assert error.field == "settings.generatoins" and "allowed: population, generations" in error.message
+    error = refused(write_spec(pilot, HABIT, arms='[arms]\n"behaviour.habit" = [0.1]'))
+    assert error.field == "arms.behaviour.habit=0.1" and "allowed: policy keys" in error.message
+    error = refused(write_spec(pilot, HABIT, arms='[arms]\n"policy.integration" = ["sideways"]'))
+    assert "policy.integration" in str(error)
+
+
+def test_the_command_says_one_line_and_exits_2(pilot, capsys):
+    (pilot / "log.csv").write_text("week,adoption\n1,0.1\n", encoding="utf-8")
+    spec = write_spec(pilot, HABIT)
+    assert main(["calibrate", str(spec), "--out", str(pilot / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "log.csv: adoption: not a column the model produces" in err
+    assert "Traceback" not in err
+    assert not (pilot / "out").exists()  # refused before anything was written
+
+
+def test_a_folder_of_other_files_is_refused(pilot, capsys):
+    synthetic_log(pilot, {}, 3)
+    spec = write_spec(pilot, HABIT)
+    (pilot / "mine").mkdir()
+    (pilot / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    assert main(["calibrate", str(spec), "--out", str(pilot / "mine"), "--quiet"]) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert (pilot / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
