@@ -45,6 +45,19 @@ def prior_rv(dist: Distribution) -> pyabc.RV:
     raise ValueError(f"no continuous prior for {dist.kind}")
 
 
+class QuantileTolerance(pyabc.QuantileEpsilon):
+    """pyABC's quantile tolerance, infinite for generation 0 (every prior draw is accepted, no draws
+    are spent on a calibration sample), and, when a calibration goes on from a stored generation,
+    the quantile of that generation's distances, as it would have been without the stop."""
+
+    def __init__(self):
+        super().__init__(initial_epsilon=np.inf, alpha=QUANTILE, weighted=False)
+
+    def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations, acceptor_config):
+        if t > 0:
+            self._update(t, get_weighted_distances())
+
+
 @dataclass
 class LogModel:
     """pyABC's model: simulate the observed weeks and observe them as the log does.
@@ -103,7 +116,7 @@ def fit(
         LogDistance(model.observation),
         population_size=population,
         sampler=sampler,
-        eps=pyabc.QuantileEpsilon(initial_epsilon=np.inf, alpha=QUANTILE, weighted=False),
+        eps=QuantileTolerance(),
     )
     url = f"sqlite:///{db}"
     observed = {"y": model.observation.observed, "seed": np.array([-1])}

@@ -136,9 +136,16 @@ class CalibrationSpec(BaseModel):
         return arms
 
     def content_hash(self, observed_digest: str) -> str:
-        """What an output folder belongs to: the spec, the resolved scenario and the observed data."""
+        """What an output folder belongs to: the spec, the resolved scenario and the observed data.
+
+        The stopping rule (generations, simulations) is left out, so that the same command with more
+        generations goes on from the last generation instead of starting again.
+        """
         content = {
-            "spec": self.model_dump(mode="json", exclude={"name", "description"}),
+            # how long to look is not part of it: a calibration given more generations goes on
+            "spec": self.model_dump(
+                mode="json", exclude={"name": True, "description": True, "settings": {"generations", "simulations"}}
+            ),
             "scenario": self.base_scenario().resolved(),
             "observed": observed_digest,
         }
