@@ -117,3 +117,12 @@ def test_a_log_the_model_cannot_produce_is_flagged(pilot):
     spec = write_spec(pilot, FIT, SETTINGS)
     summary = calibrate(spec, pilot / "out")
     assert summary["fit"]["misfit"] is True and summary["fit"]["p_value"] < 0.01
+
+
+def test_the_report_page_of_a_calibration(pilot_folder):
+    folder, _ = pilot_folder
+    assert main(["report", str(folder / "out"), "--quiet"]) == 0
+    page = (folder / "out" / "report.html").read_text(encoding="utf-8")
+    for words in ("What the log pins down", "behaviour.habit", "Does the model reproduce the log?", "P(success)"):
+        assert words in page
+    assert page.count("data:image/png;base64,") == 3

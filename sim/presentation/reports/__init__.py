@@ -7,7 +7,8 @@ mailed as one file. It reads what the commands left in the folder:
 - a run folder (``crmsim run``): summary.json, timeseries.parquet; the figures are drawn again
   from the time series;
 - a results folder (``replicate``, ``compare``, ``sweep``): manifest.json, runs/, and the files
-  the analyses wrote beside them (bands, comparison.*, sensitivity_*.*, discovery.*).
+  the analyses wrote beside them (bands, comparison.*, sensitivity_*.*, discovery.*);
+- a calibration folder (``calibrate``): calibration.json and its Parquet tables (``reports.calibration``).
 
 The modules: ``pages`` (what each of the four pages says), ``document`` and the templates in
 ``sim/presentation/templates/report/`` (how a page looks), ``figures``, ``outcomes`` (names, numbers and
@@ -40,7 +41,13 @@ def folder_kind(folder: Path) -> str:
         kind = read_json(folder / "manifest.json").get("kind")
         if kind in ("replicate", "compare", "sweep"):
             return kind
-        raise InputError(str(folder / "manifest.json"), "kind", f"got {kind!r}; allowed: replicate, compare, sweep")
+        if kind == "calibration":
+            if not (folder / "calibration.json").is_file():
+                raise InputError(str(folder), "calibration.json", "missing; the calibration has not finished")
+            return kind
+        raise InputError(
+            str(folder / "manifest.json"), "kind", f"got {kind!r}; allowed: replicate, compare, sweep, calibration"
+        )
     raise InputError(
         str(folder),
         None,
@@ -53,9 +60,10 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), whole or not at all."""
     folder = Path(folder)
     kind = folder_kind(folder)
-    page = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}[kind](
-        folder
-    )
+    from sim.presentation.reports.calibration import calibration_report
+
+    builders = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}
+    page = {**builders, "calibration": calibration_report}[kind](folder)
     out = Path(out) if out else folder / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
