@@ -32,6 +32,7 @@ NAMES = [
     "05_culture_and_turnover.ipynb",
     "06_comparing_rollout_policies.ipynb",
     "07_sweeps_and_sensitivity.ipynb",
+    "08_calibrating_to_a_pilot.ipynb",
 ]
 CELL_TIMEOUT = 600  # seconds per cell: generous, for a loaded shared machine
 
