@@ -1,168 +1,183 @@
-"""The teaching dashboard: a Mesa SolaraViz app to watch a CRM rollout's micro-decisions live.
+"""The teaching dashboard: watch a CRM rollout's micro-decisions live, at the pace of talking.
 
 ``crmsim app [CASE]`` serves this page. A teacher picks a case to start from and sets the
-policy levers (named as in the scenario files); step, play and reset come from Mesa. The page
-shows the network coloured by what each person does, the behaviour shares by role, data quality
-and trust, and what the choices add up to (drift, cost per sale, complaints and compensation,
-turnover); one person's choice explained in words; and a log of notable micro-actions.
+policy levers (each shown with its value, in words, with the scenario file's dotted key beside
+it); Step, Play and Reset drive the model. The page shows the network coloured by what each
+person does, the behaviour shares by role, data quality and trust, and what the choices add
+up to (drift, cost per sale, complaints and compensation, turnover); one person's choice
+explained in words; and a log of notable micro-actions.
 
-Each browser session gets its own model (SolaraViz keeps a reactive model per session), and the
-network layout is computed once per organisation and reused across resets.
+A plain Solara page rather than Mesa's SolaraViz: SolaraViz's framework controls (play
+interval, render interval, page tabs) would reach the students, and its matplotlib components
+took over a second a week to redraw. Here the pictures are SVG built from the weekly series
+(``app_charts``) and the network's ties are laid out once per organisation, so a week is
+redrawn in well under the time a teacher takes to speak a sentence. Each browser session gets
+its own model.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 
-import matplotlib
+import solara
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import solara  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
-
-from sim.core.model import CRMRollout  # noqa: E402
-from sim.core.scenario import Scenario, cases  # noqa: E402
-from sim.presentation import plots  # noqa: E402
-from sim.presentation.narration import NarratedRollout, explain_in_words, who  # noqa: E402
+from sim.core.model import CRMRollout
+from sim.core.scenario import Scenario, cases
+from sim.presentation import app_charts, app_controls, plots
+from sim.presentation.narration import NarratedRollout, explain_in_words, who
 
 #: The case the page opens at (``crmsim app CASE`` sets it through the environment).
 START = os.environ.get("CRMSIM_APP_CASE", "global_giant_telco")
+#: Weeks a second while playing, at most (each week is drawn).
+PLAY_RATE = 4.0
 
 
-def levers(start: Scenario) -> dict:
-    """The controls: the case to start from, the seed, and the policy levers, named as in scenario files."""
-    p = start.policy
-    return {
-        "scenario": {
-            "type": "Select",
-            "label": "case to start from",
-            "value": START,
-            "values": cases() if START in cases() else [START, *cases()],
-        },
-        "seed": {"type": "SliderInt", "label": "seed", "value": start.run.seed, "min": 0, "max": 99, "step": 1},
-        "policy.rollout": {"type": "Select", "value": p.rollout, "values": ["big_bang", "phased", "pilot"]},
-        "policy.integration": {"type": "Select", "value": p.integration, "values": ["none", "partial", "full"]},
-        "policy.training_hours": {"type": "SliderInt", "value": int(p.training_hours), "min": 0, "max": 40, "step": 1},
-        "policy.sanctions": {"type": "SliderFloat", "value": p.sanctions, "min": 0.0, "max": 1.0, "step": 0.05},
-        "policy.upsell_prompts": {"type": "Checkbox", "value": p.upsell_prompts},
-        "policy.culture_programme": {
-            "type": "SliderFloat",
-            "value": p.culture_programme,
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-        },
-        "policy.management_style": {"type": "Select", "value": p.management_style, "values": ["control", "organic"]},
-        "policy.commitment": {"type": "SliderFloat", "value": p.commitment, "min": 0.0, "max": 1.0, "step": 0.05},
-        "policy.mandate": {"type": "SliderFloat", "value": p.mandate, "min": 0.0, "max": 1.0, "step": 0.05},
-        "policy.new_hire_training": {"type": "Checkbox", "value": p.new_hire_training},
-    }
+def start_scenario(name: str = START) -> Scenario:
+    return Scenario.case(name) if name in cases() else Scenario.load(name)
 
 
-_LAYOUTS: dict[str, tuple] = {}
+_LAYOUTS: dict[str, app_charts.NetworkPicture] = {}
+_LAYOUT_LOCK = threading.Lock()
 
 
-def layout(model: CRMRollout):
-    """Node positions, computed once per organisation (the network's ties) and reused on reset."""
+def network(model: CRMRollout) -> app_charts.NetworkPicture:
+    """The network's drawing, laid out once per organisation (its ties) and reused on reset."""
     a = model.org.adjacency
-    key = hashlib.sha1(a.indptr.tobytes() + a.indices.tobytes()).hexdigest()
-    if key not in _LAYOUTS:
-        if len(_LAYOUTS) > 32:
-            _LAYOUTS.clear()
-        _LAYOUTS[key] = plots.network_layout(model, seed=0)
-    return _LAYOUTS[key]
+    key = hashlib.sha1(a.indptr.tobytes() + a.indices.tobytes() + model.org.role.tobytes()).hexdigest()
+    with _LAYOUT_LOCK:
+        if key not in _LAYOUTS:
+            if len(_LAYOUTS) > 32:
+                _LAYOUTS.clear()
+            _LAYOUTS[key] = app_charts.network_picture(model, plots.network_layout(model, seed=0))
+        return _LAYOUTS[key]
 
 
-def _figure(fig) -> None:
-    solara.FigureMatplotlib(fig, format="png", dpi=80)
-    plt.close(fig)
-
-
-def WeekCounter(model: CRMRollout):
-    update_counter.get()
-    p = model.settings.policy
-    levers_now = (
-        f"rollout: {p.rollout} · integration: {p.integration} · training: {p.training_hours:g} h · "
-        f"sanctions: {p.sanctions:g} · style: {p.management_style}"
-    )
-    return solara.Markdown(
-        f"## Week {model.steps}\n\n{model.settings.name}: {model.settings.description}\n\n{levers_now}"
-    )
-
-
-def Network(model: CRMRollout):
-    """Who does what: colour by behaviour, shape by role."""
-    update_counter.get()
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    plots.draw_network(ax, model, layout(model))
-    return _figure(fig)
-
-
-def _chart(model: CRMRollout, draw, empty: str = ""):
-    """A figure of the weekly series so far, redrawn every week."""
-    update_counter.get()
-    ts = model.recorder.frame()
-    if ts.empty:
-        return solara.Markdown(empty)
-    return _figure(draw(ts))
-
-
-def Shares(model: CRMRollout):
-    return _chart(
-        model,
-        lambda ts: plots.behaviour_by_role(ts, title="Behaviour by role", columns=3),
-        "*Press Step to start the week.*",
-    )
-
-
-def DataAndTrust(model: CRMRollout):
-    return _chart(model, plots.data_quality_and_trust)
-
-
-def Organisation(model: CRMRollout):
-    """Drift, cost per unit sale, complaints and compensation, turnover, the system, money."""
-    return _chart(model, plots.organisation)
+def build_model(levers: dict) -> NarratedRollout:
+    """A new organisation from the case and the levers (dotted keys, as in scenario files)."""
+    scenario = start_scenario(levers["scenario"])
+    overrides = {key: value for key, value in levers.items() if key != "scenario"}
+    return NarratedRollout(scenario.with_overrides(overrides, source="the dashboard"))
 
 
 @solara.component
-def PersonPanel(model: CRMRollout):
+def WeekHeading(model: CRMRollout, week: int = 0):
+    p = model.settings.policy
+    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {model.steps}")
+    solara.Markdown(
+        f"**{model.settings.name}**: {model.settings.description}\n\n"
+        f"rollout: {p.rollout} · integration: {p.integration} · training: {p.training_hours:g} h · "
+        f"sanctions: {p.sanctions:g} · style: {p.management_style}"
+    )
+
+
+@solara.component
+def NetworkPanel(model: CRMRollout, week: int = 0, highlight: dict | None = None):
+    """Who does what: colour by behaviour, shape by role."""
+    picture = network(model)
+    # two layers: the ties never change, so only the people are sent to the browser each week
+    with solara.Column(classes=["crm-network"], gap="0px"):
+        solara.HTML(tag="div", unsafe_innerHTML=picture.ties_svg())
+        people = picture.people_svg(model.state.routine, highlight)
+        solara.HTML(tag="div", unsafe_innerHTML=people, classes=["crm-layer"])
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=app_charts.network_legend() + f'<div class="crm-key">{picture.caption}</div>',
+    )
+
+
+@solara.component
+def Charts(model: CRMRollout, week: int = 0):
+    """The weekly series so far: behaviour by role, data quality and trust, the organisation."""
+    ts = model.recorder.frame()
+    if ts.empty:
+        solara.Markdown("*Press Step to start the first week.*")
+        return
+    solara.HTML(tag="h3", unsafe_innerHTML="Behaviour by role (share of those live)")
+    solara.HTML(tag="div", unsafe_innerHTML=app_charts.behaviour_by_role(ts))
+    solara.HTML(tag="div", unsafe_innerHTML=app_charts.data_quality_and_trust(ts))
+    solara.HTML(tag="h3", unsafe_innerHTML="The organisation")
+    solara.HTML(tag="div", unsafe_innerHTML=app_charts.organisation(ts))
+
+
+@solara.component
+def PersonPanel(model: CRMRollout, week: int = 0):
     """Pick one person: why they chose what they chose this week, in words."""
-    update_counter.get()
     row, set_row = solara.use_state(0)
     row = min(row, model.org.n - 1)
-    with solara.Column():
-        solara.SliderInt("person", value=row, on_value=set_row, min=0, max=model.org.n - 1)
-        solara.Markdown(f"### {who(model, row)}")
-        solara.Markdown(explain_in_words(model, row))
+    app_controls.Labelled("person to explain", "", who(model, row))
+    solara.SliderInt("", value=row, on_value=set_row, min=0, max=model.org.n - 1, thumb_label=False)
+    solara.Markdown(f"### {who(model, row)}\n\n" + explain_in_words(model, row))
 
 
-def EventLog(model: CRMRollout):
+@solara.component
+def EventLog(model: CRMRollout, week: int = 0):
     """The latest notable micro-actions, newest first."""
-    update_counter.get()
     recent = model.events[-14:][::-1]
-    if not recent:
-        return solara.Markdown("### What happened\n\n*Nothing yet.*")
-    lines = "\n".join(f"- week {week}: {text}" for week, _, text in recent)
-    return solara.Markdown(f"### What happened\n\n{lines}")
-
-
-def make_page():
-    """The SolaraViz page for the starting case; called inside a session's Page."""
-    start = Scenario.case(START) if START in cases() else Scenario.load(START)
-    model = solara.use_memo(lambda: NarratedRollout(start), [])
-    return SolaraViz(
-        model,
-        components=[WeekCounter, Network, Shares, PersonPanel, EventLog, DataAndTrust, Organisation],
-        model_params=levers(start),
-        name="crmsim: how a CRM rollout succeeds, drifts or fails",
-        play_interval=200,
-    )
+    lines = "\n".join(f"- week {when}: {text}" for when, _, text in recent) or "*Nothing yet.*"
+    solara.Markdown(f"### What happened\n\n{lines}")
 
 
 @solara.component
 def Page():
-    # Built inside a component, so every browser session gets its own model.
-    make_page()
+    start = start_scenario()
+    initial = solara.use_memo(lambda: app_controls.initial_levers(START, start), [])
+    levers, set_levers = solara.use_state(initial)
+    model = solara.use_memo(lambda: NarratedRollout(start), [])
+    model_ref = solara.use_ref(model)
+    # bumped after each step and reset, so everything below is redrawn for the new week
+    week, set_week = solara.use_state(0)
+    drawn = solara.use_ref(0)
+
+    def redraw():
+        drawn.current += 1
+        set_week(drawn.current)
+
+    playing, set_playing = solara.use_state(False)
+    current = model_ref.current
+
+    def step():
+        if current.running:
+            current.step()
+        redraw()
+
+    def reset():
+        set_playing(False)
+        model_ref.current = build_model(levers)
+        redraw()
+
+    def play(cancel: threading.Event):
+        while not cancel.is_set():
+            started = time.perf_counter()
+            if not model_ref.current.running:
+                set_playing(False)
+                return
+            model_ref.current.step()
+            redraw()  # in this thread, before the next week
+            cancel.wait(max(0.0, 1.0 / PLAY_RATE - (time.perf_counter() - started)))
+
+    solara.use_thread(play if playing else (lambda cancel: None), dependencies=[playing], intrusive_cancel=False)
+
+    solara.Title("crmsim: how a CRM rollout succeeds, drifts or fails")
+    solara.Style(app_charts.STYLE + app_controls.STYLE)
+    with solara.Columns([1, 3], style={"padding": "8px 16px"}):
+        with solara.Column(classes=["crm-sidebar"]):
+            solara.HTML(tag="h3", unsafe_innerHTML="crmsim: a CRM rollout, week by week")
+            with solara.Row():
+                solara.Button("Step", on_click=step, color="primary", disabled=playing)
+                solara.Button("Pause" if playing else "Play", on_click=lambda: set_playing(not playing))
+                solara.Button("Reset", on_click=reset, disabled=playing)
+            solara.Markdown("*Reset builds a new organisation from the levers below.*")
+            app_controls.Levers(levers, set_levers)
+        with solara.Column():
+            # the week as an argument: a component is redrawn when its arguments change
+            WeekHeading(current, week)
+            with solara.Columns([3, 2]):
+                with solara.Column():
+                    NetworkPanel(current, week)
+                with solara.Column():
+                    PersonPanel(current, week)
+            Charts(current, week)
+            EventLog(current, week)

@@ -61,6 +61,7 @@ def serve(case: str | None, host: str, port: int, assets: Path | None = None) ->
         "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets.absolute()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "MPLBACKEND": "Agg",
+        "SOLARA_THEME_LOADER": "plain",  # no "This website runs on Solara" badge over the page
     }
     command = [
         sys.executable,
