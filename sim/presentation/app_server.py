@@ -31,53 +31,67 @@ DEFAULT_ASSETS = Path(os.environ.get("CRMSIM_ASSETS", Path.home() / ".cache" / "
 
 def serve(case: str | None, host: str, port: int, assets: Path | None = None) -> int:
     """Run the Solara server for the dashboard until interrupted; returns its exit code."""
+    start = check_case(case)
+    _check_address(host, port)
+    warn_if_public(host, "open the dashboard and run simulations here")
+    assets = Path(assets or DEFAULT_ASSETS)
+    if not ensure_assets(assets):
+        return 0
+    env = solara_env(assets, {"CRMSIM_APP_CASE": start})
+    print(f"crmsim dashboard for {Path(start).stem} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+    return _serve_until_stopped(solara_command("sim.presentation.app", host, port), env)
+
+
+def check_case(case: str | None) -> str:
+    """The case's name, or the scenario file's absolute path; a bad one refused in one line, not on the page."""
     start = case or "global_giant_telco"
     if start not in cases():
         if not Path(start).is_file():
             raise InputError(start, "case", f"neither a case nor a scenario file; cases: {', '.join(cases())}")
         start = str(Path(start).absolute())
-        Scenario.load(start)  # a bad file is refused here in one line, not on the page
-    _check_address(host, port)
+        Scenario.load(start)
+    return start
+
+
+def warn_if_public(host: str, what: str) -> None:
     if not is_loopback(host):
         print(
             f"crmsim: warning: --host {host} is not this machine only (127.0.0.1, ::1, localhost): "
-            "anyone on the network who can reach it can open the dashboard and run simulations here",
+            f"anyone on the network who can reach it can {what}",
             file=sys.stderr,
         )
-    assets = Path(assets or DEFAULT_ASSETS)
+
+
+def ensure_assets(assets: Path) -> bool:
+    """Fetch the front-end files if missing; False if Ctrl-C stopped the fetch (nothing started yet)."""
     if not app_assets.complete(assets):
         try:
             app_assets.fetch(assets)
         except KeyboardInterrupt:
-            return 0  # Ctrl-C while the files are fetched: nothing started yet
+            return False
         except Exception as exc:  # offline and no npm: the page needs the CDN then
             print(
                 f"crmsim: warning: front-end files not available offline ({exc}); the page needs internet",
                 file=sys.stderr,
             )
-    env = {
+    return True
+
+
+def solara_env(assets: Path, extra: dict) -> dict:
+    """The Solara server's environment: offline front-end files, no telemetry, no framework badge."""
+    return {
         **os.environ,
-        "CRMSIM_APP_CASE": start,
+        **extra,
         "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets.absolute()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "MPLBACKEND": "Agg",
         "SOLARA_THEME_LOADER": "plain",  # no "This website runs on Solara" badge over the page
     }
-    command = [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        "sim.presentation.app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-open",
-        "--production",
-    ]
-    print(f"crmsim dashboard for {Path(start).stem} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    return _serve_until_stopped(command, env)
+
+
+def solara_command(module: str, host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", module, "--host", host, "--port", str(port), "--no-open",
+            "--production"]  # fmt: skip
 
 
 def is_loopback(host: str) -> bool:

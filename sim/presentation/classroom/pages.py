@@ -1,0 +1,308 @@
+"""The classroom's pages: the teacher's at ``/teacher``, a student's at ``/``.
+
+Served by ``crmsim classroom``. Every browser session is its own Solara kernel; the classrooms
+live in one registry shared by all of them (``registry.py``). A page watches its classroom
+from a thread that sleeps until the classroom changes (a choice, a join, a played week) and
+then redraws the page, so every student sees the next week as soon as it is played.
+
+A student's seat is freed when their page is closed, or when it has been disconnected for
+``LEAVE_AFTER`` seconds (a closed laptop lid, a lost network).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+import time
+from urllib.parse import parse_qs
+
+import solara
+
+from sim.core.vocabulary import ROLES
+from sim.presentation import app, app_charts, app_controls
+from sim.presentation.classroom import views
+from sim.presentation.classroom.registry import registry
+from sim.presentation.classroom.session import SEAT_ROLES, Classroom, ClassroomError, options_of
+from sim.presentation.narration import who
+
+#: Seconds a student's page may stay disconnected before the seat goes back to the model.
+LEAVE_AFTER = float(os.environ.get("CRMSIM_CLASSROOM_LEAVE_AFTER", "20"))
+#: The address students open, as the server was started (``crmsim classroom`` sets it).
+ADDRESS = os.environ.get("CRMSIM_CLASSROOM_ADDRESS", "http://127.0.0.1:8766")
+
+STYLE = (
+    app_charts.STYLE
+    + app_controls.STYLE
+    + """
+.crm-page { padding: 12px 20px; max-width: 1400px; }
+.crm-option { text-transform: none !important; margin: 4px 8px 4px 0; }
+.crm-code { font-size: 28px; font-weight: 700; letter-spacing: 3px; color: #1f5fa8; }
+.crm-page table { border-collapse: collapse; font-size: 13px; }
+.crm-page td, .crm-page th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+"""
+)
+
+
+def _code_in_address(router) -> str | None:
+    return (parse_qs((router.search or "").lstrip("?")).get("class") or [None])[0]
+
+
+def _kernel():
+    """This browser session's kernel, or None outside a server (as in tests)."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context()
+    except Exception:  # no kernel: nothing to watch
+        return None
+
+
+def _connected(kernel) -> bool:
+    from solara.server.kernel_context import PageStatus
+
+    with kernel.lock:
+        return PageStatus.CONNECTED in kernel.page_status.values()
+
+
+def use_watch(classroom: Classroom | None, on_change, student: str | None = None, tick: float | None = None):
+    """Redraw when the classroom changes (or every ``tick`` seconds); free ``student``'s seat
+    once their page has been disconnected for LEAVE_AFTER seconds."""
+    kernel = _kernel()
+
+    def watch(cancel: threading.Event):
+        if classroom is None:
+            while not cancel.wait(1.0):
+                on_change()  # look for a classroom again
+            return
+        seen, gone_since = classroom.version, None
+        while not cancel.is_set():
+            version = classroom.wait_for_change(seen, tick or 1.0)
+            if version != seen or tick:
+                seen = version
+                on_change()
+            if student is not None and kernel is not None:
+                if _connected(kernel):
+                    gone_since = None
+                elif gone_since is None:
+                    gone_since = time.monotonic()
+                elif time.monotonic() - gone_since > LEAVE_AFTER:
+                    classroom.leave(student)
+                    return
+
+    solara.use_thread(watch, dependencies=[classroom, student, tick], intrusive_cancel=False)
+
+
+@solara.component
+def Plain(children=[]):  # noqa: B006 (Solara's layout signature)
+    """No app bar, no tabs between the pages: each page is all a student or the teacher sees."""
+    solara.Style(STYLE)
+    solara.Column(children=children, classes=["crm-page"])
+
+
+# --- the student -----------------------------------------------------------------------
+
+
+@solara.component
+def StudentPage():
+    router = solara.use_router()
+    code = _code_in_address(router)
+    redraws, set_redraws = solara.use_state(0)
+    counter = solara.use_ref(0)
+
+    def redraw():
+        counter.current += 1
+        set_redraws(counter.current)
+
+    classroom = registry().get(code)
+    student = solara.use_memo(lambda: _join(classroom) if classroom is not None else None, [classroom])
+    use_watch(classroom, redraw, student)
+    solara.Title("crmsim classroom")
+    if classroom is None:
+        solara.HTML(tag="h2", unsafe_innerHTML="Waiting for the class")
+        solara.Markdown(
+            f"No classroom with the code **{html.escape(code)}** on this server: check the address the teacher shows."
+            if code
+            else "The teacher has not opened a classroom yet, or there are several: open the address the "
+            "teacher shows (it ends with `?class=` and the classroom's code)."
+        )
+        return
+    with classroom.lock:
+        if student not in classroom.seats:
+            solara.HTML(tag="h2", unsafe_innerHTML="You left the class")
+            solara.Markdown("Your person is played by the model again. Reload the page to join again.")
+            return
+        StudentWeek(classroom, student, redraws)
+
+
+def _join(classroom: Classroom) -> str:
+    student = classroom.join()
+    kernel = _kernel()
+    if kernel is not None:
+        kernel.on_close(lambda: classroom.leave(student))  # the page was closed
+    return student
+
+
+@solara.component
+def StudentWeek(classroom: Classroom, student: str, redraws: int):
+    seat = classroom.seats[student]
+    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {classroom.week}")
+    solara.Markdown(f"*{student} · classroom {classroom.code}*")
+    last = [d for d in classroom.decisions if d.student == student and d.week == classroom.week - 1]
+    if last:
+        solara.HTML(tag="h3", unsafe_innerHTML="What followed")
+        solara.Markdown("\n\n".join(views.what_followed(classroom, last[0])))
+    if not classroom.model.running:
+        solara.Markdown("**The run is over.** The teacher will now discuss how the class chose.")
+        return
+    solara.HTML(tag="h3", unsafe_innerHTML="What you see this week")
+    solara.Markdown("\n\n".join(views.what_they_see(classroom, student)))
+    if not classroom.live_next_week(seat.row):
+        solara.Markdown("*The CRM is not live for you yet: you keep to the old process this week.*")
+        return
+    chosen = classroom.choices.get(student)
+    options = options_of(seat.role)
+    solara.HTML(tag="h3", unsafe_innerHTML="What do you do this week?")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for k, option in enumerate(options):
+            solara.Button(
+                views.option_label(option),
+                on_click=lambda option=option: _choose(classroom, student, option),
+                color="primary" if chosen == k else None,
+                outlined=chosen != k,
+                classes=["crm-option"],
+            )
+    if chosen is not None:
+        waiting = len(classroom.waiting_for())
+        solara.Markdown(
+            f"You chose **{options[chosen]}**. You may change your mind until the week is played; "
+            + (f"waiting for {waiting} classmate{'s' if waiting != 1 else ''} or the teacher." if waiting else "")
+        )
+
+
+def _choose(classroom: Classroom, student: str, option: str) -> None:
+    try:
+        classroom.choose(student, option)
+    except ClassroomError:
+        pass  # the seat was freed or the week moved on meanwhile; the page redraws
+
+
+# --- the teacher ------------------------------------------------------------------------
+
+
+@solara.component
+def TeacherPage():
+    router = solara.use_router()
+    code = _code_in_address(router)
+    redraws, set_redraws = solara.use_state(0)
+    counter = solara.use_ref(0)
+
+    def redraw():
+        counter.current += 1
+        set_redraws(counter.current)
+
+    classroom = solara.use_memo(lambda: registry().get(code) if code else registry().open(), [code])
+    use_watch(classroom, redraw, tick=1.0 if classroom is not None and classroom.timer_seconds else None)
+    solara.Title("crmsim classroom: teacher")
+    if classroom is None:
+        solara.HTML(tag="h2", unsafe_innerHTML="No such classroom")
+        solara.Markdown(f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one.")
+        return
+    with classroom.lock:
+        TeacherView(classroom, redraws)
+
+
+@solara.component
+def TeacherView(classroom: Classroom, redraws: int):
+    # every part gets ``redraws``: a component is redrawn when its arguments change
+    model = classroom.model
+    join = f"{ADDRESS}/?class={classroom.code}"
+    with solara.Columns([1, 2]):
+        with solara.Column():
+            solara.HTML(tag="h2", unsafe_innerHTML=f"Week {classroom.week}")
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f'Classroom <span class="crm-code">{classroom.code}</span><br>'
+                f"Students open <b>{html.escape(join)}</b>",
+            )
+            solara.Markdown(f"**{model.settings.name}**: {model.settings.description}")
+            Seats(classroom, redraws)
+            Advancing(classroom, redraws)
+            Mix(classroom, redraws)
+        with solara.Column():
+            solara.HTML(tag="h3", unsafe_innerHTML="The organisation (students' people ringed)")
+            app.NetworkPanel(model, redraws, classroom.highlights())
+    app.Charts(model, redraws)
+    solara.HTML(tag="h3", unsafe_innerHTML="Debrief: the class against the model's people, week by week")
+    solara.Markdown(views.debrief_by_week(classroom))
+    solara.HTML(tag="h3", unsafe_innerHTML="Debrief: each student's choices against the model's probabilities")
+    solara.Markdown(views.debrief_by_student(classroom))
+
+
+@solara.component
+def Seats(classroom: Classroom, redraws: int):
+    waiting = set(classroom.waiting_for())
+    rows = [
+        f"| {s} | {who(classroom.model, seat.row)} | "
+        + ("decided" if s in classroom.choices else ("deciding" if s in waiting else "not live yet"))
+        + " |"
+        for s, seat in sorted(classroom.seats.items(), key=lambda kv: int(kv[0].split()[-1]))
+    ]
+    decided = sum(1 for s in classroom.seats if s in classroom.choices)
+    solara.HTML(tag="h3", unsafe_innerHTML=f"Who has decided: {decided} of {len(classroom.seats)}")
+    if rows:
+        solara.Markdown("| student | plays | this week |\n|---|---|---|\n" + "\n".join(rows))
+    else:
+        solara.Markdown("*No student yet: the model plays everyone.*")
+
+
+@solara.component
+def Advancing(classroom: Classroom, redraws: int):
+    solara.Button(
+        f"Play week {classroom.week} now",
+        on_click=classroom.advance,
+        color="primary",
+        disabled=not classroom.model.running,
+    )
+    solara.Switch(
+        label="play the week as soon as everyone has decided",
+        value=classroom.advance_when_all_decided,
+        on_value=lambda v: classroom.set_rules(advance_when_all_decided=v),
+    )
+    left = classroom.seconds_left()
+    app_controls.Labelled(
+        "Timer: play the week after (seconds; 0 = no timer)",
+        "",
+        f"{classroom.timer_seconds}" + (f", {left:.0f} s left" if left is not None else ""),
+    )
+    solara.SliderInt(
+        "",
+        value=classroom.timer_seconds,
+        min=0,
+        max=300,
+        step=15,
+        on_value=lambda v: classroom.set_rules(timer_seconds=v),
+        thumb_label=False,
+    )
+
+
+@solara.component
+def Mix(classroom: Classroom, redraws: int):
+    solara.HTML(tag="h3", unsafe_innerHTML="The roles students get (for those who join next)")
+    for role in SEAT_ROLES:
+        weight = classroom.mix.get(role, 0)
+        app_controls.Labelled(ROLES[role].plural.capitalize(), "", str(weight))
+
+        def set_weight(value, role=role):
+            try:
+                classroom.set_mix({**classroom.mix, role: int(value)})
+            except ClassroomError:
+                pass  # every weight 0: keep the mix as it was
+
+        solara.SliderInt("", value=weight, min=0, max=5, on_value=set_weight, thumb_label=False)
+
+
+routes = [
+    solara.Route(path="/", component=StudentPage, label="student", layout=Plain),
+    solara.Route(path="teacher", component=TeacherPage, label="teacher"),
+]

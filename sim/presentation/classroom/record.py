@@ -1,0 +1,83 @@
+"""The decisions file: ``DIR/decisions.parquet``, one row per student decision, kept up to date.
+
+Columns: ``classroom`` (the classroom's code; one server may hold several classes), ``week``,
+``student``, ``person`` (the person's id), ``role``, ``choice`` (the option's key) and
+``model_probability`` (the model's chance that this person would have done that this week).
+
+The file is rewritten whole after every played week, through a temporary file renamed over
+it, so a reader (or a server stopped at any moment) finds the previous complete file or the
+new complete one, never half of one. The folder must be new, empty or an earlier classroom's
+(``manifest.json`` says ``"kind": "classroom"``); an earlier lesson's decisions are kept and
+the new ones added after them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from sim.core.errors import InputError
+from sim.io.folders import check_writable_folder
+
+KIND = "classroom"
+FILE = "decisions.parquet"
+COLUMNS = ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
+
+
+def check_folder(folder: str | Path) -> Path:
+    """Refuse a folder crmsim may not write a classroom's decisions into (one line, before serving)."""
+    folder = Path(folder)
+    check_writable_folder(folder, kind=KIND)
+    if (folder / FILE).exists():
+        try:
+            earlier = pd.read_parquet(folder / FILE)
+        except (OSError, ValueError) as exc:
+            message = f"cannot be read ({exc}); allowed: an earlier classroom's decisions"
+            raise InputError(str(folder / FILE), None, message) from None
+        if list(earlier.columns) != COLUMNS:
+            raise InputError(str(folder / FILE), None, f"has columns {list(earlier.columns)}; allowed: {COLUMNS}")
+    return folder
+
+
+class DecisionsFile:
+    """The decisions of every classroom served, written to ``folder/decisions.parquet``."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = check_folder(folder)
+        self.lock = threading.Lock()
+        self.earlier = pd.read_parquet(self.folder / FILE) if (self.folder / FILE).exists() else None
+        self.classrooms: list = []
+        self.folder.mkdir(parents=True, exist_ok=True)
+        manifest = self.folder / "manifest.json"
+        if not manifest.exists():
+            _replace(manifest, json.dumps({"kind": KIND, "files": [FILE]}, indent=2).encode())
+        self.write()
+
+    def add(self, classroom) -> None:
+        with self.lock:
+            self.classrooms.append(classroom)
+
+    def write(self, classroom=None) -> Path:
+        """Rewrite the file with every decision so far (called after each played week)."""
+        with self.lock:
+            rows = [row for c in self.classrooms for row in c.table()]
+            table = pd.DataFrame(rows, columns=COLUMNS).astype(
+                {"week": "int64", "person": "int64", "model_probability": "float64"}
+            )
+            if self.earlier is not None and len(self.earlier):
+                table = pd.concat([self.earlier, table], ignore_index=True)
+            path = self.folder / FILE
+            temporary = self.folder / f".{FILE}.writing"
+            table.to_parquet(temporary, index=False)
+            os.replace(temporary, path)
+            return path
+
+
+def _replace(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.writing")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

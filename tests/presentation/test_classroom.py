@@ -1,0 +1,206 @@
+"""The classroom without a browser: seats by the teacher's mix, leaving, the advancing rule, the
+students' choices taken as their people's behaviour, the decisions file, several classes apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.core.errors import InputError
+from sim.core.model import CRMRollout
+from sim.core.scenario import Scenario
+from sim.presentation.classroom import views
+from sim.presentation.classroom.record import COLUMNS, DecisionsFile, check_folder
+from sim.presentation.classroom.registry import Registry
+from sim.presentation.classroom.session import Classroom, ClassroomError, options_of
+
+SMALL = {"org.employees": 60, "org.partners": 20, "run.weeks": 30, "policy.go_live_week": 3}
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    return Scenario.case("global_giant_telco").with_overrides(SMALL)
+
+
+@pytest.fixture
+def classroom(scenario) -> Classroom:
+    return Classroom(scenario, "TEST")
+
+
+def test_the_class_starts_at_go_live_and_every_seat_is_live(classroom):
+    assert classroom.week == classroom.model.first_go_live
+    students = [classroom.join() for _ in range(5)]
+    assert all(classroom.live_next_week(classroom.seats[s].row) for s in students)
+    assert len({classroom.seats[s].row for s in students}) == 5
+
+
+def test_seats_follow_the_teachers_mix(scenario):
+    classroom = Classroom(scenario, "MIX", mix={"sales": 2, "service": 0, "manager": 0, "partner": 1})
+    roles = [classroom.seats[classroom.join()].role for _ in range(6)]
+    assert roles.count("sales") == 4 and roles.count("partner") == 2
+    classroom.set_mix({"sales": 0, "service": 1, "manager": 0, "partner": 0})
+    assert classroom.seats[classroom.join()].role == "service"
+    with pytest.raises(ClassroomError):
+        classroom.set_mix({"sales": 0, "service": 0, "manager": 0, "partner": 0})
+    with pytest.raises(ClassroomError):
+        classroom.set_mix({"cleaners": 1})
+
+
+def test_a_student_who_leaves_frees_the_seat_to_the_model(classroom):
+    first = classroom.join()
+    row = classroom.seats[first].row
+    role = classroom.seats[first].role
+    classroom.choose(first, options_of(role)[1]) if classroom.join() else None  # a second student keeps it open
+    classroom.leave(first)
+    assert first not in classroom.seats and first not in classroom.choices
+    classroom.set_mix({r: int(r == role) for r in ("sales", "service", "manager", "partner")})
+    newcomer = classroom.join()
+    assert classroom.seats[newcomer].row == row  # the freed person is the first free one again
+
+
+def test_the_week_is_played_when_everyone_has_decided(classroom):
+    a, b = classroom.join(), classroom.join()
+    week = classroom.week
+    classroom.choose(a, options_of(classroom.seats[a].role)[0])
+    assert classroom.week == week  # b has not decided
+    assert classroom.waiting_for() == [b]
+    classroom.choose(b, options_of(classroom.seats[b].role)[2])
+    assert classroom.week == week + 1
+    assert [d.student for d in classroom.decisions] == [a, b]
+
+
+def test_the_teacher_may_hold_the_week_and_play_it_alone(classroom):
+    classroom.set_rules(advance_when_all_decided=False)
+    a = classroom.join()
+    week = classroom.week
+    classroom.choose(a, options_of(classroom.seats[a].role)[1])
+    assert classroom.week == week
+    classroom.advance()
+    assert classroom.week == week + 1 and len(classroom.decisions) == 1
+
+
+def test_the_timer_plays_the_week(classroom):
+    classroom.set_rules(advance_when_all_decided=False, timer_seconds=30)
+    classroom.join()
+    week = classroom.week
+    assert not classroom.advance_if_due(now=classroom.week_started + 10)
+    assert classroom.week == week
+    assert classroom.advance_if_due(now=classroom.week_started + 31)
+    assert classroom.week == week + 1
+
+
+def test_the_played_person_does_what_the_student_chose(scenario):
+    """Against the model alone: the same seed, the model's own choice for the person, then the
+    student's other choice; the person's behaviour that week is the student's."""
+    classroom = Classroom(scenario, "PLAY", mix={"sales": 1, "service": 0, "manager": 0, "partner": 0})
+    student = classroom.join()
+    row = classroom.seats[student].row
+    alone = CRMRollout(scenario)
+    while alone.steps < classroom.model.steps:
+        alone.step()
+    alone.step()
+    models_choice = int(alone.state.routine[row])
+    other = (models_choice + 1) % 3
+    classroom.choose(student, options_of("sales")[other])
+    assert int(classroom.model.state.routine[row]) == other
+    decision = classroom.decisions[-1]
+    assert decision.choice == options_of("sales")[other]
+    # everyone else this week did what the model had them do
+    others = np.arange(classroom.model.org.n) != row
+    assert (classroom.model.state.routine[others] == alone.state.routine[others]).all()
+    assert 0.0 <= decision.model_probability <= 1.0
+
+
+def test_the_model_probability_is_the_chance_of_the_choice_this_week(classroom):
+    a = classroom.join()
+    role = classroom.seats[a].role
+    classroom.choose(a, options_of(role)[0])
+    d = classroom.decisions[-1]
+    keep = 1.0 - d.reconsider_probability
+    expected = d.reconsider_probability * d.probabilities[d.choice] + keep * (d.carried == d.choice)
+    assert d.model_probability == pytest.approx(expected)
+    assert sum(d.probabilities.values()) == pytest.approx(1.0)
+
+
+def test_a_choice_the_person_does_not_have_is_refused(classroom):
+    a = classroom.join()
+    wrong = "self_serve" if classroom.seats[a].role != "partner" else "use"
+    with pytest.raises(ClassroomError):
+        classroom.choose(a, wrong)
+    with pytest.raises(ClassroomError):
+        classroom.choose("student 99", "use")
+
+
+def test_decisions_are_written_as_the_class_plays(scenario, tmp_path):
+    out = tmp_path / "lesson"
+    registry = Registry("global_giant_telco", DecisionsFile(out))
+    registry.scenario = lambda: scenario
+    classroom = registry.open()
+    students = [classroom.join() for _ in range(3)]
+    assert pd.read_parquet(out / "decisions.parquet").empty
+    for _ in range(2):
+        for s in students:
+            classroom.choose(s, options_of(classroom.seats[s].role)[0])
+    table = pd.read_parquet(out / "decisions.parquet")
+    assert list(table.columns) == COLUMNS
+    assert len(table) == 6
+    assert set(table["student"]) == set(students)
+    assert table["model_probability"].between(0, 1).all()
+    assert not list(out.glob(".*.writing"))  # written through a temporary file, renamed over
+
+
+def test_an_earlier_lessons_decisions_are_kept(scenario, tmp_path):
+    out = tmp_path / "lesson"
+    for lesson in range(2):
+        registry = Registry("global_giant_telco", DecisionsFile(out))
+        registry.scenario = lambda: scenario
+        classroom = registry.open()
+        s = classroom.join()
+        classroom.choose(s, options_of(classroom.seats[s].role)[lesson])
+    assert len(pd.read_parquet(out / "decisions.parquet")) == 2
+
+
+def test_a_folder_with_someone_elses_files_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="notes.txt"):
+        check_folder(tmp_path)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_several_classrooms_do_not_mix(scenario):
+    registry = Registry("global_giant_telco")
+    registry.scenario = lambda: scenario
+    one, two = registry.open(), registry.open()
+    assert one.code != two.code and one.model is not two.model
+    assert registry.get(one.code) is one and registry.get(two.code.lower()) is two
+    assert registry.get(None) is None  # two classrooms: a student needs the code
+    s = one.join()
+    one.choose(s, options_of(one.seats[s].role)[0])
+    assert one.week == two.week + 1 and not two.decisions and not two.seats
+
+
+def test_the_student_reads_the_week_in_words_and_the_debrief_shows_the_choice(classroom):
+    a = classroom.join()
+    seen = "\n".join(views.what_they_see(classroom, a))
+    assert "week" in seen and "data" in seen
+    role = classroom.seats[a].role
+    classroom.choose(a, options_of(role)[2])
+    decision = classroom.decisions[-1]
+    followed = "\n".join(views.what_followed(classroom, decision))
+    assert decision.choice in followed and views.percent(decision.model_probability) in followed
+    assert a in views.debrief_by_student(classroom)
+    assert f"| {decision.week} | {role} |" in views.debrief_by_week(classroom)
+
+
+def test_reading_the_cues_does_not_change_the_run(scenario):
+    """The student's page reads the coming week's cues; the run must be the same as without."""
+    watched, alone = Classroom(scenario, "SAME"), Classroom(scenario, "SAME")
+    s = watched.join()
+    for _ in range(3):
+        views.what_they_see(watched, s)
+        watched.advance()
+        alone.advance()
+    assert (watched.model.state.routine == alone.model.state.routine).all()
+    assert np.allclose(watched.model.state.trust, alone.model.state.trust)

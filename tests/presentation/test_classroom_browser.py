@@ -1,0 +1,93 @@
+"""A class in real browsers: the teacher and three students, each in their own browser context.
+
+They play two weeks: every student chooses, the week is played as soon as all have, and every
+page shows the next week. The decisions file then holds the six decisions (also after the server
+is stopped), the teacher's debrief shows them, and a student who closes the page frees the seat.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+
+import pandas as pd
+import pytest
+from browser_helpers import CHROMIUM, FLAGS, free_port, require_browser, start, stop
+
+STUDENTS = 3
+
+
+@pytest.fixture
+def classroom_server(tmp_path):
+    require_browser()
+    port = free_port()
+    out = tmp_path / "lesson"
+    args = ["classroom", "global_giant_telco", "--host", "127.0.0.1", "--port", str(port), "--out", str(out)]
+    server = start(args, tmp_path / "server.log", env={"CRMSIM_CLASSROOM_LEAVE_AFTER": "3"})
+    try:
+        yield server, f"http://127.0.0.1:{port}", out
+    finally:
+        stop(server)
+
+
+def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    server, url, out = classroom_server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(STUDENTS + 1)]
+        teacher, *students = [context.new_page() for context in contexts]
+        try:
+            teacher.goto(f"{url}/teacher", timeout=120_000)
+            expect(teacher.get_by_role("heading", name=re.compile(r"^Week \d+$"))).to_be_visible(timeout=120_000)
+            week = int(teacher.get_by_role("heading", name=re.compile(r"^Week \d+$")).inner_text().split()[1])
+            code = teacher.locator(".crm-code").inner_text().strip()
+            expect(teacher.get_by_text(f"{url}/?class={code}")).to_be_visible()
+            for student in students:
+                student.goto(f"{url}/?class={code}", timeout=120_000)
+                expect(student.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible(timeout=60_000)
+                expect(student.get_by_text("What you see this week")).to_be_visible()
+            expect(teacher.get_by_text(f"Who has decided: 0 of {STUDENTS}")).to_be_visible(timeout=30_000)
+
+            for _ in range(2):
+                for k, student in enumerate(students):
+                    # the buttons are named by the person's options: use, game, ignore (or a partner's)
+                    option = student.get_by_role(
+                        "button", name=re.compile(r"^(use|game|ignore|self_serve|go_around|disengage):")
+                    )
+                    expect(option).to_have_count(3)
+                    option.nth(k % 3).click()
+                week += 1
+                for page in (teacher, *students):
+                    expect(page.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible(timeout=60_000)
+                for student in students:
+                    expect(student.get_by_text("What followed")).to_be_visible()
+
+            decisions = pd.read_parquet(out / "decisions.parquet")
+            assert len(decisions) == 2 * STUDENTS
+            assert set(decisions["student"]) == {f"student {k}" for k in range(1, STUDENTS + 1)}
+            assert set(decisions["week"]) == {week - 2, week - 1}
+            # the debrief: one line per student decision, against the model's probability
+            by_student = teacher.locator("table").last
+            expect(by_student.locator("tbody tr")).to_have_count(2 * STUDENTS, timeout=30_000)
+            for row in decisions.itertuples():
+                expect(by_student.get_by_text(f"{row.student}", exact=True).first).to_be_visible()
+            teacher.screenshot(path=str(tmp_path / "teacher.png"), full_page=True)
+            students[0].screenshot(path=str(tmp_path / "student.png"), full_page=True)
+
+            contexts[-1].close()  # the third student leaves: the model plays the seat again
+            expect(teacher.get_by_text(f"Who has decided: 0 of {STUDENTS - 1}")).to_be_visible(timeout=60_000)
+        except Exception:
+            teacher.screenshot(path=str(tmp_path / "teacher_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    os.kill(server.pid, signal.SIGTERM)  # crmsim stops the server; the file stays whole
+    server.wait(timeout=60)
+    stopped = pd.read_parquet(out / "decisions.parquet")
+    assert len(stopped) == 2 * STUDENTS
+    assert list(stopped.columns) == ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
+    assert sorted(p.name for p in out.iterdir()) == ["decisions.parquet", "manifest.json"]
