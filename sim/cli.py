@@ -138,6 +138,18 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("--assets", help="folder of Solara's front-end files (fetched once with npm if missing)")
     app.set_defaults(command=cmd_app)
 
+    room = sub.add_parser("classroom", help="a class plays the people: a teacher page and one page per student")
+    room.add_argument("case", nargs="?", help="a case name or scenario file (default: global_giant_telco)")
+    room.add_argument(
+        "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1; 0.0.0.0 for a class)"
+    )
+    room.add_argument("--port", type=int, default=8766, help="port (default: 8766)")
+    room.add_argument(
+        "--out", metavar="DIR", help="folder for decisions.parquet (new, empty or an earlier classroom's)"
+    )
+    room.add_argument("--assets", help="folder of Solara's front-end files (fetched once with npm if missing)")
+    room.set_defaults(command=cmd_classroom)
+
     anim = sub.add_parser("animate", help="an animated GIF (or MP4) of the network over the weeks, for slides")
     anim.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded baseline)")
     anim.add_argument("--out", required=True, metavar="FILE", help="FILE.gif, or FILE.mp4 (needs ffmpeg on PATH)")
@@ -385,6 +397,12 @@ def cmd_app(args) -> int:
     from sim.presentation.app_server import serve
 
     return serve(args.case, args.host, args.port, Path(args.assets) if args.assets else None)
+
+
+def cmd_classroom(args) -> int:
+    from sim.presentation.classroom.server import serve
+
+    return serve(args.case, args.host, args.port, args.out, Path(args.assets) if args.assets else None)
 
 
 def cmd_animate(args) -> int:
