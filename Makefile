@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ASSETS := .solara-assets
 
-.PHONY: demo test install dev assets browser app bench lint clean
+.PHONY: demo test install dev assets browser app classroom notebooks bench lint clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -55,6 +55,14 @@ test: dev assets browser
 
 app: dev assets
 	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/crmsim app
+
+# A class plays the people: the teacher opens /teacher, students / (crmsim classroom --help).
+classroom: dev assets
+	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/crmsim classroom
+
+# The teaching notebooks in JupyterLab, on this machine only, with crmsim's environment.
+notebooks: dev
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR)/notebooks
 
 bench: dev
 	$(BIN)/python benchmarks/bench_run.py
