@@ -60,9 +60,10 @@ app: dev assets
 classroom: dev assets
 	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/crmsim classroom
 
-# The teaching notebooks in JupyterLab, on this machine only, with crmsim's environment.
+# The teaching notebooks in JupyterLab, on this machine only, with crmsim's environment
+# (JupyterLab refuses root unless told: a container's or CI's user).
 notebooks: dev
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR)/notebooks
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR)/notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: dev
 	$(BIN)/python benchmarks/bench_run.py
