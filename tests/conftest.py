@@ -22,7 +22,12 @@ SMALL = {"org.employees": 200, "org.partners": 40, "run.weeks": 60}
 
 #: Senior management's commitment held at the policy's value (no regeneration, no erosion), for
 #: tests of mechanisms that commitment scales.
-STEADY_COMMITMENT = {"governance.regeneration": 0.0, "governance.erosion": 0.0}
+#: Commitment held where it starts: no regeneration, no erosion, no sponsor leaving.
+STEADY_COMMITMENT = {
+    "governance.regeneration": 0.0,
+    "governance.erosion": 0.0,
+    "governance.sponsor_turnover_weekly": 0.0,
+}
 
 #: Seeds for policy comparisons (common random numbers: both policies run on the same seeds).
 SEEDS = tuple(range(1, 9))

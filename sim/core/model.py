@@ -107,18 +107,24 @@ class CRMRollout(mesa.Model):
         sc, state = self.settings, self.state
         self.flows = Flows()
         state.trained[:] = 0.0
-        if sc.policy.cio_change_week == week and self.stocks.goal == "integration":
-            self.stocks.goal = "data_collection"
-            self.stocks.integration_gap = governance.goal_after_cio_change(
-                self.stocks.integration_gap, self.stocks.commitment, sc.governance.abandoned_integration_gap
-            )
-            self.events.append((week, "cio_change", "A new CIO shifts the goal from integration to collecting data."))
+        if sc.policy.cio_change_week == week:
+            self.shift_goal_to_data(week, "A new CIO shifts the goal from integration to collecting data.")
         starting = (state.go_live_week == week) & ~state.live
         if week == self.first_go_live:
             self.flows.implementation = sc.costs.implementation_per_employee * self.org.employees
         if starting.any():
             state.live |= starting
             self.train(starting, week)
+
+    def shift_goal_to_data(self, week: int, why: str) -> None:
+        """The goal turns from integrating the systems to collecting data about customers (seed 003)."""
+        if self.stocks.goal != "integration":
+            return
+        self.stocks.goal = "data_collection"
+        self.stocks.integration_gap = governance.goal_after_cio_change(
+            self.stocks.integration_gap, self.stocks.commitment, self.settings.governance.abandoned_integration_gap
+        )
+        self.events.append((week, "cio_change", why))
 
     def train(self, who: np.ndarray, week: int) -> None:
         """Training as people start: less of it in busy weeks and for a 24/7 service that cannot stop."""
@@ -220,9 +226,31 @@ class CRMRollout(mesa.Model):
         if len(leavers):
             self.hire(leavers)
         money.book_money(sc, world, state, stocks, flows, self.ledger, self.steps >= self.first_go_live)
-        governance.stay_committed(sc, world, state, stocks, self.steps - self.first_go_live)
+        since_go_live = self.steps - self.first_go_live
+        governance.stay_committed(sc, world, state, stocks, since_go_live)
+        governance.keep_up_integration(sc, stocks, policies.DOUBLE_ENTRY[sc.policy.integration], since_go_live)
+        self.sponsor_may_leave(week, since_go_live)
         state.tenure_weeks += 1
         state.weeks_live += state.live
+
+    def sponsor_may_leave(self, week: int, since_go_live: int) -> None:
+        """The rollout's senior sponsor may leave; their successor decides anew how committed to be (003)."""
+        leave, priority = self.leadership_rng.random(2)  # two draws every week: common random numbers
+        before = governance.sponsor_may_leave(
+            self.settings, self.world, self.state, self.stocks, since_go_live, leave, priority
+        )
+        if before is None:
+            return
+        self.events.append(
+            (
+                week,
+                "sponsor_change",
+                f"The rollout's senior sponsor left; the successor's commitment is "
+                f"{self.stocks.commitment:.2f} (was {before:.2f}).",
+            )
+        )
+        if self.stocks.commitment < self.settings.governance.successor_keeps_goal:
+            self.shift_goal_to_data(week, "The new sponsor shifts the goal from integration to collecting data.")
 
     def senior_sales_manager_resigns(self, week: int) -> None:
         """He leaves over his people being punished, taking goodwill with him; his post is filled (002)."""
@@ -293,10 +321,12 @@ class CRMRollout(mesa.Model):
 
         The organisation and people's traits do not depend on the policy, and every week draws
         the same count of numbers per person, so policies share random numbers. Only new
-        hires' traits come from their own stream.
+        hires' traits come from their own stream, and the sponsor's comings and goings from the
+        leadership stream (two draws a week).
         """
-        org_seq, decision_seq, event_seq, hire_seq = np.random.SeedSequence(seed).spawn(4)
+        org_seq, decision_seq, event_seq, hire_seq, leadership_seq = np.random.SeedSequence(seed).spawn(5)
         self.decision_rng = np.random.default_rng(decision_seq)
+        self.leadership_rng = np.random.default_rng(leadership_seq)  # the organisation's few chance events
         self.event_rng = np.random.default_rng(event_seq)
         self.hire_rng = np.random.default_rng(hire_seq)
         return np.random.default_rng(org_seq)

@@ -570,6 +570,36 @@ class Governance(Section):
         description="Shortfall of visible use against expectations tolerated before commitment erodes "
         "[share of employees]; Repenning's motivation threshold; calibrated.",
     )
+    sponsor_turnover_weekly: float = Field(
+        0.004,
+        ge=0,
+        le=1,
+        description="Weekly chance that the senior sponsor of the rollout leaves and is replaced "
+        "[1/week]; about 1/(4.5 years x 52): CIOs stay four to five years; source: seed 003 (a change "
+        "of CIO), executive tenure surveys.",
+    )
+    successor_judges_results: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Weight a new sponsor gives to the visible results when deciding how committed to "
+        "be; the rest is their own priorities, unknown to the model [0-1]; assumption (seed 003).",
+    )
+    successor_keeps_goal: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Commitment below which a new sponsor drops integration for collecting data, as the "
+        "new CIO of seed 003 did [0-1]; assumption.",
+    )
+    integration_upkeep: float = Field(
+        0.003,
+        ge=0,
+        le=1,
+        description="Weekly share by which unfunded interfaces to the legacy systems break down, at no "
+        "commitment, for a typical 3 connected systems [1/week]; source: seeds 001 ('connected to a "
+        "large number of systems') and 003 ('lack of commitment with overall integration'); calibrated.",
+    )
 
 
 class Drift(Section):

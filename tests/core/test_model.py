@@ -167,9 +167,10 @@ def test_mesa_batch_run_runs_the_model_on_the_seeds_it_is_given():
 
     results = batch([1, 2])
     assert sorted(r["seed"] for r in results) == [1, 2]
-    by_seed = {r["seed"]: r["intended_use"] for r in results}
+    reported = ("intended_use", "gaming", "ignoring", "data_quality")
+    by_seed = {r["seed"]: tuple(r[k] for k in reported) for r in results}
     assert by_seed[1] != by_seed[2]  # different seeds, different people
-    assert batch([1])[0]["intended_use"] == by_seed[1]  # the same seed, the same run
+    assert tuple(batch([1])[0][k] for k in reported) == by_seed[1]  # the same seed, the same run
 
 
 def test_employees_and_partners_of_the_model_match_the_scenario():

@@ -258,3 +258,69 @@ def test_a_played_choice_is_the_persons_behaviour_and_leaves_others_draws_alone(
     assert b.played == {}
     others = np.arange(a.org.n) != row
     assert (a.state.routine[others] == b.state.routine[others]).all()
+
+
+# --- the organisation's chance events: the sponsor, and the upkeep of integration (seed 003) ---
+
+
+def test_a_successor_is_more_committed_the_better_the_results_they_find():
+    low = governance.successor_commitment(0.1, 0.6, 0.6, own_priority=0.5)
+    high = governance.successor_commitment(0.6, 0.6, 0.6, own_priority=0.5)
+    assert low < high
+    assert high == pytest.approx(0.6 * 1.0 + 0.4 * 0.5)
+    # results beyond expectations are worth no more than meeting them
+    assert governance.successor_commitment(0.9, 0.6, 0.6, 0.5) == pytest.approx(high)
+
+
+def _stocks(gap: float, commitment: float, goal: str = "integration"):
+    from sim.core.state import Stocks
+
+    return Stocks(data_quality=np.zeros(1), integration_gap=gap, commitment=commitment, goal=goal)
+
+
+@given(commitment=st.floats(0, 1), gap=st.floats(0, 0.8), systems=st.integers(0, 20))
+@settings(max_examples=60, deadline=None)
+def test_integration_upkeep_keeps_the_gap_between_the_designed_and_the_abandoned(commitment, gap, systems):
+    sc = small_scenario().with_overrides({"org.legacy_systems": systems})
+    stocks = _stocks(gap, commitment)
+    governance.keep_up_integration(sc, stocks, designed_gap=0.0, weeks_since_go_live=10)
+    assert 0.0 - 1e-12 <= stocks.integration_gap <= sc.governance.abandoned_integration_gap + 1e-12
+
+
+def test_unfunded_interfaces_break_down_and_committed_leaders_repair_them():
+    sc = small_scenario({"governance.integration_upkeep": 0.02})
+    uncommitted, committed = _stocks(0.0, 0.0), _stocks(0.3, 1.0)
+    for _ in range(20):
+        governance.keep_up_integration(sc, uncommitted, 0.0, 10)
+        governance.keep_up_integration(sc, committed, 0.0, 10)
+    assert uncommitted.integration_gap > 0.1
+    assert committed.integration_gap < 0.3
+    # once collecting data is the goal, nobody repairs them (seed 003)
+    abandoned = _stocks(0.3, 1.0, goal="data_collection")
+    governance.keep_up_integration(sc, abandoned, 0.0, 10)
+    assert abandoned.integration_gap == pytest.approx(0.3)
+    # an unintegrated CRM has nothing to keep up
+    none = _stocks(1.0, 0.0)
+    governance.keep_up_integration(sc, none, 1.0, 10)
+    assert none.integration_gap == 1.0
+
+
+def test_a_sponsor_who_leaves_is_logged_and_a_weak_successor_drops_integration():
+    sc = small_scenario().with_overrides(
+        {"governance.sponsor_turnover_weekly": 1.0, "governance.successor_keeps_goal": 1.0}
+    )
+    model = sim.CRMRollout(sc)
+    step_n(model, model.first_go_live)
+    kinds = [kind for _, kind, _ in model.events]
+    assert "sponsor_change" in kinds
+    assert model.stocks.goal == "data_collection"
+
+
+def test_without_sponsor_turnover_no_sponsor_leaves_and_other_draws_are_unchanged():
+    sc = small_scenario().with_overrides({"governance.sponsor_turnover_weekly": 0.0})
+    a = sim.CRMRollout(sc)
+    b = sim.CRMRollout(sc.with_overrides({"governance.successor_judges_results": 0.1}))
+    step_n(a, 40)
+    step_n(b, 40)
+    assert not any(kind == "sponsor_change" for _, kind, _ in a.events)
+    assert (a.state.routine == b.state.routine).all()

@@ -26,10 +26,30 @@ course depends on how committed senior management is. Outsourcing (``policy.outs
 without in-house expertise (``policy.in_house_expertise``) starts the system with a worse fit
 to the work and makes fixes arrive slower. System fit scales the CRM's usefulness for the job.
 
+Integration is not done once: the interfaces to the legacy systems must be kept up as those
+systems change, and that upkeep is funded by commitment. Each week unfunded interfaces break
+down (``governance.integration_upkeep`` x (1 - commitment), faster with more connected
+systems), re-opening double entry towards an abandoned integration; committed leaders repair
+them at the pace of other fixes while integration is still the goal. A fully integrated CRM
+is therefore only as integrated as the commitment behind it (seed 003: "lack of commitment
+with overall integration of the system").
+
+Sponsors come and go (seed 003: "with the Change of CIO in 2001"). Each week the senior
+sponsor leaves with a small chance (``governance.sponsor_turnover_weekly``, about one change
+in four to five years). Their successor's commitment is partly what they find (the visible
+results against what was expected by then, ``governance.successor_judges_results``) and
+partly their own priorities, which the model does not know (a uniform draw). A sponsor change
+during a promising start keeps the rollout going; during a stall it can end it, and the same
+rollout on another seed, with another history of who left when, can end the other way. This
+is one of the few organisation-wide chance events of the model; the others are the people's
+own decisions.
+
 References
 ----------
 .. [1] Anonymous (2007). Reflection 6: CRM in organizations. Blog post, 21 August 2007; the
    UK City Council case. Seed 003.
+.. [3] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective implementation
+   of CRM systems. Web article. Seed 001.
 .. [2] Repenning, N. P. (2002). A simulation-based approach to understanding the dynamics of
    innovation implementation. Organization Science, 13(2), 109-127.
 """
@@ -144,15 +164,72 @@ def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, wee
     """Senior management watches the records (use and gaming look alike) and the trouble, weekly."""
     if weeks_since_go_live < 0:
         return
+    visible = visible_results(world, state)
+    if visible is None:
+        return
+    g = sc.governance
+    trouble = stocks.backlash  # the sales force's grievance reaches the top (seed 002)
+    stocks.commitment = update_commitment(
+        stocks.commitment,
+        visible,
+        expected_results(sc, weeks_since_go_live),
+        trouble,
+        g.regeneration,
+        g.erosion,
+        g.patience,
+    )
+
+def visible_results(world: World, state: State) -> float | None:
+    """What senior management sees: the share of live employees whose records show use (gaming
+    looks like use); None before anyone is live."""
     employees = world.employee_rows
     live = state.live[employees]
     if not live.any():
-        return
+        return None
     r = state.routine[employees][live]
-    visible = float(((r == USE) | (r == GAME)).mean())
-    g = sc.governance
-    expected = sc.verdict.min_intended_use * min(1.0, weeks_since_go_live / g.expectation_weeks)
-    trouble = stocks.backlash  # the sales force's grievance reaches the top (seed 002)
-    stocks.commitment = update_commitment(
-        stocks.commitment, visible, expected, trouble, g.regeneration, g.erosion, g.patience
+    return float(((r == USE) | (r == GAME)).mean())
+
+
+def expected_results(sc: Scenario, weeks_since_go_live: int) -> float:
+    """The level of use management expects by now: ramping up to the verdict's over ``expectation_weeks``."""
+    return sc.verdict.min_intended_use * min(1.0, weeks_since_go_live / sc.governance.expectation_weeks)
+
+
+def successor_commitment(visible: float, expected: float, judges_results: float, own_priority: float) -> float:
+    """A new sponsor's commitment: what the results so far are worth to them, and their own priorities."""
+    results = min(visible / expected, 1.0) if expected > 0 else 1.0
+    return float(judges_results * results + (1.0 - judges_results) * own_priority)
+
+
+def sponsor_may_leave(
+    sc: Scenario, world: World, state: State, stocks: Stocks, weeks_since_go_live: int, leave: float, priority: float
+) -> float | None:
+    """The sponsor leaves this week if ``leave`` falls under the weekly hazard, once the rollout has
+    started; returns the commitment the sponsor leaves behind, or None if they stay."""
+    if weeks_since_go_live < 0 or leave >= sc.governance.sponsor_turnover_weekly:
+        return None
+    visible = visible_results(world, state)
+    if visible is None:
+        return None
+    before = stocks.commitment
+    stocks.commitment = successor_commitment(
+        visible, expected_results(sc, weeks_since_go_live), sc.governance.successor_judges_results, priority
     )
+    return before
+
+
+def keep_up_integration(sc: Scenario, stocks: Stocks, designed_gap: float, weeks_since_go_live: int) -> None:
+    """Unfunded interfaces break down towards an abandoned integration; committed leaders repair them."""
+    g = sc.governance
+    if weeks_since_go_live < 0 or designed_gap >= g.abandoned_integration_gap:
+        return
+    scale = min(1.0, g.integration_upkeep * sc.org.legacy_systems / TYPICAL_LEGACY_SYSTEMS)
+    breakdown = scale * (1.0 - stocks.commitment) * max(g.abandoned_integration_gap - stocks.integration_gap, 0.0)
+    repair = 0.0
+    if stocks.goal == "integration":
+        repair = g.fix_rate * stocks.commitment * max(stocks.integration_gap - designed_gap, 0.0)
+    stocks.integration_gap = stocks.integration_gap + breakdown - repair
+
+
+#: The count of connected legacy systems ``governance.integration_upkeep`` is stated for.
+TYPICAL_LEGACY_SYSTEMS = 3
