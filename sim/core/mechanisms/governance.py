@@ -179,6 +179,7 @@ def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, wee
         g.patience,
     )
 
+
 def visible_results(world: World, state: State) -> float | None:
     """What senior management sees: the share of live employees whose records show use (gaming
     looks like use); None before anyone is live."""
