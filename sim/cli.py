@@ -131,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     dis.add_argument("--quiet", action="store_true", help="do not print the boxes")
     dis.set_defaults(command=cmd_discover)
 
-    app = sub.add_parser("app", help="the teaching dashboard in the browser (Mesa SolaraViz)")
+    app = sub.add_parser("app", help="the teaching dashboard in the browser (step, play, levers; one model per tab)")
     app.add_argument("case", nargs="?", help="a case name or scenario file to open at (default: global_giant_telco)")
     app.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
     app.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
