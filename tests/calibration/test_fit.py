@@ -7,6 +7,10 @@ and 3 generations keep each fit to seconds.
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -126,3 +130,33 @@ def test_the_report_page_of_a_calibration(pilot_folder):
     for words in ("What the log pins down", "behaviour.habit", "Does the model reproduce the log?", "P(success)"):
         assert words in page
     assert page.count("data:image/png;base64,") == 3
+
+
+def test_killed_with_sigkill_and_resumed_ends_as_if_never_stopped(pilot_folder, tmp_path):
+    """kill -9 once a generation is stored; the same command then ends with the same posterior."""
+    folder, _ = pilot_folder
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "sim.cli", "calibrate", str(folder / "spec.toml"), "--out", str(out),
+               "--workers", "1", "--quiet"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and not _stored_generations(out / "abc.db"):
+            time.sleep(0.2)
+    finally:
+        process.kill()
+        process.wait()
+    assert main(command[3:]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(folder / "out" / "posterior.parquet"), pd.read_parquet(out / "posterior.parquet")
+    )
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["status"] == "complete"
+
+
+def _stored_generations(db) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+            return connection.execute("select count(*) from populations where t >= 0").fetchone()[0]
+    except sqlite3.Error:
+        return 0
