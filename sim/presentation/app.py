@@ -21,6 +21,7 @@ import hashlib
 import os
 import threading
 import time
+from contextlib import nullcontext
 
 import solara
 
@@ -74,13 +75,14 @@ def WeekHeading(model: CRMRollout, week: int = 0):
 
 
 @solara.component
-def NetworkPanel(model: CRMRollout, week: int = 0, highlight: dict | None = None):
-    """Who does what: colour by behaviour, shape by role."""
+def NetworkPanel(model: CRMRollout, week: int = 0, highlight: dict | None = None, lock=None):
+    """Who does what: colour by behaviour, shape by role (``lock``: held while reading a model others step)."""
     picture = network(model)
+    with lock or nullcontext():
+        people = picture.people_svg(model.state.routine, highlight)
     # two layers: the ties never change, so only the people are sent to the browser each week
     with solara.Column(classes=["crm-network"], gap="0px"):
         solara.HTML(tag="div", unsafe_innerHTML=picture.ties_svg())
-        people = picture.people_svg(model.state.routine, highlight)
         solara.HTML(tag="div", unsafe_innerHTML=people, classes=["crm-layer"])
     solara.HTML(
         tag="div",
@@ -89,9 +91,10 @@ def NetworkPanel(model: CRMRollout, week: int = 0, highlight: dict | None = None
 
 
 @solara.component
-def Charts(model: CRMRollout, week: int = 0):
+def Charts(model: CRMRollout, week: int = 0, lock=None):
     """The weekly series so far: behaviour by role, data quality and trust, the organisation."""
-    ts = model.recorder.frame()
+    with lock or nullcontext():
+        ts = model.recorder.frame()
     if ts.empty:
         solara.Markdown("*Press Step to start the first week.*")
         return

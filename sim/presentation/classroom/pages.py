@@ -127,12 +127,11 @@ def StudentPage():
             "teacher shows (it ends with `?class=` and the classroom's code)."
         )
         return
-    with classroom.lock:
-        if student not in classroom.seats:
-            solara.HTML(tag="h2", unsafe_innerHTML="You left the class")
-            solara.Markdown("Your person is played by the model again. Reload the page to join again.")
-            return
-        StudentWeek(classroom, student, redraws)
+    if student not in classroom.seats:
+        solara.HTML(tag="h2", unsafe_innerHTML="You left the class")
+        solara.Markdown("Your person is played by the model again. Reload the page to join again.")
+        return
+    StudentWeek(classroom, student, redraws)
 
 
 def _join(classroom: Classroom) -> str:
@@ -145,22 +144,29 @@ def _join(classroom: Classroom) -> str:
 
 @solara.component
 def StudentWeek(classroom: Classroom, student: str, redraws: int):
-    seat = classroom.seats[student]
-    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {classroom.week}")
+    with classroom.lock:  # read the week whole: another page may be playing it
+        if student not in classroom.seats:
+            return
+        seat = classroom.seats[student]
+        week, running, live = classroom.week, classroom.model.running, classroom.live_next_week(seat.row)
+        last = [d for d in classroom.decisions if d.student == student and d.week == week - 1]
+        followed = views.what_followed(classroom, last[0]) if last else []
+        seen = views.what_they_see(classroom, student) if running else []
+        chosen = classroom.choices.get(student)
+        waiting = len(classroom.waiting_for())
+    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}")
     solara.Markdown(f"*{student} · classroom {classroom.code}*")
-    last = [d for d in classroom.decisions if d.student == student and d.week == classroom.week - 1]
-    if last:
+    if followed:
         solara.HTML(tag="h3", unsafe_innerHTML="What followed")
-        solara.Markdown("\n\n".join(views.what_followed(classroom, last[0])))
-    if not classroom.model.running:
+        solara.Markdown("\n\n".join(followed))
+    if not running:
         solara.Markdown("**The run is over.** The teacher will now discuss how the class chose.")
         return
     solara.HTML(tag="h3", unsafe_innerHTML="What you see this week")
-    solara.Markdown("\n\n".join(views.what_they_see(classroom, student)))
-    if not classroom.live_next_week(seat.row):
+    solara.Markdown("\n\n".join(seen))
+    if not live:
         solara.Markdown("*The CRM is not live for you yet: you keep to the old process this week.*")
         return
-    chosen = classroom.choices.get(student)
     options = options_of(seat.role)
     solara.HTML(tag="h3", unsafe_innerHTML="What do you do this week?")
     with solara.Row(style={"flex-wrap": "wrap"}):
@@ -173,10 +179,9 @@ def StudentWeek(classroom: Classroom, student: str, redraws: int):
                 classes=["crm-option"],
             )
     if chosen is not None:
-        waiting = len(classroom.waiting_for())
         solara.Markdown(
-            f"You chose **{options[chosen]}**. You may change your mind until the week is played; "
-            + (f"waiting for {waiting} classmate{'s' if waiting != 1 else ''} or the teacher." if waiting else "")
+            f"You chose **{options[chosen]}**. You may change your mind until the week is played"
+            + (f"; waiting for {waiting} classmate{'s' if waiting != 1 else ''} or the teacher." if waiting else ".")
         )
 
 
@@ -208,8 +213,7 @@ def TeacherPage():
         solara.HTML(tag="h2", unsafe_innerHTML="No such classroom")
         solara.Markdown(f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one.")
         return
-    with classroom.lock:
-        TeacherView(classroom, redraws)
+    TeacherView(classroom, redraws)
 
 
 @solara.component
@@ -217,9 +221,11 @@ def TeacherView(classroom: Classroom, redraws: int):
     # every part gets ``redraws``: a component is redrawn when its arguments change
     model = classroom.model
     join = f"{ADDRESS}/?class={classroom.code}"
+    with classroom.lock:
+        week = classroom.week
     with solara.Columns([1, 2]):
         with solara.Column():
-            solara.HTML(tag="h2", unsafe_innerHTML=f"Week {classroom.week}")
+            solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}")
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f'Classroom <span class="crm-code">{classroom.code}</span><br>'
@@ -231,24 +237,27 @@ def TeacherView(classroom: Classroom, redraws: int):
             Mix(classroom, redraws)
         with solara.Column():
             solara.HTML(tag="h3", unsafe_innerHTML="The organisation (students' people ringed)")
-            app.NetworkPanel(model, redraws, classroom.highlights())
-    app.Charts(model, redraws)
+            app.NetworkPanel(model, redraws, classroom.highlights(), lock=classroom.lock)
+    app.Charts(model, redraws, lock=classroom.lock)
+    with classroom.lock:
+        by_week, by_student = views.debrief_by_week(classroom), views.debrief_by_student(classroom)
     solara.HTML(tag="h3", unsafe_innerHTML="Debrief: the class against the model's people, week by week")
-    solara.Markdown(views.debrief_by_week(classroom))
+    solara.Markdown(by_week)
     solara.HTML(tag="h3", unsafe_innerHTML="Debrief: each student's choices against the model's probabilities")
-    solara.Markdown(views.debrief_by_student(classroom))
+    solara.Markdown(by_student)
 
 
 @solara.component
 def Seats(classroom: Classroom, redraws: int):
-    waiting = set(classroom.waiting_for())
-    rows = [
-        f"| {s} | {who(classroom.model, seat.row)} | "
-        + ("decided" if s in classroom.choices else ("deciding" if s in waiting else "not live yet"))
-        + " |"
-        for s, seat in sorted(classroom.seats.items(), key=lambda kv: int(kv[0].split()[-1]))
-    ]
-    decided = sum(1 for s in classroom.seats if s in classroom.choices)
+    with classroom.lock:
+        waiting = set(classroom.waiting_for())
+        rows = [
+            f"| {s} | {who(classroom.model, seat.row)} | "
+            + ("decided" if s in classroom.choices else ("deciding" if s in waiting else "not live yet"))
+            + " |"
+            for s, seat in sorted(classroom.seats.items(), key=lambda kv: int(kv[0].split()[-1]))
+        ]
+        decided = sum(1 for s in classroom.seats if s in classroom.choices)
     solara.HTML(tag="h3", unsafe_innerHTML=f"Who has decided: {decided} of {len(classroom.seats)}")
     if rows:
         solara.Markdown("| student | plays | this week |\n|---|---|---|\n" + "\n".join(rows))
