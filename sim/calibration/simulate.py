@@ -52,20 +52,21 @@ class Simulator:
         change_after: int | None = None,
     ) -> pd.DataFrame:
         """The weekly series of one run; ``change`` (policy overrides) applies after week ``change_after``."""
-        model = CRMRollout(self.scenario_for(parameters, seed, weeks))
-        while model.running:
-            if change and model.steps == change_after:
-                switch_policy(model, change)
-            model.step()
-        return model.recorder.frame()
+        return self.model(parameters, seed, weeks, change, change_after).recorder.frame()
 
     def run_with_verdict(self, parameters, seed, weeks, change=None, change_after=None) -> tuple[pd.DataFrame, dict]:
+        """The weekly series and the verdict (success or failure, with the outcomes it judged)."""
+        model = self.model(parameters, seed, weeks, change, change_after)
+        return model.recorder.frame(), model.verdict()
+
+    def model(self, parameters, seed, weeks, change=None, change_after=None) -> CRMRollout:
+        """The model after its last week."""
         model = CRMRollout(self.scenario_for(parameters, seed, weeks))
         while model.running:
             if change and model.steps == change_after:
                 switch_policy(model, change)
             model.step()
-        return model.recorder.frame(), model.verdict()
+        return model
 
 
 def switch_policy(model: CRMRollout, overrides: dict[str, Any]) -> None:
