@@ -1,0 +1,76 @@
+"""The dashboard's SVG pictures: the network shows every drawn person in the colour of what they
+do, the ties once; the charts reach the last week and name their series in words."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from sim.core.scenario import Scenario
+from sim.presentation import app, app_charts, app_controls, plots
+from sim.presentation.narration import NarratedRollout
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = NarratedRollout(Scenario.case("global_giant_telco").with_overrides({"org.employees": 120, "org.partners": 40}))
+    for _ in range(8):
+        m.step()
+    return m
+
+
+def _shapes_by_colour(svg: str) -> dict[str, int]:
+    """How many people each colour's path draws (one 'M' per person)."""
+    return {colour: d.count("M") for d, colour in re.findall(r'<path d="([^"]+)" fill="(#[0-9a-f]{6})"', svg)}
+
+
+def test_the_network_colours_each_drawn_person_by_what_they_do(model):
+    picture = app.network(model)
+    behaviour = model.state.routine
+    counts = _shapes_by_colour(picture.people_svg(behaviour))
+    drawn = behaviour[picture.rows]
+    for k in (0, 1, 2):
+        assert counts.get(plots.OPTION_COLOURS[k], 0) == int((drawn == k).sum())
+    assert sum(counts.values()) == len(picture.rows)
+    # everyone switched to using the CRM: one green path holds them all
+    assert _shapes_by_colour(picture.people_svg(np.zeros_like(behaviour))) == {
+        plots.OPTION_COLOURS[0]: len(picture.rows)
+    }
+
+
+def test_the_ties_are_laid_out_once_per_organisation(model):
+    assert app.network(model) is app.network(model)
+    ties = app.network(model).ties_svg()
+    assert "fill" in ties and ties == app.network(model).ties_svg()
+    assert app.network(model).people_svg(model.state.routine).count("stroke-width") <= 5  # a path per colour
+
+
+def test_students_people_are_ringed_and_labelled(model):
+    picture = app.network(model)
+    row = int(picture.rows[3])
+    svg = picture.people_svg(model.state.routine, {row: "s1"})
+    assert svg.count("<circle") == 1 and ">s1</text>" in svg
+
+
+def test_the_charts_reach_the_last_week_and_name_their_series(model):
+    ts = model.recorder.frame()
+    shares = app_charts.behaviour_by_role(ts)
+    assert shares.count('class="crm-chart"') == len(app_charts.role_share_panels(ts))
+    assert f"week {int(ts['week'].iloc[-1])}" in shares
+    assert "use as designed / self-serve" in shares and "game / go around" in shares
+    assert "data quality" in app_charts.data_quality_and_trust(ts)
+    organisation = app_charts.organisation(ts)
+    for title, _ in plots.ORGANISATION_PANELS:
+        assert title in organisation
+
+
+def test_every_lever_shows_words_and_its_key(model):
+    values = app_controls.initial_levers("global_giant_telco", model.settings)
+    assert set(values) == {lever.key for lever in app_controls.LEVERS}
+    assert values["policy.integration"] == model.settings.policy.integration
+    for lever in app_controls.LEVERS:
+        assert lever.words and not lever.words.startswith("policy.")
+    built = app.build_model({**values, "policy.integration": "full", "run.seed": 7})
+    assert built.settings.policy.integration == "full" and built.settings.run.seed == 7
