@@ -48,15 +48,17 @@ def test_seats_follow_the_teachers_mix(scenario):
 
 
 def test_a_student_who_leaves_frees_the_seat_to_the_model(classroom):
-    first = classroom.join()
-    row = classroom.seats[first].row
-    role = classroom.seats[first].role
-    classroom.choose(first, options_of(role)[1]) if classroom.join() else None  # a second student keeps it open
+    first, second = classroom.join(), classroom.join()
+    row, role = classroom.seats[first].row, classroom.seats[first].role
+    classroom.choose(first, options_of(role)[1])
     classroom.leave(first)
     assert first not in classroom.seats and first not in classroom.choices
+    week = classroom.week
+    classroom.choose(second, options_of(classroom.seats[second].role)[0])  # the only student left
+    assert classroom.week == week + 1
+    assert [d.student for d in classroom.decisions] == [second]  # the model played the freed person
     classroom.set_mix({r: int(r == role) for r in ("sales", "service", "manager", "partner")})
-    newcomer = classroom.join()
-    assert classroom.seats[newcomer].row == row  # the freed person is the first free one again
+    assert classroom.seats[classroom.join()].row == row  # the freed person is the first free one again
 
 
 def test_the_week_is_played_when_everyone_has_decided(classroom):

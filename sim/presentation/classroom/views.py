@@ -82,7 +82,7 @@ def what_they_see(classroom: Classroom, student: str) -> list[str]:
 
 def _shares_words(options, shares) -> str:
     if float(np.sum(shares)) <= 0:
-        return "none of them is on the CRM yet"
+        return "none of them has shown a way of working with the CRM yet"
     return ", ".join(f"{s:.0%} {OPTIONS[o].phrase}" for o, s in zip(options, shares, strict=True))
 
 
@@ -101,7 +101,12 @@ def what_followed(classroom: Classroom, decision: Decision) -> list[str]:
     ]
     if model.state.disciplined[row]:
         lines.append("Your manager disciplined you for gaming.")
-    mine = [text for week, _, text in model.events if week == decision.week and who(model, row) + " " in text + " "]
+    # what the week did to or through them; their own change of routine is the choice above
+    mine = [
+        text
+        for week, kind, text in model.events
+        if week == decision.week and kind != "switch" and who(model, row) + " " in text + " "
+    ]
     lines.extend(f"This week: {text}." for text in mine[:3])
     dept = model.world.data_department[row]
     lines.append(f"The data you work with are now at quality {model.stocks.data_quality[dept]:.2f}.")
