@@ -31,6 +31,18 @@ def classroom_server(tmp_path):
         stop(server)
 
 
+def choose(student, k: int, last: bool) -> None:
+    """Click the student's k-th option; the page confirms it (or, for the last, plays the week)."""
+    from playwright.sync_api import expect
+
+    # the buttons are named by the person's options: use, game, ignore (or a partner's)
+    options = student.get_by_role("button", name=re.compile(r"^(use|game|ignore|self_serve|go_around|disengage):"))
+    expect(options).to_have_count(3)
+    options.nth(k).click()
+    if not last:
+        expect(student.get_by_text("You chose", exact=False)).to_be_visible(timeout=30_000)
+
+
 def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -53,12 +65,7 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
 
             for _ in range(2):
                 for k, student in enumerate(students):
-                    # the buttons are named by the person's options: use, game, ignore (or a partner's)
-                    option = student.get_by_role(
-                        "button", name=re.compile(r"^(use|game|ignore|self_serve|go_around|disengage):")
-                    )
-                    expect(option).to_have_count(3)
-                    option.nth(k % 3).click()
+                    choose(student, k % 3, last=k == STUDENTS - 1)
                 week += 1
                 for page in (teacher, *students):
                     expect(page.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible(timeout=60_000)
@@ -80,7 +87,9 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
             contexts[-1].close()  # the third student leaves: the model plays the seat again
             expect(teacher.get_by_text(f"Who has decided: 0 of {STUDENTS - 1}")).to_be_visible(timeout=60_000)
         except Exception:
-            teacher.screenshot(path=str(tmp_path / "teacher_failure.png"), full_page=True)
+            for name, page in (("teacher", teacher), *((f"student{k}", s) for k, s in enumerate(students, 1))):
+                if not page.is_closed():
+                    page.screenshot(path=str(tmp_path / f"{name}_failure.png"), full_page=True)
             raise
         finally:
             browser.close()

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import threading
 import time
+import traceback
 from urllib.parse import parse_qs
 
 import solara
@@ -66,21 +68,32 @@ def _connected(kernel) -> bool:
 
 
 def use_watch(classroom: Classroom | None, on_change, student: str | None = None, tick: float | None = None):
-    """Redraw when the classroom changes (or every ``tick`` seconds); free ``student``'s seat
-    once their page has been disconnected for LEAVE_AFTER seconds."""
+    """Redraw when the classroom differs from what the page last drew (or every ``tick``
+    seconds); free ``student``'s seat once their page has been disconnected for LEAVE_AFTER seconds."""
     kernel = _kernel()
+    drawn = solara.use_ref(-1)
+    if classroom is not None:
+        drawn.current = classroom.version  # read before the page reads the classroom
+
+    def redraw():
+        try:
+            on_change()
+        except Exception:  # a page that cannot be drawn once must still follow the class
+            traceback.print_exc()
 
     def watch(cancel: threading.Event):
         if classroom is None:
             while not cancel.wait(1.0):
-                on_change()  # look for a classroom again
+                redraw()  # look for a classroom again
             return
-        seen, gone_since = classroom.version, None
+        gone_since = asked = None
         while not cancel.is_set():
-            version = classroom.wait_for_change(seen, tick or 1.0)
-            if version != seen or tick:
-                seen = version
-                on_change()
+            version = classroom.wait_for_change(drawn.current, tick or 1.0)
+            if (version != drawn.current and version != asked) or tick:
+                asked = version
+                redraw()
+            elif version != drawn.current:
+                cancel.wait(0.1)  # asked for, not drawn yet
             if student is not None and kernel is not None:
                 if _connected(kernel):
                     gone_since = None
@@ -188,8 +201,8 @@ def StudentWeek(classroom: Classroom, student: str, redraws: int):
 def _choose(classroom: Classroom, student: str, option: str) -> None:
     try:
         classroom.choose(student, option)
-    except ClassroomError:
-        pass  # the seat was freed or the week moved on meanwhile; the page redraws
+    except ClassroomError as exc:  # the seat was freed meanwhile; the page redraws
+        print(f"crmsim classroom {classroom.code}: choice not taken: {exc}", file=sys.stderr)
 
 
 # --- the teacher ------------------------------------------------------------------------
