@@ -112,3 +112,16 @@ def org_csvs(tmp_path):
     people = write_csv(tmp_path / "people.csv", PEOPLE_HEADER, PEOPLE_ROWS)
     edges = write_csv(tmp_path / "edges.csv", EDGES_HEADER, EDGES_ROWS)
     return people, edges
+
+
+@pytest.fixture
+def pilot(tmp_path) -> Path:
+    """A folder holding the small pilot organisation's scenario file (the calibration tests').
+
+    Here rather than in a tests/calibration/conftest.py: test modules import helpers with
+    ``from conftest import ...``, and a second module named ``conftest`` would shadow this one.
+    """
+    from calibration_helpers import SCENARIO
+
+    (tmp_path / "pilot.toml").write_text(SCENARIO, encoding="utf-8")
+    return tmp_path
