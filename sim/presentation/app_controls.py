@@ -53,6 +53,10 @@ def initial_levers(case: str, start: Scenario) -> dict:
     return values
 
 
+def _load(case: str) -> Scenario:
+    return Scenario.case(case) if case in cases() else Scenario.load(case)
+
+
 def choices(lever: Lever, values: dict) -> list:
     if lever.key == "scenario":
         return cases() if values["scenario"] in cases() else [values["scenario"], *cases()]
@@ -83,6 +87,8 @@ def Levers(values: dict, set_values):
     """Every lever with its value in words; a change takes effect on Reset."""
 
     def setter(key):
+        if key == "scenario":  # another case: its own levers, as its scenario file sets them
+            return lambda case: set_values(initial_levers(case, _load(case)))
         return lambda value: set_values({**values, key: value})
 
     for lever in LEVERS:

@@ -74,3 +74,7 @@ def test_every_lever_shows_words_and_its_key(model):
         assert lever.words and not lever.words.startswith("policy.")
     built = app.build_model({**values, "policy.integration": "full", "run.seed": 7})
     assert built.settings.policy.integration == "full" and built.settings.run.seed == 7
+    other = Scenario.case("call_centre_integration")
+    assert app_controls.initial_levers("call_centre_integration", other)["policy.integration"] == (
+        other.policy.integration
+    )
