@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ASSETS := .solara-assets
 
-.PHONY: demo test install dev assets browser app classroom notebooks bench lint clean
+.PHONY: demo test install dev assets browser app classroom notebooks bench bench-app lint clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -68,6 +68,10 @@ notebooks: dev
 bench: dev
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_sweep.py
+
+# How fast the dashboard redraws a week in a real browser (Debian's chromium).
+bench-app: dev assets browser
+	CRMSIM_ASSETS=$(CURDIR)/$(ASSETS) $(BIN)/python benchmarks/bench_app_latency.py
 
 lint: dev
 	$(BIN)/ruff check sim tests benchmarks
