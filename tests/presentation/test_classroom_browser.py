@@ -2,7 +2,8 @@
 
 They play two weeks: every student chooses, the week is played as soon as all have, and every
 page shows the next week. The decisions file then holds the six decisions (also after the server
-is stopped), the teacher's debrief shows them, and a student who closes the page frees the seat.
+is stopped), the teacher's debrief shows them, a student who closes the page frees the seat, and
+a second teacher on the same server gets a classroom of their own.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
 
             contexts[-1].close()  # the third student leaves: the model plays the seat again
             expect(teacher.get_by_text(f"Who has decided: 0 of {STUDENTS - 1}")).to_be_visible(timeout=60_000)
+
+            # another class on the same server: its own organisation, code and week
+            other = browser.new_context().new_page()
+            other.goto(f"{url}/teacher", timeout=120_000)
+            expect(other.get_by_role("heading", name=f"Week {week - 2}", exact=True)).to_be_visible(timeout=60_000)
+            assert other.locator(".crm-code").inner_text().strip() != code
+            expect(other.get_by_text("Who has decided: 0 of 0")).to_be_visible()
+            expect(teacher.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible()
         except Exception:
             for name, page in (("teacher", teacher), *((f"student{k}", s) for k, s in enumerate(students, 1))):
                 if not page.is_closed():
