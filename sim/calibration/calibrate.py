@@ -143,10 +143,11 @@ def calibrate(
             "scenario": simulator.scenario.get("name"),
             "crmsim": sim.__version__,
         }
+        summary = _finite(summary)
         folder.write_parquet("posterior.parquet", result.particles)
         folder.write_parquet("forecast.parquet", table)
         folder.write_parquet("observed.parquet", log.cells)
-        folder.write_json("calibration.json", _finite(summary))
+        folder.write_json("calibration.json", summary)
         if figures is not None:
             figures(folder.root)
         folder.write_json("manifest.json", {**manifest, "status": "complete", "simulations": result.simulations})

@@ -7,6 +7,7 @@ and 3 generations keep each fit to seconds.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -82,29 +83,35 @@ def test_the_forecast_follows_on_from_the_accepted_runs(pilot_folder):
     assert inside >= 0.5  # one log: a loose bound; docs/calibration.md measures coverage over many
 
 
-def test_same_seed_same_results_on_two_workers(pilot_folder):
+def test_same_seed_same_results_on_one_worker_and_two(pilot_folder, tmp_path):
     folder, _ = pilot_folder
-    spec = folder / "spec.toml"
-    assert main(["calibrate", str(spec), "--out", str(folder / "two"), "--workers", "2", "--quiet"]) == 0
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    spec = write_spec(tmp_path, FIT, "population = 20\ngenerations = 2\npredictive_draws = 10\nseed = 9", ARMS)
+    outs = {}
+    for workers in ("1", "2"):
+        outs[workers] = tmp_path / f"workers{workers}"
+        assert main(["calibrate", str(spec), "--out", str(outs[workers]), "--workers", workers, "--quiet"]) == 0
     for name in ("posterior.parquet", "forecast.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(folder / "out" / name), pd.read_parquet(folder / "two" / name))
-    one = json.loads((folder / "out" / "calibration.json").read_text(encoding="utf-8"))
-    two = json.loads((folder / "two" / "calibration.json").read_text(encoding="utf-8"))
-    assert one["parameters"] == two["parameters"] and one["fit"] == two["fit"] and one["arms"] == two["arms"]
+        pd.testing.assert_frame_equal(pd.read_parquet(outs["1"] / name), pd.read_parquet(outs["2"] / name))
+    one, two = (json.loads((outs[w] / "calibration.json").read_text(encoding="utf-8")) for w in ("1", "2"))
+    for part in ("parameters", "fit", "arms", "simulations", "generations"):
+        assert one[part] == two[part], part
 
 
-def test_a_calibration_goes_on_where_it_stopped(pilot_folder, tmp_path):
-    """Two generations, then the same command asked for three: the same as three at once."""
+def test_more_generations_go_on_from_the_stored_ones(pilot_folder, tmp_path):
+    """The same spec asked for one more generation runs only that one, on top of the stored three."""
     folder, _ = pilot_folder
-    shorter = write_spec(folder, FIT, SETTINGS.replace("generations = 3", "generations = 2"), ARMS)
-    out = tmp_path / "resumed"
-    calibrate(shorter, out)
-    full = write_spec(folder, FIT, SETTINGS, ARMS)
-    summary = calibrate(full, out)
-    assert len(summary["generations"]) == 3
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(folder / "out" / "posterior.parquet"), pd.read_parquet(out / "posterior.parquet")
-    )
+    out = tmp_path / "longer"
+    shutil.copytree(folder / "out", out)
+    before = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    longer = write_spec(tmp_path, FIT, SETTINGS.replace("generations = 3", "generations = 4"), ARMS)
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    summary = calibrate(longer, out)
+    assert [g["t"] for g in summary["generations"]] == [0, 1, 2, 3]
+    assert [g["samples"] for g in summary["generations"][:3]] == [g["samples"] for g in before["generations"]]
+    assert summary["simulations"] == before["simulations"] + summary["generations"][3]["samples"]
 
 
 def test_a_folder_of_another_calibration_is_refused(pilot_folder, capsys):
@@ -118,7 +125,7 @@ def test_a_folder_of_another_calibration_is_refused(pilot_folder, capsys):
 def test_a_log_the_model_cannot_produce_is_flagged(pilot):
     weeks = np.arange(2, 19, 2)
     pd.DataFrame({"week": weeks, "intended_use": 0.9, "gaming": 0.6}).to_csv(pilot / "log.csv", index=False)
-    spec = write_spec(pilot, FIT, SETTINGS)
+    spec = write_spec(pilot, FIT, "population = 20\ngenerations = 2\npredictive_draws = 20")
     summary = calibrate(spec, pilot / "out")
     assert summary["fit"]["misfit"] is True and summary["fit"]["p_value"] < 0.01
 
