@@ -67,7 +67,7 @@ def in_order(executor: Executor | None, function: Callable, chunks: Iterator[tup
     exhausted = False
     try:
         while True:
-            while not exhausted and len(pending) < window:
+            while not exhausted and len(pending) + len(results) < window:  # a slow chunk holds the rest back
                 chunk = next(chunks, None)
                 if chunk is None:
                     exhausted = True
