@@ -94,7 +94,10 @@ def arms_effects(arms: dict):
     left.set_yticks(range(len(names)), names, fontsize=8)
     left.set_xlabel("intended use, last 13 weeks: arm - carrying on")
     every = list(arms)
-    right.barh(range(len(every)), [arms[a]["success_probability"] for a in every], color="tab:green")
+    chances = [arms[a]["success_probability"] for a in every]
+    right.barh(range(len(every)), chances, color="tab:green")
+    for i, chance in enumerate(chances):
+        right.text(chance + 0.01, i, f"{chance:.0%}", va="center", fontsize=8)
     right.set_yticks(range(len(every)), every, fontsize=8)
     right.set_xlim(0, 1)
     right.set_xlabel("probability of success")
