@@ -68,10 +68,13 @@ def calibrate(
             "crmsim": sim.__version__,
             "spec": str(spec.source),
             "status": "running",
+            "stopping": {"generations": settings.generations, "simulations": settings.simulations},
             "provenance": provenance(),
         }
-        if earlier is None or earlier.get("status") != "complete":
-            folder.write_json("manifest.json", manifest)
+        done = folder.finished(earlier, manifest["stopping"])
+        if done is not None:  # the same calibration, complete: nothing to run again
+            return done
+        folder.write_json("manifest.json", manifest)
         with open_executor(workers, dask) as executor:
             result = smc.fit(
                 folder.history,

@@ -69,6 +69,18 @@ class CalibrationFolder:
         except (OSError, ValueError):
             return None
 
+    def finished(self, manifest: dict | None, stopping: dict) -> dict | None:
+        """The content of ``calibration.json`` if this calibration is complete with this stopping rule."""
+        if not manifest or manifest.get("status") != "complete" or manifest.get("stopping") != stopping:
+            return None
+        names = ("calibration.json", "posterior.parquet", "forecast.parquet", "observed.parquet")
+        if not all((self.root / name).is_file() for name in names):
+            return None
+        try:
+            return json.loads((self.root / "calibration.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     def write_json(self, name: str, content: dict) -> None:
         text = json.dumps(content, indent=2, allow_nan=False, default=str)
         self._atomic(name, lambda path: path.write_text(text + "\n", encoding="utf-8"))

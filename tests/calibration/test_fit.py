@@ -167,3 +167,10 @@ def _stored_generations(db) -> int:
             return connection.execute("select count(*) from populations where t >= 0").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_the_same_command_on_a_complete_folder_runs_nothing(pilot_folder):
+    folder, _ = pilot_folder
+    written = (folder / "out" / "posterior.parquet").stat().st_mtime_ns
+    assert main(["calibrate", str(folder / "spec.toml"), "--out", str(folder / "out"), "--quiet"]) == 0
+    assert (folder / "out" / "posterior.parquet").stat().st_mtime_ns == written
