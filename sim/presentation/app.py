@@ -67,7 +67,7 @@ def build_model(levers: dict) -> NarratedRollout:
 def WeekHeading(model: CRMRollout, week: int = 0):
     p = model.settings.policy
     solara.HTML(tag="h2", unsafe_innerHTML=f"Week {model.steps}")
-    solara.Markdown(
+    app_controls.Text(
         f"**{model.settings.name}**: {model.settings.description}\n\n"
         f"rollout: {p.rollout} · integration: {p.integration} · training: {p.training_hours:g} h · "
         f"sanctions: {p.sanctions:g} · style: {p.management_style}"
@@ -96,7 +96,7 @@ def Charts(model: CRMRollout, week: int = 0, lock=None):
     with lock or nullcontext():
         ts = model.recorder.frame()
     if ts.empty:
-        solara.Markdown("*Press Step to start the first week.*")
+        app_controls.Text("*Press Step to start the first week.*")
         return
     solara.HTML(tag="h3", unsafe_innerHTML="Behaviour by role (share of those live)")
     solara.HTML(tag="div", unsafe_innerHTML=app_charts.behaviour_by_role(ts))
@@ -112,7 +112,7 @@ def PersonPanel(model: CRMRollout, week: int = 0):
     row = min(row, model.org.n - 1)
     app_controls.Labelled("person to explain", "", who(model, row))
     solara.SliderInt("", value=row, on_value=set_row, min=0, max=model.org.n - 1, thumb_label=False)
-    solara.Markdown(f"### {who(model, row)}\n\n" + explain_in_words(model, row))
+    app_controls.Text(f"### {who(model, row)}\n\n" + explain_in_words(model, row))
 
 
 @solara.component
@@ -120,7 +120,7 @@ def EventLog(model: CRMRollout, week: int = 0):
     """The latest notable micro-actions, newest first."""
     recent = model.events[-14:][::-1]
     lines = "\n".join(f"- week {when}: {text}" for when, _, text in recent) or "*Nothing yet.*"
-    solara.Markdown(f"### What happened\n\n{lines}")
+    app_controls.Text(f"### What happened\n\n{lines}")
 
 
 @solara.component
@@ -172,7 +172,7 @@ def Page():
                 solara.Button("Step", on_click=step, color="primary", disabled=playing)
                 solara.Button("Pause" if playing else "Play", on_click=lambda: set_playing(not playing))
                 solara.Button("Reset", on_click=reset, disabled=playing)
-            solara.Markdown("*Reset builds a new organisation from the levers below.*")
+            app_controls.Text("*Reset builds a new organisation from the levers below.*")
             app_controls.Levers(levers, set_levers)
         with solara.Column():
             # the week as an argument: a component is redrawn when its arguments change

@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import solara
+from markdown_it import MarkdownIt
 
 from sim.core.scenario import Scenario, cases
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ def shown(value) -> str:
     return str(value)
 
 
+def Text(markdown: str):
+    """Words written in Markdown, as plain HTML: Solara's Markdown component would fetch a
+    diagram library from the internet for every text and redraw slower."""
+    return solara.HTML(tag="div", unsafe_innerHTML=_MARKDOWN.render(markdown), classes=["crm-text"])
+
+
 @solara.component
 def Labelled(words: str, key: str, value: str):
     """A control's label: its words and value, and the dotted key as secondary text."""
@@ -115,6 +124,8 @@ def Levers(values: dict, set_values):
 
 
 STYLE = """
+.crm-text p { margin: 0 0 10px 0; }
+.crm-text table { margin: 4px 0 12px 0; }
 .crm-labelled { margin-top: 10px; font-size: 14px; }
 .crm-label b { color: #1f5fa8; }
 .crm-sidebar .v-slider { margin-top: 0; }

@@ -125,6 +125,16 @@ def test_the_model_probability_is_the_chance_of_the_choice_this_week(classroom):
     assert sum(d.probabilities.values()) == pytest.approx(1.0)
 
 
+def test_a_choice_for_a_week_already_played_does_not_count_for_the_next(classroom):
+    a = classroom.join()
+    option = options_of(classroom.seats[a].role)[0]
+    week = classroom.week
+    classroom.choose(a, option, week=week)  # the week is played: a is the only student
+    with pytest.raises(ClassroomError):
+        classroom.choose(a, option, week=week)  # the same click again, late
+    assert a not in classroom.choices and classroom.week == week + 1
+
+
 def test_a_choice_the_person_does_not_have_is_refused(classroom):
     a = classroom.join()
     wrong = "self_serve" if classroom.seats[a].role != "partner" else "use"

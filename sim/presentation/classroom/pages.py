@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from contextlib import nullcontext
 from urllib.parse import parse_qs
 
 import solara
@@ -63,8 +64,8 @@ def _kernel():
 def _connected(kernel) -> bool:
     from solara.server.kernel_context import PageStatus
 
-    with kernel.lock:
-        return PageStatus.CONNECTED in kernel.page_status.values()
+    with getattr(kernel, "lock", None) or nullcontext():
+        return PageStatus.CONNECTED in dict(kernel.page_status).values()
 
 
 def use_watch(classroom: Classroom | None, on_change, student: str | None = None, tick: float | None = None):
@@ -81,13 +82,17 @@ def use_watch(classroom: Classroom | None, on_change, student: str | None = None
         except Exception:  # a page that cannot be drawn once must still follow the class
             traceback.print_exc()
 
+    def open_page(cancel: threading.Event) -> bool:
+        closed = getattr(kernel, "closed_event", None)
+        return not cancel.is_set() and (closed is None or not closed.is_set())
+
     def watch(cancel: threading.Event):
         if classroom is None:
-            while not cancel.wait(1.0):
+            while not cancel.wait(1.0) and open_page(cancel):
                 redraw()  # look for a classroom again
             return
         gone_since = asked = None
-        while not cancel.is_set():
+        while open_page(cancel):
             version = classroom.wait_for_change(drawn.current, tick or 1.0)
             if (version != drawn.current and version != asked) or tick:
                 asked = version
@@ -133,7 +138,7 @@ def StudentPage():
     solara.Title("crmsim classroom")
     if classroom is None:
         solara.HTML(tag="h2", unsafe_innerHTML="Waiting for the class")
-        solara.Markdown(
+        app_controls.Text(
             f"No classroom with the code **{html.escape(code)}** on this server: check the address the teacher shows."
             if code
             else "The teacher has not opened a classroom yet, or there are several: open the address the "
@@ -142,7 +147,7 @@ def StudentPage():
         return
     if student not in classroom.seats:
         solara.HTML(tag="h2", unsafe_innerHTML="You left the class")
-        solara.Markdown("Your person is played by the model again. Reload the page to join again.")
+        app_controls.Text("Your person is played by the model again. Reload the page to join again.")
         return
     StudentWeek(classroom, student, redraws)
 
@@ -168,17 +173,17 @@ def StudentWeek(classroom: Classroom, student: str, redraws: int):
         chosen = classroom.choices.get(student)
         waiting = len(classroom.waiting_for())
     solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}")
-    solara.Markdown(f"*{student} · classroom {classroom.code}*")
+    app_controls.Text(f"*{student} · classroom {classroom.code}*")
     if followed:
         solara.HTML(tag="h3", unsafe_innerHTML="What followed")
-        solara.Markdown("\n\n".join(followed))
+        app_controls.Text("\n\n".join(followed))
     if not running:
-        solara.Markdown("**The run is over.** The teacher will now discuss how the class chose.")
+        app_controls.Text("**The run is over.** The teacher will now discuss how the class chose.")
         return
     solara.HTML(tag="h3", unsafe_innerHTML="What you see this week")
-    solara.Markdown("\n\n".join(seen))
+    app_controls.Text("\n\n".join(seen))
     if not live:
-        solara.Markdown("*The CRM is not live for you yet: you keep to the old process this week.*")
+        app_controls.Text("*The CRM is not live for you yet: you keep to the old process this week.*")
         return
     options = options_of(seat.role)
     solara.HTML(tag="h3", unsafe_innerHTML="What do you do this week?")
@@ -186,21 +191,23 @@ def StudentWeek(classroom: Classroom, student: str, redraws: int):
         for k, option in enumerate(options):
             solara.Button(
                 views.option_label(option),
-                on_click=lambda option=option: _choose(classroom, student, option),
+                on_click=lambda option=option: _choose(classroom, student, option, week),
                 color="primary" if chosen == k else None,
                 outlined=chosen != k,
                 classes=["crm-option"],
-            )
+            ).key(f"week {week} {option}")  # new buttons each week: a late click keeps its own week
     if chosen is not None:
-        solara.Markdown(
+        app_controls.Text(
             f"You chose **{options[chosen]}**. You may change your mind until the week is played"
             + (f"; waiting for {waiting} classmate{'s' if waiting != 1 else ''} or the teacher." if waiting else ".")
         )
 
 
-def _choose(classroom: Classroom, student: str, option: str) -> None:
+def _choose(classroom: Classroom, student: str, option: str, week: int) -> None:
+    """The student's click on an option of ``week``; a click that arrives after that week was
+    played (a slow network, a click sent twice) does not count for the next one."""
     try:
-        classroom.choose(student, option)
+        classroom.choose(student, option, week=week)
     except ClassroomError as exc:  # the seat was freed meanwhile; the page redraws
         print(f"crmsim classroom {classroom.code}: choice not taken: {exc}", file=sys.stderr)
 
@@ -224,7 +231,7 @@ def TeacherPage():
     solara.Title("crmsim classroom: teacher")
     if classroom is None:
         solara.HTML(tag="h2", unsafe_innerHTML="No such classroom")
-        solara.Markdown(f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one.")
+        app_controls.Text(f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one.")
         return
     TeacherView(classroom, redraws)
 
@@ -244,7 +251,7 @@ def TeacherView(classroom: Classroom, redraws: int):
                 unsafe_innerHTML=f'Classroom <span class="crm-code">{classroom.code}</span><br>'
                 f"Students open <b>{html.escape(join)}</b>",
             )
-            solara.Markdown(f"**{model.settings.name}**: {model.settings.description}")
+            app_controls.Text(f"**{model.settings.name}**: {model.settings.description}")
             Seats(classroom, redraws)
             Advancing(classroom, redraws)
             Mix(classroom, redraws)
@@ -255,9 +262,9 @@ def TeacherView(classroom: Classroom, redraws: int):
     with classroom.lock:
         by_week, by_student = views.debrief_by_week(classroom), views.debrief_by_student(classroom)
     solara.HTML(tag="h3", unsafe_innerHTML="Debrief: the class against the model's people, week by week")
-    solara.Markdown(by_week)
+    app_controls.Text(by_week)
     solara.HTML(tag="h3", unsafe_innerHTML="Debrief: each student's choices against the model's probabilities")
-    solara.Markdown(by_student)
+    app_controls.Text(by_student)
 
 
 @solara.component
@@ -273,9 +280,9 @@ def Seats(classroom: Classroom, redraws: int):
         decided = sum(1 for s in classroom.seats if s in classroom.choices)
     solara.HTML(tag="h3", unsafe_innerHTML=f"Who has decided: {decided} of {len(classroom.seats)}")
     if rows:
-        solara.Markdown("| student | plays | this week |\n|---|---|---|\n" + "\n".join(rows))
+        app_controls.Text("| student | plays | this week |\n|---|---|---|\n" + "\n".join(rows))
     else:
-        solara.Markdown("*No student yet: the model plays everyone.*")
+        app_controls.Text("*No student yet: the model plays everyone.*")
 
 
 @solara.component

@@ -242,9 +242,12 @@ class Classroom:
             self.choices.pop(student, None)
             self._bump()
 
-    def choose(self, student: str, option: str) -> None:
-        """The student's choice for this week (they may change it until the week is played)."""
+    def choose(self, student: str, option: str, week: int | None = None) -> None:
+        """The student's choice for this week (they may change it until the week is played);
+        ``week``: the week the student chose for, refused once it has been played."""
         with self.lock:
+            if week is not None and week != self.week:
+                raise ClassroomError(f"week {week} has been played; the class is at week {self.week}")
             seat = self.seats.get(student)
             if seat is None:
                 raise ClassroomError(f"{student} has no seat in classroom {self.code}")
