@@ -125,6 +125,8 @@ def Levers(values: dict, set_values):
 
 STYLE = """
 .crm-text p { margin: 0 0 10px 0; }
+.crm-text strong { font-weight: 700; }
+.crm-text h3 { margin: 8px 0; }
 .crm-text table { margin: 4px 0 12px 0; }
 .crm-labelled { margin-top: 10px; font-size: 14px; }
 .crm-label b { color: #1f5fa8; }
