@@ -324,3 +324,18 @@ def test_without_sponsor_turnover_no_sponsor_leaves_and_other_draws_are_unchange
     step_n(b, 40)
     assert not any(kind == "sponsor_change" for _, kind, _ in a.events)
     assert (a.state.routine == b.state.routine).all()
+
+
+def test_policies_compared_on_one_seed_meet_the_same_sponsor_history():
+    """The leadership stream draws two numbers a week whatever happens: the weeks the sponsor
+    leaves do not depend on the policy (common random numbers)."""
+    sc = small_scenario({"governance.sponsor_turnover_weekly": 0.05, "run.weeks": 60})
+
+    def departures(overrides):
+        model = sim.CRMRollout(sc.with_overrides(overrides))
+        step_n(model, 60)
+        return [week for week, kind, _ in model.events if kind == "sponsor_change"]
+
+    weeks = departures({"policy.training_hours": 0.0})
+    assert len(weeks) >= 2
+    assert departures({"policy.training_hours": 30.0, "policy.mandate": 1.0}) == weeks
