@@ -9,77 +9,19 @@ locally, never under CI (CI=true), where it must run.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-ASSETS = Path(__file__).resolve().parents[2] / ".solara-assets"
-
-
-def require_browser():
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append("Debian's chromium (apt-get install chromium, as root; `make test` does it)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -e '.[dev]')")
-    if missing:
-        message = "the dashboard browser test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " -- under CI it must run")
-        pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from browser_helpers import CHROMIUM, FLAGS, free_port, require_browser, start, stop
 
 
 @pytest.fixture
 def dashboard(tmp_path):
     require_browser()
     port = free_port()
-    env = {**os.environ, "CRMSIM_ASSETS": str(ASSETS)}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "global_giant_telco", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-        if server.poll() is not None:
-            break
-    else:
-        server.kill()
+    server = start(["app", "global_giant_telco", "--host", "127.0.0.1", "--port", str(port)], tmp_path / "server.log")
     try:
-        if server.poll() is not None:
-            pytest.fail("the dashboard server stopped:\n" + (tmp_path / "server.log").read_text()[-3000:])
-        yield url
+        yield f"http://127.0.0.1:{port}/"
     finally:
-        os.killpg(server.pid, 9)
-        server.wait()
-        log.close()
+        stop(server)
 
 
 def test_dashboard_steps_draws_changes_a_lever_and_resets(dashboard, tmp_path):
