@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from sim.core.errors import InputError
-from sim.experiments.engine import start_worker, stop_pool
+from sim.experiments.engine import dask_client, start_worker, stop_pool
 
 
 @contextmanager
@@ -34,26 +33,5 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[Executo
 
 
 def _dask(address: str, workers: int) -> Iterator[Executor]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("--dask", address, "needs Dask distributed: pip install 'crmsim[cluster]'") from None
-    cluster = None
-    try:
-        if address == "local":
-            cluster = LocalCluster(
-                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            client = Client(address, timeout=30)
-    except (OSError, ValueError, TypeError) as exc:
-        if cluster is not None:
-            cluster.close()
-        raise InputError("--dask", address, f"cannot reach a Dask scheduler: {str(exc).splitlines()[0]}") from None
-    try:
+    with dask_client(address, workers) as client:
         yield client.get_executor(pure=False)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -314,25 +315,9 @@ def _run_alone(task: Task, function, context) -> tuple[dict, pd.DataFrame | None
 
 def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: int, function) -> None:
     """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise InputError("--dask", address, "needs Dask distributed: pip install 'crmsim[cluster]'") from None
+    with dask_client(address, workers) as client:
+        from distributed import as_completed  # importable: dask_client needed it too
 
-    cluster = None
-    try:
-        if address == "local":
-            cluster = LocalCluster(
-                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            client = Client(address, timeout=30)
-    except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
-        if cluster is not None:
-            cluster.close()
-        raise InputError("--dask", address, f"cannot reach a Dask scheduler: {str(exc).splitlines()[0]}") from None
-    try:
         window = 4 * max(len(client.scheduler_info().get("workers", {})), 1)
         source = iter(todo)
         tasks = {}
@@ -355,6 +340,31 @@ def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: 
             following = next(source, None)
             if following is not None:
                 running.add(submit(following))
+
+
+@contextmanager
+def dask_client(address: str, workers: int) -> Iterator:
+    """A client of the Dask scheduler at ``address``; ``local`` starts a LocalCluster of ``workers``
+    processes. Closed, with its cluster, on leaving; an address that cannot be reached is bad input."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--dask", address, "needs Dask distributed: pip install 'crmsim[cluster]'") from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(
+                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
+        if cluster is not None:
+            cluster.close()
+        raise InputError("--dask", address, f"cannot reach a Dask scheduler: {str(exc).splitlines()[0]}") from None
+    try:
+        yield client
     finally:
         client.close()
         if cluster is not None:
