@@ -118,6 +118,19 @@ def Plain(children=[]):  # noqa: B006 (Solara's layout signature)
     solara.Column(children=children, classes=["crm-page"])
 
 
+def use_redraw():
+    """The count of this component's redraws, and a function that draws it again. The count is
+    kept in a ref, so each call sets a new value, even from a callback that captured an old one."""
+    redraws, set_redraws = solara.use_state(0)
+    counter = solara.use_ref(0)
+
+    def redraw():
+        counter.current += 1
+        set_redraws(counter.current)
+
+    return redraws, redraw
+
+
 # --- the student -----------------------------------------------------------------------
 
 
@@ -125,12 +138,7 @@ def Plain(children=[]):  # noqa: B006 (Solara's layout signature)
 def StudentPage():
     router = solara.use_router()
     code = _code_in_address(router)
-    redraws, set_redraws = solara.use_state(0)
-    counter = solara.use_ref(0)
-
-    def redraw():
-        counter.current += 1
-        set_redraws(counter.current)
+    redraws, redraw = use_redraw()
 
     classroom = registry().get(code)
     student = solara.use_memo(lambda: _join(classroom) if classroom is not None else None, [classroom])
@@ -219,12 +227,7 @@ def _choose(classroom: Classroom, student: str, option: str, week: int) -> None:
 def TeacherPage():
     router = solara.use_router()
     code = _code_in_address(router)
-    redraws, set_redraws = solara.use_state(0)
-    counter = solara.use_ref(0)
-
-    def redraw():
-        counter.current += 1
-        set_redraws(counter.current)
+    redraws, redraw = use_redraw()
 
     classroom = solara.use_memo(lambda: registry().get(code) if code else registry().open(), [code])
     use_watch(classroom, redraw, tick=1.0 if classroom is not None and classroom.timer_seconds else None)
