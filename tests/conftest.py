@@ -125,3 +125,16 @@ def pilot(tmp_path) -> Path:
 
     (tmp_path / "pilot.toml").write_text(SCENARIO, encoding="utf-8")
     return tmp_path
+
+
+@pytest.fixture
+def assets(tmp_path) -> Path:
+    """A front-end folder that counts as complete, so nothing is fetched (for tests of the server's
+    start-up, not of the pages)."""
+    from sim.presentation import app_assets
+
+    folder = tmp_path / "assets"
+    for spec in app_assets.required():
+        (folder / spec).mkdir(parents=True)
+        (folder / spec / "package.json").write_text("{}", encoding="utf-8")
+    return folder

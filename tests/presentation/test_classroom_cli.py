@@ -3,29 +3,12 @@ anyone else's touched, and the server told where the case, the address and the f
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from browser_helpers import free_port
 from cli_helpers import assert_one_line_error, run_cli
 
-from sim.presentation import app_assets, app_server
+from sim.presentation import app_server
 from sim.presentation.classroom import server as classroom_server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def assets(tmp_path):
-    """A front-end folder that counts as complete, so nothing is fetched (the pages are not tested)."""
-    folder = tmp_path / "assets"
-    for spec in app_assets.required():
-        (folder / spec).mkdir(parents=True)
-        (folder / spec / "package.json").write_text("{}", encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

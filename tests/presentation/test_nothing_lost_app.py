@@ -12,31 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
+from browser_helpers import free_port
 from cli_helpers import assert_one_line_error, run_cli
 
 import sim
-from sim.presentation import app_assets, app_server
+from sim.presentation import app_server
 
 #: How long the server may take to start before the signal tests are skipped [seconds].
 START_WAIT = 60
 #: How long the processes may take to go after a signal before the test fails [seconds].
 STOP_WAIT = 30
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def assets(tmp_path) -> Path:
-    """A front-end folder that counts as complete, so nothing is fetched (the page is not tested)."""
-    folder = tmp_path / "assets"
-    for spec in app_assets.required():
-        (folder / spec).mkdir(parents=True)
-        (folder / spec / "package.json").write_text("{}", encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
