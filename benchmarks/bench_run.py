@@ -520,14 +520,17 @@ class PerAgentDecisions(mesa.Model):
     def step(self) -> None:
         sc, stocks = self.source.settings, self.source.stocks
         gov = sc.governance
-        self.system_fit, self.integration_gap = stocks.system_fit, stocks.integration_gap
-        self.across_weight = 1.0 - stocks.culture_distance
-        self.slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
+        # the organisation's stocks (one organisation: the first value of each)
+        commitment, goal = float(stocks.commitment[0]), str(stocks.goal[0])
+        self.system_fit, self.integration_gap = float(stocks.system_fit[0]), float(stocks.integration_gap[0])
+        self.across_weight = 1.0 - float(stocks.culture_distance[0])
+        performance_now = float(stocks.system_performance[0])
+        self.slowness = performance.slowness_effort(performance_now, sc.performance.effort_per_slowness)
         self.busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(self.week, sc.org.busy_weeks)
-        self.push = governance.push_from_above(stocks.commitment, stocks.goal, gov.data_collection_push)
-        collecting = stocks.goal == "data_collection"
+        self.push = float(governance.push_from_above(commitment, goal, gov.data_collection_push))
+        collecting = goal == "data_collection"
         self.goal_gain = (
-            governance.data_collection_gain(stocks.commitment, gov.data_collection_gaming_gain) if collecting else 0.0
+            governance.data_collection_gain(commitment, gov.data_collection_gaming_gain) if collecting else 0.0
         )
         self.agents.do("step")
 
@@ -606,7 +609,7 @@ def compare_decisions(employees: int, weeks: int, warmup: int, base: str | None 
 
     def decide_both_ways(see: Perception) -> None:
         rng = np.random.default_rng()
-        rng.bit_generator.state = model.decision_rng.bit_generator.state  # the draws decide() will make
+        rng.bit_generator.state = model.decision_rng[0].bit_generator.state  # the draws decide() will make
         t0 = time.perf_counter()
         per_agent.load(model.steps, rng.random((2, n)))
         t1 = time.perf_counter()

@@ -72,5 +72,5 @@ class Simulator:
 def switch_policy(model: CRMRollout, overrides: dict[str, Any]) -> None:
     """Apply policy overrides to a running model from its next week on."""
     model.settings = model.settings.with_overrides(overrides, "arm")
-    model.world = build_world(model.org, model.settings)
+    model.world = build_world(model.org, model.settings, model.blocks)
     model.role_settings = role_settings(model.settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.core.batch import Blocks
 from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES, Role
 
 EMPLOYEE_COLUMNS = ("intended_use", "gaming", "ignoring")
@@ -57,41 +58,51 @@ def timeseries_columns() -> list[str]:
 
 
 class Recorder:
-    """Weekly aggregates: shares of live people per option and role, the organisation's stocks and flows."""
+    """Weekly aggregates of each organisation of the batch: shares of live people per option and
+    role, the organisation's stocks and flows. ``series[name]`` is (organisations, weeks)."""
 
-    def __init__(self, weeks: int, org):
-        self.columns = {name: np.zeros(weeks) for name in timeseries_columns()}
+    def __init__(self, weeks: int, org, blocks: Blocks):
+        self.blocks = blocks
+        self.series = {name: np.zeros((blocks.count, weeks)) for name in timeseries_columns()}
         self.rows = 0
         self.role = org.role.astype(np.intp)
         self.employees = org.role != Role.PARTNER
         self.sales = org.role == Role.SALES
+        per = blocks.count_of
         self.count = {
-            "employees": max(int(self.employees.sum()), 1),
-            "partners": max(int((~self.employees).sum()), 1),
-            "sales": max(int(self.sales.sum()), 1),
-            "service": max(int((org.role == Role.SERVICE).sum()), 1),
+            "employees": np.maximum(per(self.employees), 1.0),
+            "partners": np.maximum(per(~self.employees), 1.0),
+            "sales": np.maximum(per(self.sales), 1.0),
+            "service": np.maximum(per(org.role == Role.SERVICE), 1.0),
         }
-        self.department_size = np.bincount(org.department[self.employees], minlength=org.departments)
-        self.n_employees = org.employees
-        self.sales_rows = org.role_slice(Role.SALES)
+        self.department_size = np.bincount(org.department[self.employees], minlength=org.departments).reshape(
+            blocks.count, -1
+        )
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The weekly values of the first (for a run alone, the only) organisation."""
+        return {name: values[0] for name, values in self.series.items()}
 
     def record(self, week: int, model) -> None:
-        if self.rows == len(self.columns["week"]):  # stepped past run.weeks: make room
-            self.columns = {k: np.concatenate([v, np.zeros(len(v))]) for k, v in self.columns.items()}
-        state, stocks, flows, n = model.state, model.stocks, model.flows, self.count
-        c, i = self.columns, self.rows
-        c["week"][i] = week
-        # one count of (role, option) over everyone live: row = role, column = option
+        if self.rows == self.series["week"].shape[1]:  # stepped past run.weeks: make room
+            self.series = {k: np.concatenate([v, np.zeros_like(v)], axis=1) for k, v in self.series.items()}
+        state, stocks, flows, n, blocks = model.state, model.stocks, model.flows, self.count, self.blocks
+        c, i = self.series, self.rows
+        c["week"][:, i] = week
+        # one count of (organisation, role, option) over everyone live: [block, role, option]
         live = state.routine != LEGACY
-        counts = np.bincount(self.role[live] * 3 + state.routine[live], minlength=12).reshape(4, 3)
-        employees = counts[:3].sum(axis=0)
+        cell = (blocks.of_row[live] * 4 + self.role[live]) * 3 + state.routine[live]
+        counts = np.bincount(cell, minlength=blocks.count * 12).reshape(blocks.count, 4, 3)
+        employees = counts[:, :3].sum(axis=1)
         _shares_into(c, i, EMPLOYEE_COLUMNS, "", employees)
         for role, suffix in ROLE_SUFFIX.items():
-            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, counts[role])
-        _shares_into(c, i, PARTNER_COLUMNS, "", counts[Role.PARTNER])
-        c["data_quality"][i] = np.average(stocks.data_quality, weights=self.department_size)
-        c["live"][i] = employees.sum() / n["employees"]
-        c["live_partners"][i] = counts[Role.PARTNER].sum() / n["partners"]
+            _shares_into(c, i, EMPLOYEE_COLUMNS, suffix, counts[:, role])
+        _shares_into(c, i, PARTNER_COLUMNS, "", counts[:, Role.PARTNER])
+        dq = stocks.data_quality.reshape(blocks.count, -1)
+        c["data_quality"][:, i] = (dq * self.department_size).sum(axis=1) / self.department_size.sum(axis=1)
+        c["live"][:, i] = employees.sum(axis=1) / n["employees"]
+        c["live_partners"][:, i] = counts[:, Role.PARTNER].sum(axis=1) / n["partners"]
         for name, values in (
             ("trust", state.trust),
             ("skill", state.skill),
@@ -99,36 +110,35 @@ class Recorder:
             ("perceived_usefulness", state.perceived_usefulness),
             ("tension", state.tension),
         ):
-            c[name][i] = values[: self.n_employees].mean()  # employees are the first rows
-        c["morale_sales"][i] = state.morale[self.sales_rows].mean() if self.sales.any() else 1.0
-        for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance"):
-            c[name][i] = getattr(stocks, name)
-        c["turnover"][i] = flows.leavers / n["employees"]
-        c["turnover_sales"][i] = flows.leavers_sales / n["sales"]
-        c["turnover_service"][i] = flows.leavers_service / n["service"]
-        c["commitment"][i] = stocks.commitment
+            c[name][:, i] = blocks.mean(values, self.employees)
+        c["morale_sales"][:, i] = blocks.mean(state.morale, self.sales, empty=1.0)
+        for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance", "commitment"):
+            c[name][:, i] = getattr(stocks, name)
+        c["turnover"][:, i] = flows.leavers / n["employees"]
+        c["turnover_sales"][:, i] = flows.leavers_sales / n["sales"]
+        c["turnover_service"][:, i] = flows.leavers_service / n["service"]
         # routines: the share of live employees who weighed their way of working, and who changed it
-        e = slice(0, self.n_employees)
-        on = state.live[e] & (state.previous_routine[e] != LEGACY)
-        n_on = max(int(on.sum()), 1)
-        c["reconsidering"][i] = float(state.reconsidered[e][on].sum()) / n_on
-        c["switching"][i] = float((state.routine[e][on] != state.previous_routine[e][on]).sum()) / n_on
-        c["roi"][i] = model.ledger.roi
-        c["benefits_realised"][i] = model.ledger.benefits_realised
+        on = state.live & self.employees & (state.previous_routine != LEGACY)
+        c["reconsidering"][:, i] = blocks.mean(state.reconsidered.astype(float), on)
+        c["switching"][:, i] = blocks.mean((state.routine != state.previous_routine).astype(float), on)
+        c["roi"][:, i] = model.ledger.roi()
+        c["benefits_realised"][:, i] = model.ledger.benefits_realised()
         for name in FLOW_COLUMNS:
-            c[name][i] = getattr(flows, name)
+            c[name][:, i] = getattr(flows, name)
         self.rows += 1
 
-    def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame({k: v[: self.rows] for k, v in self.columns.items()})
+    def frame(self, block: int = 0) -> pd.DataFrame:
+        """One organisation's weekly series (the first, or the only one, by default)."""
+        frame = pd.DataFrame({k: v[block, : self.rows] for k, v in self.series.items()})
         frame["week"] = frame["week"].astype("int32")
         return frame
 
 
 def _shares_into(columns, i, names, suffix, counts) -> None:
-    total = counts.sum()
+    """Each organisation's shares of its live people per option, from counts (organisations, options)."""
+    total = counts.sum(axis=1)
     for k, name in enumerate(names):
-        columns[name + suffix][i] = counts[k] / total if total else 0.0
+        columns[name + suffix][:, i] = np.divide(counts[:, k], total, out=np.zeros(len(total)), where=total > 0)
 
 
 def agent_table(model) -> pd.DataFrame:

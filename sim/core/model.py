@@ -7,12 +7,13 @@ culture, the system, turnover, money) -> record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
 import numpy as np
 
-from sim.core import organisation, perception, policies
+from sim.core import batch, organisation, perception, policies
 from sim.core.agents import ROLE_CLASSES
 from sim.core.flows import Flows
 from sim.core.mechanisms import (
@@ -45,6 +46,11 @@ class CRMRollout(mesa.Model):
     parameters: ``CRMRollout(**{"policy.integration": "full"})``. ``rng`` (an integer) is
     Mesa's name for the seed.
 
+    ``CRMRollout(scenario, seeds=[1, 2, 3])`` runs the scenario's organisation once per seed,
+    together, as blocks of one population (``sim/core/batch.py``): each organisation's
+    results (``recorder.frame(block)``, ``verdict(block)``, ``block_events[block]``) are those
+    it has alone, and a batch makes no Mesa agents (it is for sweeps, which never read them).
+
     The crmsim scenario is ``model.settings``. ``model.scenario`` is Mesa's own (its
     experimental ``Scenario``, holding the seed), which Mesa's tools read and rebuild.
     """
@@ -55,19 +61,26 @@ class CRMRollout(mesa.Model):
         *,
         seed: int | None = None,
         rng: int | None = None,
+        seeds: Sequence[int] | None = None,
         **kwargs: Any,
     ):
-        scenario = _resolve(scenario, seed if seed is not None else rng, kwargs)
+        if seeds is not None and len(seeds) == 0:
+            raise ValueError("a batch needs at least one seed")
+        seed = seeds[0] if seeds is not None else (seed if seed is not None else rng)
+        scenario = _resolve(scenario, seed, kwargs)
         super().__init__(rng=scenario.run.seed)
         self.settings = scenario
-        org_rng = self._random_streams(scenario.run.seed)
-        self.org = organisation.build(scenario, org_rng)
-        self.world = build_world(self.org, scenario)
+        self.seeds = [int(s) for s in seeds] if seeds is not None else [scenario.run.seed]
+        self._build_organisations()
+        self.world = build_world(self.org, scenario, self.blocks)
+        self.state.champion[:] = routine.choose_champions(  # from traits already drawn: no random number
+            self.world.team, self.world.is_staff, self.state.attitude, scenario.policy.champions
+        )
         self.role_settings = role_settings(scenario)
-        self.state = self._initial_state(org_rng)
         self.stocks = self._initial_stocks()
         self._open_the_books()
-        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)]
+        alone = self.blocks.count == 1
+        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)] if alone else []
         #: Choices made by people playing a person (a class playing the rollout): row -> option
         #: index (0, 1, 2 in the order of the role's options). Read by the next ``decide`` only,
         #: then emptied; the model's own draws are made all the same (common random numbers).
@@ -105,26 +118,38 @@ class CRMRollout(mesa.Model):
     def apply_policy(self, week: int) -> None:
         """The CRM goes live for those whose turn it is, with training; a new CIO may shift the goal."""
         sc, state = self.settings, self.state
-        self.flows = Flows()
+        self.flows = Flows.empty(self.blocks.count)
         state.trained[:] = 0.0
         if sc.policy.cio_change_week == week:
             self.shift_goal_to_data(week, "A new CIO shifts the goal from integration to collecting data.")
         starting = (state.go_live_week == week) & ~state.live
-        if week == self.first_go_live:
-            self.flows.implementation = sc.costs.implementation_per_employee * self.org.employees
+        employees = self.blocks.count_of(~self.world.is_partner)
+        self.flows.implementation = np.where(
+            self.first_go_live == week, sc.costs.implementation_per_employee * employees, 0.0
+        )
         if starting.any():
             state.live |= starting
             self.train(starting, week)
 
-    def shift_goal_to_data(self, week: int, why: str) -> None:
-        """The goal turns from integrating the systems to collecting data about customers (seed 003)."""
-        if self.stocks.goal != "integration":
+    def shift_goal_to_data(self, week: int, why: str, where: np.ndarray | None = None) -> None:
+        """The goal turns from integrating the systems to collecting data about customers (seed 003),
+        in every organisation of the batch or ``where`` (one flag per organisation) says."""
+        stocks = self.stocks
+        shifting = stocks.goal == "integration"
+        if where is not None:
+            shifting &= where
+        if not shifting.any():
             return
-        self.stocks.goal = "data_collection"
-        self.stocks.integration_gap = governance.goal_after_cio_change(
-            self.stocks.integration_gap, self.stocks.commitment, self.settings.governance.abandoned_integration_gap
+        stocks.goal = np.where(shifting, "data_collection", stocks.goal)
+        stocks.integration_gap = np.where(
+            shifting,
+            governance.goal_after_cio_change(
+                stocks.integration_gap, stocks.commitment, self.settings.governance.abandoned_integration_gap
+            ),
+            stocks.integration_gap,
         )
-        self.events.append((week, "cio_change", why))
+        for block in np.flatnonzero(shifting):
+            self.block_events[block].append((week, "cio_change", why))
 
     def train(self, who: np.ndarray, week: int) -> None:
         """Training as people start: less of it in busy weeks and for a 24/7 service that cannot stop."""
@@ -136,12 +161,14 @@ class CRMRollout(mesa.Model):
             sc.calendar.busy_training_loss,
             sc.calendar.around_the_clock_training_share,
         )
-        funded = governance.funded_training_share(self.stocks.commitment, sc.governance.uncommitted_training_share)
+        commitment = self.stocks.commitment[self.blocks.of_row[who]]  # of each trainee's organisation
+        funded = governance.funded_training_share(commitment, sc.governance.uncommitted_training_share)
         hours = sc.policy.training_hours * share * funded  # committed leaders fund it
         hours = hours + sc.champions.extra_training_hours * state.champion[who]  # key users are trained first
         state.skill[who] = learning.trained_skill(state.skill[who], hours, sc.learning.training_half_hours)
         state.trained[who] += hours
-        self.flows.training_hours += float(hours[~self.world.is_partner[who]].sum())  # partners' time is not wages
+        wages = hours * ~self.world.is_partner[who]  # partners' time is not wages
+        self.flows.training_hours += self.blocks.total(wages, who)
 
     def decide(self, see: Perception) -> None:
         """Each role's rule over all of its people: keep the routine, or reconsider and choose.
@@ -150,7 +177,7 @@ class CRMRollout(mesa.Model):
         the choice, whatever the policy: common random numbers.
         """
         state, sc = self.state, self.settings
-        reconsider_draw, choice_draw = self.decision_rng.random((2, self.org.n))
+        reconsider_draw, choice_draw = self.blocks.draw(self.decision_rng, 2)
         carried = see.routine  # last week's way of working, or the old process at go-live
         for role, person_class in ROLE_CLASSES.items():
             rows = self.org.role_slice(role)
@@ -211,56 +238,58 @@ class CRMRollout(mesa.Model):
         sc, world, state, stocks, flows = self.settings, self.world, self.state, self.stocks, self.flows
         manager = self.org.manager
         # one draw per person per purpose every week, whatever the policy: common random numbers
-        detect, complain, start, enforce, leave = self.event_rng.random((5, self.org.n))
+        detect, complain, start, enforce, leave = self.blocks.draw(self.event_rng, 5)
         channel.trade_with_partners(sc, world, state, manager, flows, complain)
-        if sanctions.discipline_gamers(sc, world, state, stocks, manager, flows, detect):
-            self.senior_sales_manager_resigns(week)
+        resigning = sanctions.discipline_gamers(sc, world, state, stocks, manager, flows, detect)
+        for block in np.flatnonzero(resigning):
+            self.senior_sales_manager_resigns(week, block)
         learning.learn_and_unlearn(sc, world, state)
         data_quality.update_data(sc, world, state, stocks, self.org.department)
         drift.drift_in_practice(sc, world, state, stocks, self.org.adjacency, flows, start, enforce)
         culture.live_with_subcultures(sc, world, state, stocks)
         performance.load_the_system(sc, world, state.live, stocks)
-        governance.fix_the_system(sc, bool(state.live.any()), stocks)
+        governance.fix_the_system(sc, self.blocks.any(state.live), stocks)
         role_conflict.marketing_service_conflict(sc, world, state, stocks)
         leavers = turnover.people_leave(sc, world, state, flows, leave)
         if len(leavers):
             self.hire(leavers)
-        money.book_money(sc, world, state, stocks, flows, self.ledger, self.steps >= self.first_go_live)
-        since_go_live = self.steps - self.first_go_live
+        since_go_live = self.steps - self.first_go_live_week  # per organisation
+        money.book_money(sc, world, state, stocks, flows, self.ledger, since_go_live >= 0)
         governance.stay_committed(sc, world, state, stocks, since_go_live)
         governance.keep_up_integration(sc, stocks, policies.DOUBLE_ENTRY[sc.policy.integration], since_go_live)
         self.sponsor_may_leave(week, since_go_live)
         state.tenure_weeks += 1
         state.weeks_live += state.live
 
-    def sponsor_may_leave(self, week: int, since_go_live: int) -> None:
+    def sponsor_may_leave(self, week: int, since_go_live: np.ndarray) -> None:
         """The rollout's senior sponsor may leave; their successor decides anew how committed to be (003)."""
-        leave, priority = self.leadership_rng.random(2)  # two draws every week: common random numbers
-        before = governance.sponsor_may_leave(
+        # two draws every week in each organisation: common random numbers
+        leave, priority = np.array([stream.random(2) for stream in self.leadership_rng]).T
+        before = self.stocks.commitment.copy()
+        left = governance.sponsor_may_leave(
             self.settings, self.world, self.state, self.stocks, since_go_live, leave, priority
         )
-        if before is None:
-            return
-        self.events.append(
-            (
-                week,
-                "sponsor_change",
-                f"The rollout's senior sponsor left; the successor's commitment is "
-                f"{self.stocks.commitment:.2f} (was {before:.2f}).",
+        for block in np.flatnonzero(left):
+            self.block_events[block].append(
+                (
+                    week,
+                    "sponsor_change",
+                    f"The rollout's senior sponsor left; the successor's commitment is "
+                    f"{self.stocks.commitment[block]:.2f} (was {before[block]:.2f}).",
+                )
             )
-        )
-        if self.stocks.commitment < self.settings.governance.successor_keeps_goal:
-            self.shift_goal_to_data(week, "The new sponsor shifts the goal from integration to collecting data.")
+        weak = left & (self.stocks.commitment < self.settings.governance.successor_keeps_goal)
+        self.shift_goal_to_data(week, "The new sponsor shifts the goal from integration to collecting data.", weak)
 
-    def senior_sales_manager_resigns(self, week: int) -> None:
+    def senior_sales_manager_resigns(self, week: int, block: int = 0) -> None:
         """He leaves over his people being punished, taking goodwill with him; his post is filled (002)."""
         head = sanctions.senior_sales_manager_resigns(
-            self.settings, self.world, self.state, self.stocks, self.org.manager, self.flows
+            self.settings, self.world, self.state, self.stocks, self.org.manager, self.flows, block
         )
         if head < 0:
             return
         self.hire(np.array([head]))
-        self.events.append(
+        self.block_events[block].append(
             (
                 week,
                 "resignation",
@@ -271,11 +300,13 @@ class CRMRollout(mesa.Model):
 
     def hire(self, rows: np.ndarray) -> None:
         """A new person in each post: no legacy habit, prior skill only, trained if the policy says so."""
-        sc, state, rng = self.settings, self.state, self.hire_rng
-        k = len(rows)
-        state.attitude[rows] = rng.normal(0.0, sc.behaviour.attitude_sd, k)
-        state.integrity[rows] = rng.normal(0.0, sc.behaviour.integrity_sd, k)
-        state.skill[rows] = _prior_skill(rng, sc.learning.prior_skill, k)
+        sc, state = self.settings, self.state
+        for block in np.unique(self.blocks.of_row[rows]):  # each organisation's hires from its own stream
+            posts = rows[self.blocks.of_row[rows] == block]
+            rng, k = self.hire_rng[block], len(posts)
+            state.attitude[posts] = rng.normal(0.0, sc.behaviour.attitude_sd, k)
+            state.integrity[posts] = rng.normal(0.0, sc.behaviour.integrity_sd, k)
+            state.skill[posts] = _prior_skill(rng, sc.learning.prior_skill, k)
         state.habit[rows] = 0.0
         state.morale[rows] = 1.0
         state.tension[rows] = 0.0
@@ -288,7 +319,7 @@ class CRMRollout(mesa.Model):
         state.just_hired[rows] = True
         state.engaged[rows] = False
         state.routine_strength[rows] = 0.0  # they take up the post's way of working, not yet a habit
-        self.flows.hires += k
+        self.flows.hires += self.blocks.total(np.ones(len(rows)), rows)
         if sc.policy.new_hire_training:
             trainees = np.zeros(self.org.n, dtype=bool)
             trainees[rows] = state.live[rows]
@@ -298,26 +329,61 @@ class CRMRollout(mesa.Model):
     # --- set-up and output helpers -------------------------------------------------------
 
     def person_id(self, row: int):
-        """The id of the person in a row, as in the agents table (the imported id, if any)."""
-        return self.org.external_id[row] if self.org.external_id is not None else row
+        """The id of the person in a row, as in the agents table (the imported id, if any); in a batch,
+        their row in their own organisation."""
+        return self.org.external_id[row] if self.org.external_id is not None else self.blocks.local_row(row)
 
-    def verdict(self) -> dict:
-        """Success or failure by the scenario's criteria, with the figures it was judged on."""
-        ts = self.recorder.frame()
+    def verdict(self, block: int = 0) -> dict:
+        """Success or failure by the scenario's criteria, with the figures it was judged on (for
+        one organisation of a batch: the first, or the only one, by default)."""
+        ts = self.recorder.frame(block)
         use = float(ts["intended_use"].tail(13).mean())
+        roi = float(self.ledger.roi()[block])
         crit = self.settings.verdict
         judged = {
-            "verdict": money.verdict(use, self.ledger.roi, crit.min_intended_use, crit.min_roi),
+            "verdict": money.verdict(use, roi, crit.min_intended_use, crit.min_roi),
             "intended_use_last13": use,
-            "roi": self.ledger.roi,
+            "roi": roi,
             "criteria": {"min_intended_use": crit.min_intended_use, "min_roi": crit.min_roi},
         }
         if judged["verdict"] == "undetermined":
             judged["reason"] = money.UNDETERMINED_REASON
         return judged
 
+    @property
+    def events(self) -> list[tuple[int, str, str]]:
+        """The event log of the first (for a run alone, the only) organisation: (week, kind, text)."""
+        return self.block_events[0]
+
+    @property
+    def first_go_live(self) -> int:
+        """The week the CRM first goes live in the first (for a run alone, the only) organisation."""
+        return int(self.first_go_live_week[0])
+
+    def _build_organisations(self) -> None:
+        """Each seed's organisation and people's traits, then all of them as blocks of one (``batch``).
+
+        Each organisation has its named random streams (``_random_streams``); its structure and
+        its people's traits come from its organisation stream, in the order they would alone.
+        """
+        sc = self.settings
+        self.decision_rng, self.event_rng, self.hire_rng, self.leadership_rng = [], [], [], []
+        orgs, traits = [], []
+        for seed in self.seeds:
+            org_rng = self._random_streams(seed)
+            org = organisation.build(sc, org_rng)
+            orgs.append(org)
+            traits.append(_draw_traits(sc, org, org_rng))
+        self.org, self.blocks = batch.stack(orgs)
+        self.state = State(self.org.n)
+        state = self.state
+        for name in traits[0]:
+            getattr(state, name)[:] = self.blocks.place([t[name] for t in traits])
+        state.trust[:] = sc.data.initial_quality
+        state.trust_anchor[:] = sc.data.initial_quality
+
     def _random_streams(self, seed: int) -> np.random.Generator:
-        """Named sub-streams; returns the organisation's.
+        """One organisation's named sub-streams; returns its organisation stream.
 
         The organisation and people's traits do not depend on the policy, and every week draws
         the same count of numbers per person, so policies share random numbers. Only new
@@ -325,17 +391,19 @@ class CRMRollout(mesa.Model):
         leadership stream (two draws a week).
         """
         org_seq, decision_seq, event_seq, hire_seq, leadership_seq = np.random.SeedSequence(seed).spawn(5)
-        self.decision_rng = np.random.default_rng(decision_seq)
-        self.leadership_rng = np.random.default_rng(leadership_seq)  # the organisation's few chance events
-        self.event_rng = np.random.default_rng(event_seq)
-        self.hire_rng = np.random.default_rng(hire_seq)
+        self.decision_rng.append(np.random.default_rng(decision_seq))
+        self.leadership_rng.append(np.random.default_rng(leadership_seq))  # the organisation's few chance events
+        self.event_rng.append(np.random.default_rng(event_seq))
+        self.hire_rng.append(np.random.default_rng(hire_seq))
         return np.random.default_rng(org_seq)
 
     def _initial_stocks(self) -> Stocks:
-        """The organisation before go-live: data as good as they start, the system as delivered."""
+        """Each organisation before go-live: data as good as they start, the system as delivered."""
         sc = self.settings
-        return Stocks(
-            data_quality=np.full(self.org.departments, sc.data.initial_quality),
+        return Stocks.initial(
+            self.blocks.count,
+            self.org.departments // self.blocks.count,
+            data_quality=sc.data.initial_quality,
             system_fit=governance.initial_system_fit(sc),
             culture_distance=sc.culture.distance,
             integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
@@ -343,37 +411,22 @@ class CRMRollout(mesa.Model):
         )
 
     def _open_the_books(self) -> None:
-        """Money, this week's flows, the event log and the last perception, all empty."""
-        self.ledger = money.Ledger()
-        self.first_go_live = int(self.state.go_live_week.min())
-        self.flows = Flows()
-        self.events: list[tuple[int, str, str]] = []
+        """Money, this week's flows, the event logs and the last perception, all empty."""
+        self.ledger = money.Ledger.empty(self.blocks.count)
+        self.first_go_live_week = np.array([int(self.state.go_live_week[rows].min()) for rows in self.blocks.rows])
+        self.flows = Flows.empty(self.blocks.count)
+        self.block_events: list[list[tuple[int, str, str]]] = [[] for _ in range(self.blocks.count)]
         self.last_perception: Perception | None = None
 
     def _prepare_records(self) -> None:
         """Weekly aggregates, optional snapshots, and a DataCollector for Mesa's own tools."""
-        self.recorder = Recorder(self.settings.run.weeks, self.org)
+        self.recorder = Recorder(self.settings.run.weeks, self.org, self.blocks)
         self.snapshots: list = []
         self.running = True
         # batch_run reads model.datacollector; crmsim's tables come from the recorder
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _latest(name) for name in ("intended_use", "gaming", "ignoring", "data_quality")}
         )
-
-    def _initial_state(self, rng: np.random.Generator) -> State:
-        sc, org = self.settings, self.org
-        state = State(org.n)
-        state.go_live_week[:] = policies.go_live_weeks(org, sc.policy)
-        state.attitude[:] = rng.normal(0.0, sc.behaviour.attitude_sd, org.n)
-        state.integrity[:] = rng.normal(0.0, sc.behaviour.integrity_sd, org.n)
-        state.skill[:] = _prior_skill(rng, sc.learning.prior_skill, org.n)
-        state.tenure_weeks[:] = rng.integers(0, sc.org.initial_tenure_max_weeks, org.n)
-        state.trust[:] = sc.data.initial_quality
-        state.trust_anchor[:] = sc.data.initial_quality
-        state.champion[:] = routine.choose_champions(
-            self.world.team, self.world.is_staff, state.attitude, sc.policy.champions
-        )
-        return state
 
     def _snapshot_if_due(self, week: int) -> None:
         every = self.settings.run.snapshot_every
@@ -397,6 +450,18 @@ def _resolve(scenario, seed: int | None, overrides: dict) -> Scenario:
     return scenario
 
 
+def _draw_traits(sc: Scenario, org: organisation.Organisation, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One organisation's people as they start: traits, skill and tenure drawn in this order, and
+    the week the CRM goes live for each."""
+    return {
+        "go_live_week": policies.go_live_weeks(org, sc.policy),
+        "attitude": rng.normal(0.0, sc.behaviour.attitude_sd, org.n),
+        "integrity": rng.normal(0.0, sc.behaviour.integrity_sd, org.n),
+        "skill": _prior_skill(rng, sc.learning.prior_skill, org.n),
+        "tenure_weeks": rng.integers(0, sc.org.initial_tenure_max_weeks, org.n),
+    }
+
+
 def _prior_skill(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     """Skill before training: Beta-distributed around ``mean`` (computer literacy varies)."""
     if mean <= 0 or mean >= 1:
@@ -406,4 +471,4 @@ def _prior_skill(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
 
 def _latest(column: str):
     """A Mesa model reporter that reads this week's value from the recorder."""
-    return lambda model: float(model.recorder.columns[column][model.recorder.rows - 1])
+    return lambda model: float(model.recorder.series[column][0, model.recorder.rows - 1])

@@ -76,17 +76,18 @@ def perceive(model, week: int) -> Perception:
     org, state, stocks, sc, world = model.org, model.state, model.stocks, model.settings, model.world
     policy, behaviour, params = sc.policy, sc.behaviour, world.role
     is_partner, is_manager = world.is_partner, world.is_manager
+    mine = world.blocks.of_row  # each person reads the stocks of their own organisation
 
     experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
     mandate = world.mandated  # the mandate where it applies: employees, not partners
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
-    push = governance.push_from_above(stocks.commitment, stocks.goal, sc.governance.data_collection_push)
+    push = governance.push_from_above(stocks.commitment, stocks.goal, sc.governance.data_collection_push)[mine]
     pressure = push * social_influence.manager_pressure(
         org.manager, state.routine, policy.mandate, behaviour.gaming_manager_push
     )
-    pressure[is_manager] = push * policy.mandate
+    pressure[is_manager] = push[is_manager] * policy.mandate
     pressure[is_partner] = 0.0
 
     manager_sees = sanctions.manager_sees(org.manager, state.routine, world.is_staff)
@@ -101,33 +102,32 @@ def perceive(model, week: int) -> Perception:
     # colleagues who merely carry on the old process have shown no choice about the CRM yet
     engaged = np.where(state.engaged, state.routine, LEGACY).astype(np.int8)
 
-    slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)
+    slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)[mine]
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
     interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
     interface = interface * slowness * busy + world.prompt_load
 
     data_value = oversight.discounted_data_value(world.benefit_share * state.trust, params.present_bias)
     usefulness = (
-        stocks.system_fit * params.base_usefulness
+        stocks.system_fit[mine] * params.base_usefulness
         + data_value
         + drift.legitimised_value(state.improvising, policy.management_style, sc.drift.legitimised_value)
     )
-    gaming_gain = params.gaming_gain
-    if stocks.goal == "data_collection":
-        gaming_gain = (
-            gaming_gain
-            + governance.data_collection_gain(stocks.commitment, sc.governance.data_collection_gaming_gain)
-            * ~is_partner
-        )
+    volume_gain = np.where(
+        stocks.goal == "data_collection",
+        governance.data_collection_gain(stocks.commitment, sc.governance.data_collection_gaming_gain),
+        0.0,
+    )
+    gaming_gain = params.gaming_gain + volume_gain[mine] * ~is_partner
 
     return Perception(
         usefulness=usefulness,
         effort=interface,
-        double_entry=effort.double_entry(params.double_entry, stocks.integration_gap),
+        double_entry=effort.double_entry(params.double_entry, stocks.integration_gap[mine]),
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(
-            world.ties_within, engaged, world.ties_across, 1.0 - stocks.culture_distance, visibility
+            world.ties_within, engaged, world.ties_across, 1.0 - stocks.culture_distance[mine], visibility
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's

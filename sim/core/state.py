@@ -112,15 +112,47 @@ class State:
 
 @dataclass
 class Stocks:
-    """The organisation's state: what everyone's entries, choices and departures add up to."""
+    """The organisation's state: what everyone's entries, choices and departures add up to.
 
-    data_quality: np.ndarray  # per department [0-1]
-    system_fit: float = 1.0  # how well the system fits the work [0-1] (seed 003)
-    system_performance: float = 1.0  # responsiveness [0-1] (seed 001)
-    conflict: float = 0.0  # marketing-service conflict index [0-1] (seed 002)
-    backlash: float = 0.0  # sales organisation's grievance over discipline [0-1] (seed 002)
-    culture_distance: float = 0.0  # between subcultures [0-1] (seed 004)
-    integration_gap: float = 0.0  # share of work still done in a second system
-    commitment: float = 1.0  # senior management's commitment now [0-1]: starts at the policy's (seeds 000, 003)
-    goal: str = "integration"  # the project's goal; a new CIO may shift it to "data_collection" (seed 003)
-    senior_sales_manager_resigned: bool = False
+    One value per organisation of the batch (``sim/core/batch.py``); a run alone has one.
+    """
+
+    data_quality: np.ndarray  # per department of every organisation [0-1]
+    system_fit: np.ndarray  # how well the system fits the work [0-1] (seed 003)
+    system_performance: np.ndarray  # responsiveness [0-1] (seed 001)
+    conflict: np.ndarray  # marketing-service conflict index [0-1] (seed 002)
+    backlash: np.ndarray  # sales organisation's grievance over discipline [0-1] (seed 002)
+    culture_distance: np.ndarray  # between subcultures [0-1] (seed 004)
+    integration_gap: np.ndarray  # share of work still done in a second system
+    commitment: np.ndarray  # senior management's commitment now [0-1]: starts at the policy's (seeds 000, 003)
+    goal: np.ndarray  # str: the project's goal, "integration"; a new CIO may shift it to "data_collection" (003)
+    senior_sales_manager_resigned: np.ndarray  # bool
+
+    @classmethod
+    def initial(
+        cls,
+        organisations: int,
+        departments: int,
+        data_quality: float,
+        system_fit: float,
+        culture_distance: float,
+        integration_gap: float,
+        commitment: float,
+    ) -> Stocks:
+        """Before go-live: the data as good as they start, the system as delivered, no trouble yet."""
+
+        def each(value) -> np.ndarray:
+            return np.full(organisations, value)
+
+        return cls(
+            data_quality=np.full(organisations * departments, data_quality),
+            system_fit=each(system_fit),
+            system_performance=each(1.0),
+            conflict=each(0.0),
+            backlash=each(0.0),
+            culture_distance=each(culture_distance),
+            integration_gap=each(integration_gap),
+            commitment=each(commitment),
+            goal=np.full(organisations, "integration", dtype="<U16"),
+            senior_sales_manager_resigned=each(False),
+        )

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.core import policies
+from sim.core.batch import Blocks, single
 from sim.core.mechanisms import culture, role_conflict, routine
 from sim.core.scenario import RoleParameters, Scenario
 from sim.core.state import Role
@@ -37,6 +38,8 @@ class RoleArrays:
 class World:
     """The organisation's fixed structure and the policy's standing cues, one row per person."""
 
+    # which organisation of the batch each person belongs to (sim/core/batch.py)
+    blocks: Blocks
     # who is who (rows are ordered by role, partners last)
     is_sales: np.ndarray
     is_service: np.ndarray
@@ -46,7 +49,7 @@ class World:
     employee_rows: slice
     partner_rows: np.ndarray
     team: np.ndarray  # a person's team: their manager's row; a manager's, their own
-    senior_sales_manager: int  # the manager with the most sales reps (seed 002), or -1
+    senior_sales_manager: np.ndarray  # per organisation: the manager with the most sales reps (seed 002), or -1
     # who sees whom
     tie_weight: np.ndarray  # each person's summed tie weight
     ties_within: sparse.csr_matrix  # ties inside one subculture (all ties without cultural distance)
@@ -66,8 +69,10 @@ class World:
     carried_over: np.ndarray  # the old process each person carries on at go-live (routine.carried_over)
 
 
-def build_world(org, sc: Scenario) -> World:
-    """The fixed arrays of a run, from the built organisation and the scenario."""
+def build_world(org, sc: Scenario, blocks: Blocks | None = None) -> World:
+    """The fixed arrays of a run, from the built organisation (or a batch's, with its ``blocks``)
+    and the scenario."""
+    blocks = blocks if blocks is not None else single(org.n)
     is_partner = org.role == Role.PARTNER
     is_manager = org.role == Role.MANAGER
     is_service = org.role == Role.SERVICE
@@ -84,6 +89,7 @@ def build_world(org, sc: Scenario) -> World:
     returned = sc.policy.value_returned * share  # reports, forecasts and leads handed back (seed 001)
     upsell_load = role_conflict.upsell_load(sc.policy.upsell_prompts, sc.role_conflict.prompt_workload)
     return World(
+        blocks=blocks,
         is_sales=is_sales,
         is_service=is_service,
         is_manager=is_manager,
@@ -92,7 +98,7 @@ def build_world(org, sc: Scenario) -> World:
         employee_rows=slice(0, org.employees),
         partner_rows=partner_rows,
         team=np.where(is_staff, org.manager, np.arange(org.n)),
-        senior_sales_manager=_senior_sales_manager(org, is_sales),
+        senior_sales_manager=_senior_sales_managers(org, is_sales, blocks),
         tie_weight=np.asarray(org.adjacency.sum(axis=1)).ravel(),
         ties_within=ties_within,
         ties_across=ties_across,
@@ -122,9 +128,8 @@ def spread_role_parameters(role: np.ndarray, settings: dict[Role, RoleParameters
     return RoleArrays(**{name: values[role] for name, values in table.items()})
 
 
-def _senior_sales_manager(org, is_sales: np.ndarray) -> int:
-    """The manager with the most sales reps: the head of sales whose backlash matters (seed 002)."""
-    bosses = org.manager[is_sales]
-    if len(bosses) == 0:
-        return -1
-    return int(np.bincount(bosses).argmax())
+def _senior_sales_managers(org, is_sales: np.ndarray, blocks: Blocks) -> np.ndarray:
+    """In each organisation, the manager with the most sales reps: the head of sales whose backlash
+    matters (seed 002); -1 where there are no sales reps."""
+    reps = np.bincount(org.manager[is_sales], minlength=org.n)
+    return np.array([rows[reps[rows].argmax()] if reps[rows].any() else -1 for rows in blocks.rows])

@@ -4,7 +4,11 @@ One engine serves ``replicate``, ``compare`` and ``sweep``. It skips runs alread
 store (resume), keeps only a small window of runs in flight and a small buffer of results in
 memory (memory stays flat however many runs), retries runs whose worker died, and records a
 run that raises as failed, with its error, without stopping the others. Results do not depend
-on the backend or the number of workers: each run's seed is fixed by the plan.
+on the backend, the number of workers or the batches: each run's seed is fixed by the plan.
+
+A worker gets its runs in batches: consecutive runs of the same scenario and parameters, which
+differ only in their seed, run together as one array program (``sim.io.runner.run_batch``),
+much faster per run than one at a time.
 
 On SIGINT or SIGTERM (``stopping.Stop``) it keeps the runs that had finished, stops every worker
 it started and writes what it holds before letting the stop go on: a stopped experiment loses
@@ -17,11 +21,12 @@ import multiprocessing
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -30,9 +35,15 @@ from sim.core.errors import InputError
 from sim.experiments.stopping import Stop, StopSignals, ignore_interrupts
 from sim.experiments.store import OUTCOMES, SERIES, RunStore
 
+if TYPE_CHECKING:
+    from sim.core.scenario import Scenario
+    from sim.io.runner import Result
+
 MAX_ATTEMPTS = 3  # a run whose worker dies is tried this many times in all
 FLUSH_ROWS = 64
 FLUSH_SECONDS = 10.0
+BATCH_PEOPLE = 16_000  # people (employees and partners) of all the runs in one batch, at most
+OPEN_BATCHES = 8  # batches of different kinds of run filled side by side (the arms of a comparison)
 
 
 @dataclass(frozen=True)
@@ -49,34 +60,60 @@ class Task:
     keep_series: bool = False
 
 
-def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
+#: Runs handed to a worker together: same scenario and parameters, differing only in seed and ids.
+Batch = Sequence[Task]
+
+#: What a worker returns for a run: its row of outcomes, and its weekly series if asked for.
+Finished = tuple[dict, pd.DataFrame | None]
+
+
+def execute(task: Task) -> Finished:
     """Run one task (in a worker): its row of outcomes, and its weekly series if asked for."""
-    from sim.core.scenario import Scenario
     from sim.io.runner import run
 
-    row = {
-        "run": task.run,
-        "seed": task.seed,
-        "arm": task.arm,
-        "point": task.point,
-        "replication": task.replication,
-        **task.overrides,
-    }
     try:
-        overrides = {**task.overrides, "run.seed": task.seed}
-        scenario = Scenario.from_dict(task.scenario, f"run {task.run}").with_overrides(overrides, f"run {task.run}")
+        scenario = varied_scenario(task).with_overrides({"run.seed": task.seed}, f"run {task.run}")
         result = run(scenario, agents=False)
     except Exception as exc:  # a failed run is a result too: recorded, and the experiment goes on
-        return {
-            **row,
-            **dict.fromkeys(OUTCOMES),
-            "verdict": None,
-            "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}",
-        }, None
+        return failed_row(task, f"{type(exc).__name__}: {exc}"), None
+    return finished_run(task, result)
+
+
+def execute_batch(batch: Batch) -> list[Finished]:
+    """Run a batch of tasks (in a worker) together: each one's row and series, in the batch's order.
+
+    If the batch raises, each of its tasks is run alone: a run that raises is then recorded as
+    failed on its own, and its neighbours in the batch are not lost with it.
+    """
+    from sim.io.runner import run_batch
+
+    if len(batch) == 1:  # nothing to share; and a failing run is not run twice
+        return [execute(batch[0])]
+    try:
+        results = run_batch(varied_scenario(batch[0]), [task.seed for task in batch])
+        return [finished_run(task, result) for task, result in zip(batch, results, strict=True)]
+    except Exception:
+        return [execute(task) for task in batch]
+
+
+def varied_scenario(task: Task) -> Scenario:
+    """The task's scenario with its varied parameters: what the runs of a batch share."""
+    from sim.core.scenario import Scenario
+
+    source = f"run {task.run}"
+    return Scenario.from_dict(task.scenario, source).with_overrides(task.overrides, source)
+
+
+def finished_run(task: Task, result: Result) -> Finished:
+    """A run's row of outcomes, and its weekly series if the task keeps them."""
     outcomes = result.summary["outcomes"]
-    row.update({name: outcomes.get(name) for name in OUTCOMES})
-    row.update(verdict=result.summary["verdict"], status="ok", error=None)
+    row = {
+        **run_ids(task),
+        **{name: outcomes.get(name) for name in OUTCOMES},
+        "verdict": result.summary["verdict"],
+        "status": "ok",
+        "error": None,
+    }
     series = None
     if task.keep_series:
         series = result.timeseries[["week", *SERIES]].copy()
@@ -84,6 +121,65 @@ def execute(task: Task) -> tuple[dict, pd.DataFrame | None]:
         series.insert(1, "arm", task.arm)
         series.insert(2, "replication", task.replication)  # pairs arms week by week
     return row, series
+
+
+def run_ids(task: Task) -> dict:
+    """Where a run sits in the experiment, and its varied parameters: the first columns of its row."""
+    return {
+        "run": task.run,
+        "seed": task.seed,
+        "arm": task.arm,
+        "point": task.point,
+        "replication": task.replication,
+        **task.overrides,
+    }
+
+
+def failed_row(task: Task, error: str) -> dict:
+    """The row of a run that raised or whose worker died: no outcomes, and why."""
+    return {**run_ids(task), **dict.fromkeys(OUTCOMES), "verdict": None, "status": "failed", "error": error}
+
+
+def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE) -> Iterator[list[Task]]:
+    """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows.
+
+    Runs are numbered replication-major, so the arms of a comparison alternate: up to
+    ``OPEN_BATCHES`` batches are filled side by side, and when another kind of run comes the
+    oldest is handed on. Lazy: it holds those few unfinished batches at most, so however long the
+    stream of tasks, only the batches in flight are in memory.
+    """
+    open_batches: list[list[Task]] = []
+    for task in tasks:
+        batch = next((b for b in open_batches if same_but_seed(b[0], task)), None)
+        if batch is None:
+            if len(open_batches) == OPEN_BATCHES:
+                yield open_batches.pop(0)
+            batch = []
+            open_batches.append(batch)
+        batch.append(task)
+        if len(batch) >= batch_size(task, batch_people):
+            open_batches.remove(batch)
+            yield batch
+    yield from open_batches
+
+
+def same_but_seed(task: Task, other: Task) -> bool:
+    """Whether two tasks run the same scenario with the same parameters (so can share a batch)."""
+    return task.scenario == other.scenario and task.overrides == other.overrides
+
+
+def batch_size(task: Task, batch_people: int) -> int:
+    """How many runs of ``task``'s organisation fit in ``batch_people`` people (one at least).
+
+    An organisation imported from CSV files runs alone: its size is in the files, not the scenario.
+    """
+
+    def org(key: str):
+        return task.overrides.get(f"org.{key}", task.scenario["org"][key])
+
+    if org("people_csv"):
+        return 1
+    return max(1, batch_people // max(1, org("employees") + org("partners")))
 
 
 def row_schema(parameters: dict[str, pa.DataType]) -> pa.Schema:
@@ -142,21 +238,6 @@ class Writer:
             self.last_flush = time.monotonic()
 
 
-def failed_row(task: Task, error: str) -> dict:
-    return {
-        "run": task.run,
-        "seed": task.seed,
-        "arm": task.arm,
-        "point": task.point,
-        "replication": task.replication,
-        **task.overrides,
-        **dict.fromkeys(OUTCOMES),
-        "verdict": None,
-        "status": "failed",
-        "error": error,
-    }
-
-
 def run_tasks(
     tasks: Iterator[Task],
     total: int,
@@ -166,18 +247,20 @@ def run_tasks(
     workers: int = 1,
     dask: str | None = None,
     progress: bool = False,
-    function=execute,
+    function=execute_batch,
     signals: StopSignals | None = None,
+    batch_people: int = BATCH_PEOPLE,
 ) -> dict:
-    """Run every task not yet in the store; return counts and timings.
+    """Run every task not yet in the store, in batches of at most ``batch_people`` people; return
+    counts and timings.
 
-    ``function`` runs one task in a worker (``execute``; tests pass others to simulate crashes).
+    ``function`` runs one batch in a worker (``execute_batch``; tests pass others to simulate crashes).
     Whatever ends the runs early (a ``Stop``, an error), the finished runs are written first.
     """
     from tqdm.auto import tqdm
 
     done = store.done()
-    todo = (task for task in tasks if task.run not in done)
+    todo = batches((task for task in tasks if task.run not in done), batch_people)
     writer = Writer(store, schema, signals)
     started = time.time()
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
@@ -185,11 +268,10 @@ def run_tasks(
             if dask:
                 _run_dask(todo, writer, bar, dask, workers, function)
             elif workers <= 1:
-                for task in todo:
-                    result = function(task)
+                for batch in todo:
+                    finished = function(batch)
                     with writer.signals.held():
-                        writer.add(*result)
-                        bar.update(1)
+                        _keep(finished, writer, bar)
             else:
                 _run_local(todo, writer, bar, workers, function)
         except (Stop, Exception):
@@ -208,56 +290,59 @@ def run_tasks(
     }
 
 
-def _run_local(todo: Iterator[Task], writer: Writer, bar, workers: int, function) -> None:
-    """Local processes. If a worker dies, the pool is rebuilt and the runs it had in flight are
-    retried; a run caught in a dying pool MAX_ATTEMPTS - 1 times gets its last try alone, so
-    only the run that kills its worker is recorded as failed, never its neighbours."""
-    pending: deque[Task] = deque()
+def _keep(finished: list[Finished], writer: Writer, bar) -> None:
+    """Hand a finished batch's runs to the writer; the progress bar counts runs, not batches."""
+    for row, series in finished:
+        writer.add(row, series)
+    bar.update(len(finished))
+
+
+def _run_local(todo: Iterator[Batch], writer: Writer, bar, workers: int, function) -> None:
+    """Local processes, with at most 4 batches per worker in flight. If a worker dies, the pool is
+    rebuilt and the batches it had in flight are retried whole; a batch caught in a dying pool
+    MAX_ATTEMPTS - 1 times gives each of its runs its last try alone, so only the run that kills
+    its worker is recorded as failed, never its neighbours."""
+    pending: deque[Batch] = deque()
     suspects: deque[Task] = deque()
-    attempts: dict[int, int] = {}
+    attempts: dict[int, int] = {}  # by the first run of a batch (a batch is always retried whole)
     window = 4 * workers
     context = multiprocessing.get_context("spawn")
-    source = iter(todo)
-    exhausted = False
     while True:
         while suspects:
-            result = _run_alone(suspects[0], function, context)
+            finished = _run_alone(suspects[0], function, context)
             with writer.signals.held():
                 suspects.popleft()
-                writer.add(*result)
-                bar.update(1)
+                _keep(finished, writer, bar)
         in_flight: dict = {}
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker) as pool:
             try:
                 while True:
                     while len(in_flight) < window:
-                        if pending:
-                            task = pending.popleft()
-                        elif not exhausted:
-                            task = next(source, None)
-                            if task is None:
-                                exhausted = True
-                                break
-                        else:
+                        batch = pending.popleft() if pending else next(todo, None)
+                        if batch is None:
                             break
                         try:
-                            in_flight[pool.submit(function, task)] = task
+                            in_flight[pool.submit(function, batch)] = batch
                         except BrokenProcessPool:
-                            pending.appendleft(task)
+                            pending.appendleft(batch)
                             raise
                     if not in_flight:
                         return
-                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in finished:
+                    ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in ready:
                         with writer.signals.held():
-                            result = future.result()  # raises BrokenProcessPool if its worker died
+                            finished = future.result()  # raises BrokenProcessPool if its worker died
                             del in_flight[future]
-                            writer.add(*result)
-                            bar.update(1)
+                            _keep(finished, writer, bar)
             except BrokenProcessPool:
-                for task in in_flight.values():
-                    attempts[task.run] = attempts.get(task.run, 1) + 1
-                    (suspects if attempts[task.run] >= MAX_ATTEMPTS else pending).append(task)
+                with writer.signals.held():
+                    _keep_finished(in_flight, writer, bar)
+                for batch in in_flight.values():
+                    tries = attempts[batch[0].run] = attempts.get(batch[0].run, 1) + 1
+                    if tries >= MAX_ATTEMPTS:
+                        suspects.extend(batch)
+                    else:
+                        pending.append(batch)
             except Stop:
                 _keep_finished(in_flight, writer, bar)
                 stop_pool(pool)
@@ -275,12 +360,12 @@ def start_worker() -> None:
 
 
 def _keep_finished(in_flight: dict, writer: Writer, bar) -> None:
-    """On a stop: the runs that finished while the main process waited are kept, not run again."""
-    for future, _task in list(in_flight.items()):
+    """On a stop or a dead worker: the batches that finished while the main process waited are
+    kept (and taken out of ``in_flight``), not run again."""
+    for future in list(in_flight):
         if future.done() and not future.cancelled() and future.exception() is None:
             del in_flight[future]
-            writer.add(*future.result())
-            bar.update(1)
+            _keep(future.result(), writer, bar)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -301,43 +386,50 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
-def _run_alone(task: Task, function, context) -> tuple[dict, pd.DataFrame | None]:
-    """The last try of a run: in a worker of its own, so a crash is surely its own."""
+def _run_alone(task: Task, function, context) -> list[Finished]:
+    """The last try of a run: a batch of one, in a worker of its own, so a crash is surely its own."""
     with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_worker) as solo:
         try:
-            return solo.submit(function, task).result()
+            return solo.submit(function, [task]).result()
         except BrokenProcessPool:
-            return failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None
+            return [(failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None)]
         except Stop:
             stop_pool(solo)
             raise
 
 
-def _run_dask(todo: Iterator[Task], writer: Writer, bar, address: str, workers: int, function) -> None:
-    """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes."""
+def _run_dask(todo: Iterator[Batch], writer: Writer, bar, address: str, workers: int, function) -> None:
+    """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes.
+
+    Dask retries a batch whose worker died; a batch that killed its worker MAX_ATTEMPTS times is
+    split into batches of one, so only the run at fault is recorded as failed."""
     with dask_client(address, workers) as client:
         from distributed import as_completed  # importable: dask_client needed it too
 
         window = 4 * max(len(client.scheduler_info().get("workers", {})), 1)
-        source = iter(todo)
-        tasks = {}
+        submitted = {}
 
-        def submit(task: Task):
-            future = client.submit(function, task, pure=False, retries=MAX_ATTEMPTS - 1)
-            tasks[future.key] = task
+        def submit(batch: Batch):
+            future = client.submit(function, batch, pure=False, retries=MAX_ATTEMPTS - 1)
+            submitted[future.key] = batch
             return future
 
-        running = as_completed([submit(t) for _, t in zip(range(window), source, strict=False)])
+        running = as_completed([submit(batch) for _, batch in zip(range(window), todo, strict=False)])
         for future in running:
             with writer.signals.held():
-                task = tasks.pop(future.key)
+                batch = submitted.pop(future.key)
                 try:
-                    writer.add(*future.result())
+                    finished = future.result()
                 except Exception as exc:  # the worker died MAX_ATTEMPTS times (KilledWorker) or the cluster failed it
-                    writer.add(failed_row(task, f"{type(exc).__name__}: {exc}"), None)
-                bar.update(1)
+                    finished = []
+                    if len(batch) > 1:  # which of its runs is at fault: each gets tries of its own
+                        for task in batch:
+                            running.add(submit([task]))
+                    else:
+                        finished = [(failed_row(batch[0], f"{type(exc).__name__}: {exc}"), None)]
+                _keep(finished, writer, bar)
             future.release()
-            following = next(source, None)
+            following = next(todo, None)
             if following is not None:
                 running.add(submit(following))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,39 +54,56 @@ def run(scenario: Scenario | None = None, *, progress: bool = False, agents: boo
     return result
 
 
-def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
+def run_batch(scenario: Scenario, seeds: Sequence[int]) -> list[Result]:
+    """Run ``scenario`` once per seed, together; each Result equals run(scenario with that seed, agents=False).
+
+    The organisations are blocks of one model (``sim/core/batch.py``): each numpy call of a week
+    serves them all, and each one's results are those it has alone.
+    """
+    model = CRMRollout(scenario, seeds=list(seeds))
+    while model.running:
+        model.step()
+    results = []
+    for block in range(len(seeds)):
+        timeseries = model.recorder.frame(block)
+        summary = summarise(model, timeseries, block)
+        results.append(Result(timeseries=timeseries, agents=pd.DataFrame(), summary=summary))
+    return results
+
+
+def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> dict:
     """Headline outcomes and provenance: versions, scenario hash, seed, the resolved scenario,
-    and where the run came from (``sim.io.provenance``: libraries, platform, command, commit)."""
+    and where the run came from (``sim.io.provenance``: libraries, platform, command, commit).
+
+    For one organisation of a batch (``block``), its own seed, figures and events.
+    """
     scenario = model.settings
-    verdict = model.verdict()
+    if model.seeds[block] != scenario.run.seed:
+        scenario = scenario.with_overrides({"run.seed": model.seeds[block]}, source="run_batch")
+    verdict = model.verdict(block)
+    ledger, first_go_live = model.ledger, int(model.first_go_live_week[block])
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
         "seed": scenario.run.seed,
         "weeks": int(model.steps),
-        "people": {
-            "employees": model.org.employees,
-            "partners": int(model.org.n - model.org.employees),
-            "ties": int(model.org.adjacency.nnz // 2),
-        },
+        "people": _people(model, block),
         "verdict": verdict["verdict"],
         "verdict_detail": verdict,
         "outcomes": {
             **headline(timeseries),
-            "roi": model.ledger.roi,
-            "benefits_realised": model.ledger.benefits_realised,
-            "total_costs": model.ledger.costs,
-            "total_benefits": model.ledger.benefits,
-            "cost_per_sale_baseline": float(
-                timeseries.loc[timeseries["week"] < model.first_go_live, "cost_per_sale"].mean()
-            )
-            if model.first_go_live > 1
+            "roi": verdict["roi"],
+            "benefits_realised": float(ledger.benefits_realised()[block]),
+            "total_costs": float(ledger.costs[block]),
+            "total_benefits": float(ledger.benefits[block]),
+            "cost_per_sale_baseline": float(timeseries.loc[timeseries["week"] < first_go_live, "cost_per_sale"].mean())
+            if first_go_live > 1
             else None,
             "complaints_total": float(timeseries["complaints"].sum()),
             "compensation_total": float(timeseries["compensation_paid"].sum()),
             "margin_leakage_total": float(timeseries["margin_leakage"].sum()),
         },
-        "events": [{"week": w, "kind": k, "text": t} for w, k, t in model.events],
+        "events": [{"week": w, "kind": k, "text": t} for w, k, t in model.block_events[block]],
         "versions": {
             "crmsim": sim.__version__,
             "mesa": mesa.__version__,
@@ -95,6 +112,17 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame) -> dict:
         "provenance": provenance(),
         "resolved_scenario": scenario.resolved(),
         "imported_files_sha256": _imported_files_hash(scenario),
+    }
+
+
+def _people(model: CRMRollout, block: int) -> dict:
+    """How many employees, partners and ties one organisation of the model has."""
+    rows = model.blocks.rows[block]
+    partners = int(model.world.is_partner[rows].sum())
+    return {
+        "employees": len(rows) - partners,
+        "partners": partners,
+        "ties": int(model.org.adjacency[rows].nnz // 2),
     }
 
 

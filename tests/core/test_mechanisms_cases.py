@@ -12,6 +12,7 @@ import pytest
 from scipy import sparse
 
 from sim import Scenario
+from sim.core import batch
 from sim.core.errors import InputError
 from sim.core.mechanisms import (
     channel,
@@ -465,24 +466,30 @@ def test_only_organic_management_legitimises_improvised_value():
 def test_drift_index_is_the_share_of_people_in_the_crm_who_improvise():
     improvising = np.array([True, True, False, True])
     in_crm = np.array([True, False, True, True])
-    assert drift.drift_index(improvising, in_crm) == pytest.approx(2 / 3)
-    assert drift.drift_index(improvising, np.zeros(4, dtype=bool)) == 0.0
-    assert drift.drift_index(np.ones(4, dtype=bool), np.ones(4, dtype=bool)) == 1.0
+    alone = batch.single(4)
+    assert drift.drift_index(improvising, in_crm, alone) == pytest.approx([2 / 3])
+    assert drift.drift_index(improvising, np.zeros(4, dtype=bool), alone) == [0.0]
+    assert drift.drift_index(np.ones(4, dtype=bool), np.ones(4, dtype=bool), alone) == [1.0]
+    # in a batch, each organisation's own share: rows 0-1 are one organisation, rows 2-3 another
+    two = batch.Blocks(of_row=np.array([0, 0, 1, 1]), rows=(np.array([0, 1]), np.array([2, 3])))
+    assert drift.drift_index(improvising, in_crm, two) == pytest.approx([1.0, 0.5])
 
 
 # --- money and the verdict --------------------------------------------------------------------
 
 
 def test_ledger_totals_roi_and_benefits_realised():
-    ledger = money.Ledger()
-    assert ledger.roi == 0.0 and ledger.benefits_realised == 0.0  # nothing spent, nothing planned
-    ledger.book(100.0, 50.0, 80.0)
-    ledger.book(0.0, 30.0, 20.0)
-    assert (ledger.costs, ledger.benefits, ledger.planned_benefits) == (100.0, 80.0, 100.0)
-    assert ledger.roi == pytest.approx(-0.2)  # (80 - 100) / 100
-    assert ledger.benefits_realised == pytest.approx(0.8)
-    ledger.book(0.0, 70.0, 0.0)
-    assert ledger.roi == pytest.approx(0.5) and ledger.benefits_realised == pytest.approx(1.5)
+    ledger = money.Ledger.empty(2)  # two organisations
+    assert list(ledger.roi()) == [0.0, 0.0] and list(ledger.benefits_realised()) == [0.0, 0.0]  # nothing spent
+    ledger.book(np.array([100.0, 10.0]), np.array([50.0, 0.0]), np.array([80.0, 0.0]))
+    ledger.book(np.array([0.0, 0.0]), np.array([30.0, 0.0]), np.array([20.0, 0.0]))
+    assert (ledger.costs[0], ledger.benefits[0], ledger.planned_benefits[0]) == (100.0, 80.0, 100.0)
+    assert ledger.roi() == pytest.approx([-0.2, -1.0])  # (80 - 100) / 100; the second spent and got nothing
+    assert ledger.benefits_realised()[0] == pytest.approx(0.8)
+    ledger.book(np.array([0.0, 0.0]), np.array([70.0, 0.0]), np.array([0.0, 0.0]))
+    assert ledger.roi()[0] == pytest.approx(0.5) and ledger.benefits_realised()[0] == pytest.approx(1.5)
+    ledger.book(np.array([np.inf, 0.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]))
+    assert np.isnan(ledger.roi()[0]) and ledger.roi()[1] == -1.0  # money that cannot be computed is NaN
 
 
 def test_verdict_needs_both_criteria():

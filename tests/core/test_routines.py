@@ -138,7 +138,7 @@ def test_two_draws_per_person_every_week_whatever_the_policy():
     for integration in ("none", "full"):
         model = small_model({"policy.integration": integration})
         step_n(model, 10)
-        states.append(model.decision_rng.bit_generator.state["state"]["state"])
+        states.append(model.decision_rng[0].bit_generator.state["state"]["state"])
     assert states[0] == states[1]
 
 
@@ -275,7 +275,11 @@ def test_a_successor_is_more_committed_the_better_the_results_they_find():
 def _stocks(gap: float, commitment: float, goal: str = "integration"):
     from sim.core.state import Stocks
 
-    return Stocks(data_quality=np.zeros(1), integration_gap=gap, commitment=commitment, goal=goal)
+    stocks = Stocks.initial(
+        1, 1, data_quality=0.0, system_fit=1.0, culture_distance=0.0, integration_gap=gap, commitment=commitment
+    )
+    stocks.goal[:] = goal
+    return stocks
 
 
 @given(commitment=st.floats(0, 1), gap=st.floats(0, 0.8), systems=st.integers(0, 20))

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,14 @@ def test_a_run_that_raises_is_recorded_as_failed_and_the_others_go_on(tmp_path):
     assert "missing.csv" in runs.loc[1, "error"] and np.isnan(runs.loc[1, "roi"])
 
 
+def one_by_one(run_one, batch: list[Task]) -> list:
+    """A batch function (what a worker runs) made of a one-task function: each task in turn."""
+    return [run_one(task) for task in batch]
+
+
+PAIRS = 2 * 45  # batch_people for batches of two runs of 40 employees and 5 partners
+
+
 def test_a_worker_that_dies_is_retried(tmp_path, monkeypatch):
     from engine_helpers import die_once_on_run_3
 
@@ -138,7 +147,8 @@ def test_a_worker_that_dies_is_retried(tmp_path, monkeypatch):
     plan = replicate_plan(scenario, 6)
     store = RunStore(tmp_path / "out")
     store.open(plan.hash)
-    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=die_once_on_run_3)
+    dies = partial(one_by_one, die_once_on_run_3)
+    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=dies, batch_people=PAIRS)
     runs = store.read_runs()
     assert (tmp_path / "marker").exists()  # the worker did die
     assert list(runs["run"]) == list(range(6)) and (runs["status"] == "ok").all()
@@ -153,7 +163,8 @@ def test_a_run_whose_worker_always_dies_is_recorded_failed_after_three_attempts(
     plan = replicate_plan(scenario, 4)
     store = RunStore(tmp_path / "out")
     store.open(plan.hash)
-    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=always_die_on_run_2)
+    dies = partial(one_by_one, always_die_on_run_2)
+    run_tasks(plan.tasks(), plan.total, store, plan.schema(), workers=2, function=dies, batch_people=PAIRS)
     runs = store.read_runs().set_index("run")
     assert runs.loc[2, "status"] == "failed" and "worker died" in runs.loc[2, "error"]
     assert (runs.drop(index=2)["status"] == "ok").all()

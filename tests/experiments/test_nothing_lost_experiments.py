@@ -168,7 +168,12 @@ def test_ctrl_c_saves_the_finished_runs_and_the_manifest_and_the_same_call_resum
     from engine_helpers import interrupt_at_run_3
 
     out = tmp_path / "out"
-    monkeypatch.setattr(plan_module, "run_tasks", partial(engine.run_tasks, function=interrupt_at_run_3))
+    interrupting = partial(
+        engine.run_tasks,
+        function=lambda batch: [interrupt_at_run_3(task) for task in batch],
+        batch_people=3 * 48,  # batches of runs 0 to 2 and 3 to 5: the first finished, the second stopped
+    )
+    monkeypatch.setattr(plan_module, "run_tasks", interrupting)
     with pytest.raises(Interrupted) as stopped:
         execute_plan(tiny_plan(6), out)
     assert stopped.value.signal_number == signal.SIGINT
@@ -196,7 +201,10 @@ def _process_group_is_gone(pgid: int, seconds: float = 15.0) -> bool:
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_to_the_main_process_stops_every_worker_and_saves_the_finished_runs(tmp_path, signal_number):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "sim.cli", "replicate", *TINY_ARGS, "-n", "300", "--workers", "2", "--quiet"]
+    # organisations of 2,000 people, so batches of 8 runs (16,000 people): many batches, and some
+    # still running when the first part is written (300 runs of 48 people would be one batch)
+    org = ["--set", "org.employees=1600", "--set", "org.partners=400", "--set", "run.weeks=8"]
+    command = [sys.executable, "-m", "sim.cli", "replicate", *org, "-n", "300", "--workers", "2", "--quiet"]
     process = subprocess.Popen([*command, "--out", str(out)], start_new_session=True, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180

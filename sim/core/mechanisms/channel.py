@@ -112,10 +112,11 @@ def trade_with_partners(sc: Scenario, world: World, state: State, manager: np.nd
     )
     flows.bent_terms = rows[discount > 0]
     flows.complained = rows[complaining]
-    flows.units_partners = float(volume.sum())
-    flows.margin_leakage = float((discount * volume).sum() * sc.costs.price)
-    flows.complaints = float(complaining.sum())
-    flows.compensation_paid = float(gap.sum() * sc.costs.price * ch.compensation_weeks)
+    blocks = world.blocks  # the figures are each organisation's
+    flows.units_partners = blocks.total(volume, rows)
+    flows.margin_leakage = blocks.total(discount * volume, rows) * sc.costs.price
+    flows.complaints = blocks.total(complaining.astype(float), rows)
+    flows.compensation_paid = blocks.total(gap, rows) * sc.costs.price * ch.compensation_weeks
 
 
 def partner_requests(world: World, state: State, manager: np.ndarray) -> np.ndarray:

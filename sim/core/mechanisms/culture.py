@@ -52,12 +52,14 @@ def crossing_share(within: sparse.csr_matrix, across: sparse.csr_matrix) -> np.n
     return np.divide(w_x, total, out=np.zeros_like(total), where=total > 0)
 
 
-def update_tension(tension: np.ndarray, distance: float, crossing: np.ndarray, live: np.ndarray, rate: float) -> None:
+def update_tension(
+    tension: np.ndarray, distance: np.ndarray | float, crossing: np.ndarray, live: np.ndarray, rate: float
+) -> None:
     """Tension moves towards distance x crossing ties for people working with the new system."""
     tension += np.where(live, rate * (distance * crossing - tension), 0.0)
 
 
-def shrink_distance(distance: float, programme: float, rate: float) -> float:
+def shrink_distance(distance: np.ndarray, programme: float, rate: float) -> np.ndarray:
     """Culture work closes part of the distance every week; without it the distance stays."""
     return distance * (1.0 - rate * programme)
 
@@ -66,8 +68,11 @@ def live_with_subcultures(sc: Scenario, world: World, state: State, stocks: Stoc
     """Tension builds across subcultures for people on the new system; culture work shrinks the distance."""
     if world.ties_across is None:
         return
-    update_tension(state.tension, stocks.culture_distance, world.crossing, state.live, sc.culture.tension_rate)
-    if state.live.any():
-        stocks.culture_distance = shrink_distance(
-            stocks.culture_distance, sc.policy.culture_programme, sc.culture.programme_rate
-        )
+    blocks = world.blocks  # each organisation's own distance
+    distance = stocks.culture_distance[blocks.of_row]
+    update_tension(state.tension, distance, world.crossing, state.live, sc.culture.tension_rate)
+    stocks.culture_distance = np.where(
+        blocks.any(state.live),
+        shrink_distance(stocks.culture_distance, sc.policy.culture_programme, sc.culture.programme_rate),
+        stocks.culture_distance,
+    )

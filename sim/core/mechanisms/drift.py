@@ -33,6 +33,7 @@ import numpy as np
 from sim.core.state import GAME, USE
 
 if TYPE_CHECKING:
+    from sim.core.batch import Blocks
     from sim.core.flows import Flows
     from sim.core.scenario import Scenario
     from sim.core.state import State, Stocks
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 def improvise(
     improvising: np.ndarray,
     in_crm: np.ndarray,
-    fit: float,
+    fit: np.ndarray | float,
     neighbours_improvising: np.ndarray,
     start_rate: float,
     spread: float,
@@ -66,10 +67,9 @@ def legitimised_value(improvising: np.ndarray, style: str, value: float) -> np.n
     return improvising * value
 
 
-def drift_index(improvising: np.ndarray, in_crm: np.ndarray) -> float:
-    """Share of people working in the CRM whose practice lies outside the original design."""
-    n = int(in_crm.sum())
-    return float((improvising & in_crm).sum() / n) if n else 0.0
+def drift_index(improvising: np.ndarray, in_crm: np.ndarray, blocks: Blocks) -> np.ndarray:
+    """Per organisation, the share of people working in the CRM whose practice lies outside the original design."""
+    return blocks.mean(improvising.astype(float), in_crm)
 
 
 def drift_in_practice(
@@ -81,6 +81,7 @@ def drift_in_practice(
     neighbours = adjacency @ state.improvising.astype(float)
     degree = world.tie_weight
     share = np.divide(neighbours, degree, out=np.zeros(len(degree)), where=degree > 0)
-    improvise(state.improvising, in_crm, stocks.system_fit, share, sc.drift.start_rate, sc.drift.spread, start)
+    fit = stocks.system_fit[world.blocks.of_row]  # of each person's organisation
+    improvise(state.improvising, in_crm, fit, share, sc.drift.start_rate, sc.drift.spread, start)
     enforce_design(state.improvising, sc.policy.management_style, sc.drift.enforcement, enforce)
-    flows.drift = drift_index(state.improvising, in_crm)
+    flows.drift = drift_index(state.improvising, in_crm, world.blocks)

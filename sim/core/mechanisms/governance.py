@@ -58,6 +58,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.core.state import GAME, USE
 
 if TYPE_CHECKING:
@@ -98,23 +100,23 @@ def improve_fit(fit: float, rate: float) -> float:
     return fit + rate * (1.0 - fit)
 
 
-def goal_after_cio_change(integration_gap: float, commitment: float, abandoned_gap: float) -> float:
+def goal_after_cio_change(integration_gap: np.ndarray, commitment: np.ndarray, abandoned_gap: float) -> np.ndarray:
     """Integration work stops and the gap widens, unless committed senior management holds the goal.
 
     Without commitment the gap becomes that of an integration abandoned half done
     (``abandoned_gap``); a gap already wider than that stays as it is.
     """
-    return integration_gap + (1.0 - commitment) * max(0.0, abandoned_gap - integration_gap)
+    return integration_gap + (1.0 - commitment) * np.maximum(0.0, abandoned_gap - integration_gap)
 
 
-def data_collection_gain(commitment: float, gaming_gain: float) -> float:
+def data_collection_gain(commitment: np.ndarray, gaming_gain: float) -> np.ndarray:
     """The reward for quick, incomplete entries once volume is the goal; commitment keeps quality in view."""
     return gaming_gain * (1.0 - commitment)
 
 
-def push_from_above(commitment: float, goal: str, data_collection_push: float) -> float:
+def push_from_above(commitment: np.ndarray, goal: np.ndarray, data_collection_push: float) -> np.ndarray:
     """How hard senior management pushes: as hard as it is committed, harder for volume once data is the goal."""
-    return commitment * (data_collection_push if goal == "data_collection" else 1.0)
+    return commitment * np.where(goal == "data_collection", data_collection_push, 1.0)
 
 
 def funded_training_share(commitment: float, uncommitted_share: float) -> float:
@@ -129,47 +131,44 @@ def initial_system_fit(sc: Scenario) -> float:
     )
 
 
-def fix_the_system(sc: Scenario, any_live: bool, stocks: Stocks) -> None:
+def fix_the_system(sc: Scenario, any_live: np.ndarray, stocks: Stocks) -> None:
     """Once the CRM is live, fixes close part of the fit gap, as fast as commitment and expertise allow."""
-    if any_live:
-        rate = fix_rate(
-            sc.governance.fix_rate,
-            stocks.commitment,
-            sc.policy.outsourced,
-            sc.policy.in_house_expertise,
-            sc.governance.outsourced_fix_speed,
-        )
-        stocks.system_fit = improve_fit(stocks.system_fit, rate)
+    rate = fix_rate(
+        sc.governance.fix_rate,
+        stocks.commitment,
+        sc.policy.outsourced,
+        sc.policy.in_house_expertise,
+        sc.governance.outsourced_fix_speed,
+    )
+    stocks.system_fit = np.where(any_live, improve_fit(stocks.system_fit, rate), stocks.system_fit)
 
 
 def update_commitment(
-    commitment: float,
-    visible: float,
-    expected: float,
-    trouble: float,
+    commitment: np.ndarray,
+    visible: np.ndarray,
+    expected: np.ndarray,
+    trouble: np.ndarray,
     regeneration: float,
     erosion: float,
     patience: float,
-) -> float:
+) -> np.ndarray:
     """Commitment regenerates with results above expectations and erodes with a shortfall beyond
     ``patience`` or with trouble (both as shares of employees; Repenning 2002)."""
     gap = visible - expected
-    regenerate = regeneration * (1.0 - commitment) * min(max(gap, 0.0) / max(patience, 1e-9), 1.0)
-    shortfall = max(-gap - patience, 0.0)
-    erode = erosion * commitment * min(shortfall / max(patience, 1e-9) + trouble, 1.0)
-    return float(min(max(commitment + regenerate - erode, 0.0), 1.0))
+    tolerance = max(patience, 1e-9)
+    regenerate = regeneration * (1.0 - commitment) * np.minimum(np.maximum(gap, 0.0) / tolerance, 1.0)
+    shortfall = np.maximum(-gap - patience, 0.0)
+    erode = erosion * commitment * np.minimum(shortfall / tolerance + trouble, 1.0)
+    return np.clip(commitment + regenerate - erode, 0.0, 1.0)
 
 
-def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, weeks_since_go_live: int) -> None:
+def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, weeks_since_go_live: np.ndarray) -> None:
     """Senior management watches the records (use and gaming look alike) and the trouble, weekly."""
-    if weeks_since_go_live < 0:
-        return
     visible = visible_results(world, state)
-    if visible is None:
-        return
+    watching = (weeks_since_go_live >= 0) & ~np.isnan(visible)  # once someone is live
     g = sc.governance
     trouble = stocks.backlash  # the sales force's grievance reaches the top (seed 002)
-    stocks.commitment = update_commitment(
+    updated = update_commitment(
         stocks.commitment,
         visible,
         expected_results(sc, weeks_since_go_live),
@@ -178,58 +177,63 @@ def stay_committed(sc: Scenario, world: World, state: State, stocks: Stocks, wee
         g.erosion,
         g.patience,
     )
+    stocks.commitment = np.where(watching, updated, stocks.commitment)
 
 
-def visible_results(world: World, state: State) -> float | None:
-    """What senior management sees: the share of live employees whose records show use (gaming
-    looks like use); None before anyone is live."""
-    employees = world.employee_rows
-    live = state.live[employees]
-    if not live.any():
-        return None
-    r = state.routine[employees][live]
-    return float(((r == USE) | (r == GAME)).mean())
+def visible_results(world: World, state: State) -> np.ndarray:
+    """What senior management sees, per organisation: the share of live employees whose records
+    show use (gaming looks like use); NaN before anyone is live."""
+    live = state.live & ~world.is_partner
+    r = state.routine
+    return world.blocks.mean(((r == USE) | (r == GAME)).astype(float), live, empty=np.nan)
 
 
-def expected_results(sc: Scenario, weeks_since_go_live: int) -> float:
+def expected_results(sc: Scenario, weeks_since_go_live: np.ndarray) -> np.ndarray:
     """The level of use management expects by now: ramping up to the verdict's over ``expectation_weeks``."""
-    return sc.verdict.min_intended_use * min(1.0, weeks_since_go_live / sc.governance.expectation_weeks)
+    return sc.verdict.min_intended_use * np.minimum(1.0, weeks_since_go_live / sc.governance.expectation_weeks)
 
 
-def successor_commitment(visible: float, expected: float, judges_results: float, own_priority: float) -> float:
+def successor_commitment(
+    visible: np.ndarray, expected: np.ndarray, judges_results: float, own_priority: np.ndarray
+) -> np.ndarray:
     """A new sponsor's commitment: what the results so far are worth to them, and their own priorities."""
-    results = min(visible / expected, 1.0) if expected > 0 else 1.0
-    return float(judges_results * results + (1.0 - judges_results) * own_priority)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        results = np.where(expected > 0, np.minimum(visible / expected, 1.0), 1.0)
+    return judges_results * results + (1.0 - judges_results) * own_priority
 
 
 def sponsor_may_leave(
-    sc: Scenario, world: World, state: State, stocks: Stocks, weeks_since_go_live: int, leave: float, priority: float
-) -> float | None:
-    """The sponsor leaves this week if ``leave`` falls under the weekly hazard, once the rollout has
-    started; returns the commitment the sponsor leaves behind, or None if they stay."""
-    if weeks_since_go_live < 0 or leave >= sc.governance.sponsor_turnover_weekly:
-        return None
+    sc: Scenario,
+    world: World,
+    state: State,
+    stocks: Stocks,
+    weeks_since_go_live: np.ndarray,
+    leave: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """In each organisation, the sponsor leaves this week if ``leave`` falls under the weekly hazard,
+    once the rollout has started; returns where the sponsor left (their successor is in place)."""
     visible = visible_results(world, state)
-    if visible is None:
-        return None
-    before = stocks.commitment
-    stocks.commitment = successor_commitment(
+    left = (weeks_since_go_live >= 0) & (leave < sc.governance.sponsor_turnover_weekly) & ~np.isnan(visible)
+    successor = successor_commitment(
         visible, expected_results(sc, weeks_since_go_live), sc.governance.successor_judges_results, priority
     )
-    return before
+    stocks.commitment = np.where(left, successor, stocks.commitment)
+    return left
 
 
-def keep_up_integration(sc: Scenario, stocks: Stocks, designed_gap: float, weeks_since_go_live: int) -> None:
+def keep_up_integration(sc: Scenario, stocks: Stocks, designed_gap: float, weeks_since_go_live: np.ndarray) -> None:
     """Unfunded interfaces break down towards an abandoned integration; committed leaders repair them."""
     g = sc.governance
-    if weeks_since_go_live < 0 or designed_gap >= g.abandoned_integration_gap:
+    if designed_gap >= g.abandoned_integration_gap:
         return
     scale = min(1.0, g.integration_upkeep * sc.org.legacy_systems / TYPICAL_LEGACY_SYSTEMS)
-    breakdown = scale * (1.0 - stocks.commitment) * max(g.abandoned_integration_gap - stocks.integration_gap, 0.0)
-    repair = 0.0
-    if stocks.goal == "integration":
-        repair = g.fix_rate * stocks.commitment * max(stocks.integration_gap - designed_gap, 0.0)
-    stocks.integration_gap = stocks.integration_gap + breakdown - repair
+    gap = stocks.integration_gap
+    breakdown = scale * (1.0 - stocks.commitment) * np.maximum(g.abandoned_integration_gap - gap, 0.0)
+    repair = np.where(
+        stocks.goal == "integration", g.fix_rate * stocks.commitment * np.maximum(gap - designed_gap, 0.0), 0.0
+    )
+    stocks.integration_gap = np.where(weeks_since_go_live >= 0, gap + breakdown - repair, gap)
 
 
 #: The count of connected legacy systems ``governance.integration_upkeep`` is stated for.

@@ -27,6 +27,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.core.state import GAME, USE
 
 if TYPE_CHECKING:
@@ -44,32 +46,33 @@ UNDETERMINED_REASON = (
 
 @dataclass
 class Ledger:
-    """Running totals (money units); weekly flows go to the time series."""
+    """Running totals (money units), one per organisation of the batch; weekly flows go to the time series."""
 
-    costs: float = 0.0
-    benefits: float = 0.0
-    planned_benefits: float = 0.0
+    costs: np.ndarray
+    benefits: np.ndarray
+    planned_benefits: np.ndarray
 
-    def book(self, cost: float, benefit: float, planned: float) -> None:
+    @classmethod
+    def empty(cls, organisations: int) -> Ledger:
+        return cls(np.zeros(organisations), np.zeros(organisations), np.zeros(organisations))
+
+    def book(self, cost: np.ndarray, benefit: np.ndarray, planned: np.ndarray) -> None:
         self.costs += cost
         self.benefits += benefit
         self.planned_benefits += planned
 
-    @property
-    def computable(self) -> bool:
-        """False once a cost or benefit has stopped being a finite number: no return can be stated."""
-        return math.isfinite(self.costs) and math.isfinite(self.benefits)
+    def roi(self) -> np.ndarray:
+        """Return on investment per organisation; NaN (not 0.0) where the money cannot be computed."""
+        computable = np.isfinite(self.costs) & np.isfinite(self.benefits)
+        with np.errstate(invalid="ignore", over="ignore"):
+            roi = np.divide(self.benefits - self.costs, self.costs, out=np.zeros(len(self.costs)), where=self.costs > 0)
+        return np.where(computable, roi, np.nan)
 
-    @property
-    def roi(self) -> float:
-        """Return on investment; NaN (not 0.0) when the money cannot be computed."""
-        if not self.computable:
-            return math.nan
-        return (self.benefits - self.costs) / self.costs if self.costs > 0 else 0.0
-
-    @property
-    def benefits_realised(self) -> float:
-        return self.benefits / self.planned_benefits if self.planned_benefits > 0 else 0.0
+    def benefits_realised(self) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.divide(
+                self.benefits, self.planned_benefits, out=np.zeros(len(self.costs)), where=self.planned_benefits > 0
+            )
 
 
 def verdict(intended_use: float, roi: float, min_intended_use: float, min_roi: float) -> str:
@@ -81,41 +84,50 @@ def verdict(intended_use: float, roi: float, min_intended_use: float, min_roi: f
 
 
 def book_money(
-    sc: Scenario, world: World, state: State, stocks: Stocks, flows: Flows, ledger: Ledger, after_go_live: bool
+    sc: Scenario,
+    world: World,
+    state: State,
+    stocks: Stocks,
+    flows: Flows,
+    ledger: Ledger,
+    after_go_live: np.ndarray,
 ) -> None:
     """This week's costs and benefits, and the cost per unit sale (seed 002; verdict criteria).
 
     Reads the partners' orders and the week's training, hires and resignations from ``flows``;
-    books the week in ``ledger``; reports units, costs, benefits and the cost per sale.
+    books the week in ``ledger``; reports units, costs, benefits and the cost per sale. Every
+    figure is per organisation (``after_go_live`` too).
     """
-    c, f = sc.costs, flows
+    c, f, blocks = sc.costs, flows, world.blocks
     employees = ~world.is_partner
     live_emp = state.live & employees
     b = state.routine
     entering = live_emp & ((b == USE) | (b == GAME))
     users = live_emp & (b == USE)
     quality = stocks.data_quality[world.data_department]
-    n_sales = int(world.is_sales.sum())
-    use_sales = float(users[world.is_sales].sum()) / n_sales if n_sales else 0.0
-    mean_quality = float(quality[world.employee_rows].mean())
+    n_sales = blocks.count_of(world.is_sales)
+    use_sales = np.divide(
+        blocks.count_of(users & world.is_sales), n_sales, out=np.zeros(blocks.count), where=n_sales > 0
+    )
+    mean_quality = blocks.mean(quality, employees)
     base_units = f.units_partners + c.direct_units_per_rep * n_sales
     uplift = c.sales_uplift * use_sales * mean_quality
     units = base_units * (1.0 + uplift)
 
+    double_entry = blocks.total(world.role.double_entry[entering], entering) * stocks.integration_gap
     running = (
-        c.licence_per_user_week * live_emp.sum()
-        + c.wage_per_hour
-        * (f.training_hours + c.double_entry_hours * (world.role.double_entry[entering] * stocks.integration_gap).sum())
+        c.licence_per_user_week * blocks.count_of(live_emp)
+        + c.wage_per_hour * (f.training_hours + c.double_entry_hours * double_entry)
         + f.margin_leakage
         + f.compensation_paid
-        + (c.hiring_cost * f.hires if after_go_live else 0.0)
+        + np.where(after_go_live, c.hiring_cost * f.hires, 0.0)
     )
-    productivity = c.productivity_per_user_week * float((quality[users] * stocks.system_fit).sum())
+    productivity = c.productivity_per_user_week * blocks.total(quality[users], users) * stocks.system_fit
     benefit = productivity + c.margin * c.price * base_units * uplift
-    planned = (
-        c.productivity_per_user_week * live_emp.sum() + c.margin * c.price * base_units * c.sales_uplift
-        if after_go_live
-        else 0.0
+    planned = np.where(
+        after_go_live,
+        c.productivity_per_user_week * blocks.count_of(live_emp) + c.margin * c.price * base_units * c.sales_uplift,
+        0.0,
     )
     ledger.book(f.implementation + running, benefit, planned)
     f.units = units
@@ -123,4 +135,6 @@ def book_money(
     f.benefits = benefit
     # selling costs per unit: the old cost of the base units, plus what the CRM costs to run,
     # spread over the units sold (more units where sales reps use trusted data)
-    f.cost_per_sale = (c.cost_per_unit * base_units + running) / units if units > 0 else 0.0
+    f.cost_per_sale = np.divide(
+        c.cost_per_unit * base_units + running, units, out=np.zeros(blocks.count), where=units > 0
+    )

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
 
+if TYPE_CHECKING:
     from sim.core.scenario import Scenario
     from sim.core.state import Stocks
     from sim.core.world import World
@@ -34,10 +34,10 @@ def system_performance(
     legacy_systems: int,
     integration: str,
     upgraded: bool,
-    load: float,
+    load: np.ndarray,
     penalty_per_system: float,
     upgraded_penalty_share: float,
-) -> float:
+) -> np.ndarray:
     """Responsiveness of the CRM this week, 0-1.
 
     Upgraded legacy systems keep only ``upgraded_penalty_share`` of the penalty: upgrading
@@ -46,10 +46,10 @@ def system_performance(
     drag = penalty_per_system * legacy_systems * INTEGRATION_LEVEL[integration] * load
     if upgraded:
         drag *= upgraded_penalty_share
-    return max(0.0, 1.0 - drag)
+    return np.maximum(0.0, 1.0 - drag)
 
 
-def slowness_effort(performance: float, effort_per_slowness: float) -> float:
+def slowness_effort(performance: np.ndarray, effort_per_slowness: float) -> np.ndarray:
     """Multiplier on interface effort from waiting for the system."""
     return 1.0 + effort_per_slowness * (1.0 - performance)
 
@@ -60,7 +60,7 @@ def load_the_system(sc: Scenario, world: World, live: np.ndarray, stocks: Stocks
         sc.org.legacy_systems,
         sc.policy.integration,
         sc.policy.legacy_upgrade,
-        float(live[world.employee_rows].mean()),
+        world.blocks.mean(live.astype(float), ~world.is_partner),  # each organisation's load
         sc.performance.penalty_per_system,
         sc.performance.upgraded_penalty_share,
     )

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.core.state import IGNORE
 
 if TYPE_CHECKING:
@@ -40,34 +42,34 @@ def upsell_load(upsell_prompts: bool, prompt_workload: float) -> float:
 
 
 def friction(
-    service_live: float,
+    service_live: np.ndarray,
     upsell_prompts: bool,
-    integration_gap: float,
-    service_refusing: float,
+    integration_gap: np.ndarray,
+    service_refusing: np.ndarray,
     prompt_friction: float,
     double_entry_friction: float,
     refusal_friction: float,
-) -> float:
-    """This week's marketing-service friction, 0-1.
+) -> np.ndarray:
+    """This week's marketing-service friction, 0-1, per organisation.
 
     Three sources, each weighted by how much friction it makes when all service staff are
     live: the load of upsell prompts, the load of a second system (the integration gap), and
     service staff refusing the designed process (marketing sees its campaigns ignored).
     """
     load = prompt_friction * float(upsell_prompts) + double_entry_friction * integration_gap
-    return min(1.0, service_live * (load + refusal_friction * service_refusing))
+    return np.minimum(1.0, service_live * (load + refusal_friction * service_refusing))
 
 
-def update_conflict(conflict: float, friction_now: float, rate: float) -> float:
+def update_conflict(conflict: np.ndarray, friction_now: np.ndarray, rate: float) -> np.ndarray:
     """Conflict builds up and cools down slowly."""
     return conflict + rate * (friction_now - conflict)
 
 
 def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks: Stocks) -> None:
     """The conflict index moves towards this week's friction between marketing and service."""
-    service = world.is_service
-    service_live = float(state.live[service].mean()) if service.any() else 0.0
-    refusing = float((state.routine[service] == IGNORE).mean()) if service.any() else 0.0
+    service, blocks = world.is_service, world.blocks  # each organisation's service staff
+    service_live = blocks.mean(state.live.astype(float), service)
+    refusing = blocks.mean((state.routine == IGNORE).astype(float), service)
     rc = sc.role_conflict
     now = friction(
         service_live,

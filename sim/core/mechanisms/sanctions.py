@@ -73,12 +73,12 @@ def update_backlash(backlash: float, share_disciplined: float, memory_weeks: flo
 
 def discipline_gamers(
     sc: Scenario, world: World, state: State, stocks: Stocks, manager: np.ndarray, flows: Flows, draw: np.ndarray
-) -> bool:
+) -> np.ndarray:
     """Managers who work in the CRM spot gamers; discipline breeds reactance and backlash.
 
     Reads this week's choices; changes who is disciplined, morale and the sales backlash;
-    reports detections and discipline. Returns whether the backlash has just become more than
-    the senior sales manager will take.
+    reports detections and discipline. Returns, per organisation, whether the backlash has just
+    become more than the senior sales manager will take.
     """
     sees = manager_sees(manager, state.routine, world.is_staff)
     spotted = detected(state.routine, sees, sc.sanctions.detection, draw)
@@ -94,29 +94,33 @@ def discipline_gamers(
         sc.sanctions.morale_recovery,
     )
     state.morale[employees] = morale
-    n_sales = max(int(world.is_sales.sum()), 1)
+    blocks = world.blocks  # each organisation's sales force, backlash and senior sales manager
+    n_sales = np.maximum(blocks.count_of(world.is_sales), 1.0)
     stocks.backlash = update_backlash(
-        stocks.backlash, float(state.disciplined[world.is_sales].sum()) / n_sales, sc.sanctions.backlash_memory_weeks
+        stocks.backlash,
+        blocks.count_of(state.disciplined & world.is_sales) / n_sales,
+        sc.sanctions.backlash_memory_weeks,
     )
     flows.who_was_disciplined = np.flatnonzero(state.disciplined)
-    flows.detected = float(spotted.sum())
-    flows.disciplined = float(state.disciplined.sum())
-    return stocks.backlash > sc.sanctions.backlash_threshold and not stocks.senior_sales_manager_resigned
+    flows.detected = blocks.count_of(spotted)
+    flows.disciplined = blocks.count_of(state.disciplined)
+    return (stocks.backlash > sc.sanctions.backlash_threshold) & ~stocks.senior_sales_manager_resigned
 
 
 def senior_sales_manager_resigns(
-    sc: Scenario, world: World, state: State, stocks: Stocks, manager: np.ndarray, flows: Flows
+    sc: Scenario, world: World, state: State, stocks: Stocks, manager: np.ndarray, flows: Flows, block: int
 ) -> int:
     """He leaves over his people being punished, taking part of the sales force's goodwill.
 
     Returns his row (his post is to be filled), or -1 when the organisation has no sales reps.
     """
-    head = world.senior_sales_manager
-    stocks.senior_sales_manager_resigned = True
-    flows.resignations = 1.0
+    head = int(world.senior_sales_manager[block])
+    stocks.senior_sales_manager_resigned[block] = True
+    flows.resignations[block] = 1.0
     if head < 0:
         return head
     loss = sc.sanctions.goodwill_loss
-    state.morale[world.is_sales] *= 1.0 - loss
-    state.morale[world.is_sales & (manager == head)] *= 1.0 - loss
+    sales_force = world.is_sales & (world.blocks.of_row == block)
+    state.morale[sales_force] *= 1.0 - loss
+    state.morale[sales_force & (manager == head)] *= 1.0 - loss
     return head

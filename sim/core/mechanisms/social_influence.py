@@ -29,7 +29,7 @@ def neighbour_shares(
     adjacency: sparse.csr_matrix,
     behaviour: np.ndarray,
     across: sparse.csr_matrix | None = None,
-    across_weight: float = 1.0,
+    across_weight: np.ndarray | float = 1.0,
     visibility: np.ndarray | None = None,
 ) -> np.ndarray:
     """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
@@ -44,7 +44,7 @@ def neighbour_shares(
     onehot[live, behaviour[live]] = 1.0 if visibility is None else visibility[live]
     counts = adjacency @ onehot
     if across is not None:
-        counts += across_weight * (across @ onehot)
+        counts += np.reshape(across_weight, (-1, 1)) * (across @ onehot)  # a weight per person, or one for all
     counts = counts.T
     total = counts[0] + counts[1] + counts[2]
     return counts / np.maximum(total, 1e-300)  # no live neighbour: all counts are 0, so are the shares

@@ -85,7 +85,8 @@ def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: n
     )
     leavers = np.flatnonzero((draw < p) & ~world.is_partner)
     flows.who_left = leavers
-    flows.leavers_sales = float(world.is_sales[leavers].sum())
-    flows.leavers_service = float(world.is_service[leavers].sum())
-    flows.leavers = float(len(leavers)) + flows.resignations
+    blocks = world.blocks  # counted per organisation
+    flows.leavers_sales = blocks.total(world.is_sales[leavers].astype(float), leavers)
+    flows.leavers_service = blocks.total(world.is_service[leavers].astype(float), leavers)
+    flows.leavers = blocks.total(np.ones(len(leavers)), leavers) + flows.resignations
     return leavers

@@ -1,0 +1,149 @@
+"""Several organisations run as one: the batch dimension of the model, and the only place it lives.
+
+A sweep or a replication runs thousands of small organisations. Each week of each of them is
+about a hundred numpy calls of a few microseconds, so a small run costs its calls, not its
+arithmetic. A batch puts the organisations of one scenario (one per seed) side by side as
+*blocks* of one population: their people are rows of the same arrays, their networks blocks of
+one sparse matrix (no tie crosses two organisations), and each numpy call serves them all.
+
+What belongs to one organisation is kept per block:
+- its stocks (data quality, commitment, ...) are arrays with one value per block, and a
+  person reads their own organisation's value through ``Blocks.of_row``;
+- sums and means over people are taken per block (``total``, ``mean``, ``count``);
+- its random numbers come from its own streams, drawn in its own order (``draw``), so a run
+  draws the same numbers alone or in a batch.
+
+Rows are ordered by role first and by block second (all organisations' sales reps, then all
+their service staff, ...), so each role is still one contiguous slice and a role's rule still
+runs on views; within a block, rows keep the order they have in the organisation alone. Sums
+per block are sequential in that order, so a run's results are identical, bit for bit, alone
+or in a batch of any size (tested in ``tests/core/test_batch.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from sim.core.organisation import Organisation
+from sim.core.state import Role
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Which organisation each row belongs to, and each organisation's rows."""
+
+    of_row: np.ndarray  # intp: each row's block
+    rows: tuple[np.ndarray, ...]  # each block's rows in the batch, in the organisation's own order
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def local_row(self, row: int) -> int:
+        """A row's number in its own organisation (as it is alone): how its people are named."""
+        return int(np.searchsorted(self.rows[self.of_row[row]], row))
+
+    def total(self, values: np.ndarray, where: np.ndarray | slice | None = None) -> np.ndarray:
+        """Per block, the sum of ``values`` over its rows (or over the rows ``where`` selects)."""
+        of_row = self.of_row if where is None else self.of_row[where]
+        return np.bincount(of_row, weights=values, minlength=self.count)
+
+    def count_of(self, where: np.ndarray) -> np.ndarray:
+        """Per block, how many rows ``where`` (a boolean mask over all rows) selects."""
+        return np.bincount(self.of_row[where], minlength=self.count).astype(float)
+
+    def mean(self, values: np.ndarray, where: np.ndarray, empty: float = 0.0) -> np.ndarray:
+        """Per block, the mean of ``values`` over the rows ``where`` selects (``empty`` where none)."""
+        n = self.count_of(where)
+        total = np.bincount(self.of_row[where], weights=values[where], minlength=self.count)
+        return np.divide(total, n, out=np.full(self.count, float(empty)), where=n > 0)
+
+    def any(self, where: np.ndarray) -> np.ndarray:
+        """Per block, whether ``where`` selects any of its rows."""
+        return self.count_of(where) > 0
+
+    def draw(self, streams: Sequence[np.random.Generator], count: int) -> np.ndarray:
+        """``count`` uniform numbers per person, each block's from its own stream: (count, people)."""
+        if self.count == 1:
+            return streams[0].random((count, len(self.of_row)))
+        out = np.empty((count, len(self.of_row)))
+        for rows, stream in zip(self.rows, streams, strict=True):
+            out[:, rows] = stream.random((count, len(rows)))
+        return out
+
+    def place(self, pieces: Sequence[np.ndarray], dtype=None) -> np.ndarray:
+        """One array over all rows from one array per block, each in its organisation's row order."""
+        if self.count == 1:
+            return np.asarray(pieces[0], dtype=dtype)
+        out = np.empty(len(self.of_row), dtype=dtype if dtype is not None else np.result_type(*pieces))
+        for rows, piece in zip(self.rows, pieces, strict=True):
+            out[rows] = piece
+        return out
+
+
+def single(n: int) -> Blocks:
+    """One organisation alone: every row in block 0."""
+    return Blocks(of_row=np.zeros(n, dtype=np.intp), rows=(np.arange(n),))
+
+
+def stack(orgs: Sequence[Organisation]) -> tuple[Organisation, Blocks]:
+    """The organisations as blocks of one: rows by role, then by block; departments, sites and
+    managers renumbered; the networks as one block-diagonal matrix."""
+    if len(orgs) == 1:
+        return orgs[0], single(orgs[0].n)
+    first = orgs[0]
+    if any(o.departments != first.departments or len(o.site_names) != len(first.site_names) for o in orgs):
+        raise ValueError("the organisations of a batch must have the same departments and sites")
+    # the position of each (role, block) group: all blocks' sales reps first, then service staff, ...
+    sizes = np.array([[o.role_slice(role).stop - o.role_slice(role).start for o in orgs] for role in Role])
+    starts = np.concatenate([[0], np.cumsum(sizes.ravel())[:-1]]).reshape(sizes.shape)
+    rows = []
+    for b, org in enumerate(orgs):
+        index = np.empty(org.n, dtype=np.intp)
+        for role in Role:
+            local = org.role_slice(role)
+            index[local] = starts[role, b] + np.arange(local.stop - local.start)
+        rows.append(index)
+    n = int(sizes.sum())
+    of_row = np.empty(n, dtype=np.intp)
+    for b, index in enumerate(rows):
+        of_row[index] = b
+    blocks = Blocks(of_row=of_row, rows=tuple(rows))
+
+    def spread(name: str, offset: int = 0) -> np.ndarray:
+        return blocks.place(
+            [getattr(o, name) + b * offset for b, o in enumerate(orgs)], dtype=getattr(first, name).dtype
+        )
+
+    manager = blocks.place(
+        [np.where(o.manager >= 0, rows[b][np.maximum(o.manager, 0)], -1) for b, o in enumerate(orgs)]
+    )
+    ties = [o.adjacency.tocoo() for o in orgs]
+    adjacency = sparse.csr_matrix(
+        (
+            np.concatenate([t.data for t in ties]),
+            (
+                np.concatenate([rows[b][t.row] for b, t in enumerate(ties)]),
+                np.concatenate([rows[b][t.col] for b, t in enumerate(ties)]),
+            ),
+        ),
+        shape=(n, n),
+    )
+    adjacency.sort_indices()  # a person's ties in the order they have alone: sums add up the same way
+    return (
+        Organisation(
+            role=spread("role"),
+            department=spread("department", first.departments),
+            site=spread("site", len(first.site_names)),
+            manager=manager.astype(first.manager.dtype),
+            adjacency=adjacency,
+            department_names=[name for _ in orgs for name in first.department_names],
+            site_names=[name for _ in orgs for name in first.site_names],
+            external_id=None if first.external_id is None else blocks.place([o.external_id for o in orgs]),
+        ),
+        blocks,
+    )
