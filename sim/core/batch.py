@@ -38,6 +38,16 @@ class Blocks:
 
     of_row: np.ndarray  # intp: each row's block
     rows: tuple[np.ndarray, ...]  # each block's rows in the batch, in the organisation's own order
+    membership: sparse.csr_matrix  # (blocks, rows) ones: a product with it sums each block's rows in order
+    runs: tuple[tuple[tuple[int, int, int], ...], ...]  # per block: (first, end, first row in the batch) of
+    # each stretch of its rows that are consecutive in the batch too (one per role)
+
+    @classmethod
+    def of(cls, of_row: np.ndarray, rows: tuple[np.ndarray, ...]) -> Blocks:
+        n = len(of_row)
+        membership = sparse.csr_matrix((np.ones(n), (of_row, np.arange(n))), shape=(len(rows), n))
+        membership.sort_indices()
+        return cls(of_row=of_row, rows=rows, membership=membership, runs=tuple(_stretches(r) for r in rows))
 
     @property
     def count(self) -> int:
@@ -47,19 +57,21 @@ class Blocks:
         """A row's number in its own organisation (as it is alone): how its people are named."""
         return int(np.searchsorted(self.rows[self.of_row[row]], row))
 
-    def total(self, values: np.ndarray, where: np.ndarray | slice | None = None) -> np.ndarray:
-        """Per block, the sum of ``values`` over its rows (or over the rows ``where`` selects)."""
-        of_row = self.of_row if where is None else self.of_row[where]
-        return np.bincount(of_row, weights=values, minlength=self.count)
+    def total(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per block, the sum of ``values`` over all rows, or of values given for the rows ``rows``
+        selects (indices or a mask)."""
+        if rows is None:
+            return self.membership @ values
+        return np.bincount(self.of_row[rows], weights=values, minlength=self.count)
 
     def count_of(self, where: np.ndarray) -> np.ndarray:
         """Per block, how many rows ``where`` (a boolean mask over all rows) selects."""
-        return np.bincount(self.of_row[where], minlength=self.count).astype(float)
+        return self.membership @ where.astype(float)
 
     def mean(self, values: np.ndarray, where: np.ndarray, empty: float = 0.0) -> np.ndarray:
-        """Per block, the mean of ``values`` over the rows ``where`` selects (``empty`` where none)."""
+        """Per block, the mean of (finite) ``values`` over the rows ``where`` selects (``empty`` where none)."""
         n = self.count_of(where)
-        total = np.bincount(self.of_row[where], weights=values[where], minlength=self.count)
+        total = self.membership @ (values * where)
         return np.divide(total, n, out=np.full(self.count, float(empty)), where=n > 0)
 
     def any(self, where: np.ndarray) -> np.ndarray:
@@ -71,8 +83,10 @@ class Blocks:
         if self.count == 1:
             return streams[0].random((count, len(self.of_row)))
         out = np.empty((count, len(self.of_row)))
-        for rows, stream in zip(self.rows, streams, strict=True):
-            out[:, rows] = stream.random((count, len(rows)))
+        for rows, runs, stream in zip(self.rows, self.runs, streams, strict=True):
+            drawn = stream.random((count, len(rows)))
+            for first, end, at in runs:  # copied stretch by stretch: faster than scattering row by row
+                out[:, at : at + end - first] = drawn[:, first:end]
         return out
 
     def place(self, pieces: Sequence[np.ndarray], dtype=None) -> np.ndarray:
@@ -85,9 +99,16 @@ class Blocks:
         return out
 
 
+def _stretches(rows: np.ndarray) -> tuple[tuple[int, int, int], ...]:
+    """The stretches of an organisation's rows that are consecutive rows of the batch."""
+    cuts = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(rows)]
+    return tuple((int(a), int(b), int(rows[a])) for a, b in zip(starts, ends, strict=True) if b > a)
+
+
 def single(n: int) -> Blocks:
     """One organisation alone: every row in block 0."""
-    return Blocks(of_row=np.zeros(n, dtype=np.intp), rows=(np.arange(n),))
+    return Blocks.of(np.zeros(n, dtype=np.intp), (np.arange(n),))
 
 
 def stack(orgs: Sequence[Organisation]) -> tuple[Organisation, Blocks]:
@@ -112,7 +133,7 @@ def stack(orgs: Sequence[Organisation]) -> tuple[Organisation, Blocks]:
     of_row = np.empty(n, dtype=np.intp)
     for b, index in enumerate(rows):
         of_row[index] = b
-    blocks = Blocks(of_row=of_row, rows=tuple(rows))
+    blocks = Blocks.of(of_row, tuple(rows))
 
     def spread(name: str, offset: int = 0) -> np.ndarray:
         return blocks.place(

@@ -188,14 +188,13 @@ def agent_table(model) -> pd.DataFrame:
 
 def headline(timeseries: pd.DataFrame) -> dict[str, float]:
     """The outcomes a reader looks at first: the final week, and the last quarter's mean."""
-    last = timeseries.iloc[-1]
-    quarter = timeseries.tail(13)
+    names = [name for name in timeseries.columns if name != "week"]
+    values = timeseries[names].to_numpy(dtype=float)  # one array: a sweep summarises thousands of runs
+    last, quarter = values[-1], values[-13:].mean(axis=0)
     out: dict[str, float] = {}
-    for name in timeseries.columns:
-        if name == "week":
-            continue
-        out[name] = float(last[name])
-        out[f"{name}_last13"] = float(quarter[name].mean())
+    for k, name in enumerate(names):
+        out[name] = float(last[k])
+        out[f"{name}_last13"] = float(quarter[k])
     gaming = timeseries["gaming"]
     out["peak_gaming"] = float(gaming.max())
     out["peak_gaming_week"] = int(timeseries["week"][gaming.idxmax()])

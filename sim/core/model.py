@@ -301,9 +301,12 @@ class CRMRollout(mesa.Model):
     def hire(self, rows: np.ndarray) -> None:
         """A new person in each post: no legacy habit, prior skill only, trained if the policy says so."""
         sc, state = self.settings, self.state
-        for block in np.unique(self.blocks.of_row[rows]):  # each organisation's hires from its own stream
-            posts = rows[self.blocks.of_row[rows] == block]
-            rng, k = self.hire_rng[block], len(posts)
+        rows = np.sort(rows)
+        block_of = self.blocks.of_row[rows]
+        order = np.argsort(block_of, kind="stable")  # each organisation's posts, in its own row order
+        blocks, starts = np.unique(block_of[order], return_index=True)
+        for block, posts in zip(blocks, np.split(rows[order], starts[1:]), strict=True):
+            rng, k = self.hire_rng[block], len(posts)  # each organisation's hires from its own stream
             state.attitude[posts] = rng.normal(0.0, sc.behaviour.attitude_sd, k)
             state.integrity[posts] = rng.normal(0.0, sc.behaviour.integrity_sd, k)
             state.skill[posts] = _prior_skill(rng, sc.learning.prior_skill, k)
@@ -336,8 +339,7 @@ class CRMRollout(mesa.Model):
     def verdict(self, block: int = 0) -> dict:
         """Success or failure by the scenario's criteria, with the figures it was judged on (for
         one organisation of a batch: the first, or the only one, by default)."""
-        ts = self.recorder.frame(block)
-        use = float(ts["intended_use"].tail(13).mean())
+        use = float(self.recorder.series["intended_use"][block, : self.recorder.rows][-13:].mean())
         roi = float(self.ledger.roi()[block])
         crit = self.settings.verdict
         judged = {

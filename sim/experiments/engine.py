@@ -43,7 +43,7 @@ MAX_ATTEMPTS = 3  # a run whose worker dies is tried this many times in all
 FLUSH_ROWS = 64
 FLUSH_SECONDS = 10.0
 BATCH_PEOPLE = 16_000  # people (employees and partners) of all the runs in one batch, at most
-OPEN_BATCHES = 8  # batches of different kinds of run filled side by side (the arms of a comparison)
+OPEN_BATCHES = 256  # batches of different kinds of run filled side by side (arms, points of a sweep)
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,9 @@ def failed_row(task: Task, error: str) -> dict:
 def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE) -> Iterator[list[Task]]:
     """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows.
 
-    Runs are numbered replication-major, so the arms of a comparison alternate: up to
-    ``OPEN_BATCHES`` batches are filled side by side, and when another kind of run comes the
+    Runs are numbered replication-major, so the arms of a comparison and the points of a sweep
+    alternate: up to ``OPEN_BATCHES`` batches are filled side by side (a sweep of 100 points x 40
+    seeds still runs each point's seeds together), and when yet another kind of run comes the
     oldest is handed on. Lazy: it holds those few unfinished batches at most, so however long the
     stream of tasks, only the batches in flight are in memory.
     """

@@ -112,7 +112,7 @@ def test_stacked_organisations_keep_their_structure():
 
 
 def test_blocks_sum_and_average_per_organisation():
-    blocks = batch.Blocks(of_row=np.array([0, 1, 0, 1, 1]), rows=(np.array([0, 2]), np.array([1, 3, 4])))
+    blocks = batch.Blocks.of(np.array([0, 1, 0, 1, 1]), (np.array([0, 2]), np.array([1, 3, 4])))
     values = np.array([1.0, 2.0, 3.0, 4.0, 6.0])
     assert list(blocks.total(values)) == [4.0, 12.0]
     assert list(blocks.mean(values, values > 1.5)) == [3.0, 4.0]

@@ -471,7 +471,7 @@ def test_drift_index_is_the_share_of_people_in_the_crm_who_improvise():
     assert drift.drift_index(improvising, np.zeros(4, dtype=bool), alone) == [0.0]
     assert drift.drift_index(np.ones(4, dtype=bool), np.ones(4, dtype=bool), alone) == [1.0]
     # in a batch, each organisation's own share: rows 0-1 are one organisation, rows 2-3 another
-    two = batch.Blocks(of_row=np.array([0, 0, 1, 1]), rows=(np.array([0, 1]), np.array([2, 3])))
+    two = batch.Blocks.of(np.array([0, 0, 1, 1]), (np.array([0, 1]), np.array([2, 3])))
     assert drift.drift_index(improvising, in_crm, two) == pytest.approx([1.0, 0.5])
 
 
