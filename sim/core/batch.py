@@ -68,9 +68,12 @@ class Blocks:
         """Per block, how many rows ``where`` (a boolean mask over all rows) selects."""
         return self.membership @ where.astype(float)
 
-    def mean(self, values: np.ndarray, where: np.ndarray, empty: float = 0.0) -> np.ndarray:
-        """Per block, the mean of (finite) ``values`` over the rows ``where`` selects (``empty`` where none)."""
-        n = self.count_of(where)
+    def mean(
+        self, values: np.ndarray, where: np.ndarray, empty: float = 0.0, count: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per block, the mean of (finite) ``values`` over the rows ``where`` selects (``empty`` where
+        none); ``count`` is how many rows it selects per block, when that is known already."""
+        n = self.count_of(where) if count is None else count
         total = self.membership @ (values * where)
         return np.divide(total, n, out=np.full(self.count, float(empty)), where=n > 0)
 

@@ -69,6 +69,7 @@ class Recorder:
         self.employees = org.role != Role.PARTNER
         self.sales = org.role == Role.SALES
         per = blocks.count_of
+        self.people = {"employees": per(self.employees), "sales": per(self.sales)}  # exact, for means
         self.count = {
             "employees": np.maximum(per(self.employees), 1.0),
             "partners": np.maximum(per(~self.employees), 1.0),
@@ -110,8 +111,8 @@ class Recorder:
             ("perceived_usefulness", state.perceived_usefulness),
             ("tension", state.tension),
         ):
-            c[name][:, i] = blocks.mean(values, self.employees)
-        c["morale_sales"][:, i] = blocks.mean(state.morale, self.sales, empty=1.0)
+            c[name][:, i] = blocks.mean(values, self.employees, count=self.people["employees"])
+        c["morale_sales"][:, i] = blocks.mean(state.morale, self.sales, empty=1.0, count=self.people["sales"])
         for name in ("system_performance", "system_fit", "conflict", "backlash", "culture_distance", "commitment"):
             c[name][:, i] = getattr(stocks, name)
         c["turnover"][:, i] = flows.leavers / n["employees"]

@@ -123,9 +123,8 @@ class CRMRollout(mesa.Model):
         if sc.policy.cio_change_week == week:
             self.shift_goal_to_data(week, "A new CIO shifts the goal from integration to collecting data.")
         starting = (state.go_live_week == week) & ~state.live
-        employees = self.blocks.count_of(~self.world.is_partner)
         self.flows.implementation = np.where(
-            self.first_go_live == week, sc.costs.implementation_per_employee * employees, 0.0
+            self.first_go_live_week == week, sc.costs.implementation_per_employee * self.world.employees_of, 0.0
         )
         if starting.any():
             state.live |= starting

@@ -47,6 +47,9 @@ class World:
     is_partner: np.ndarray
     is_staff: np.ndarray  # sales reps and service staff: people with a manager above them
     employee_rows: slice
+    employees_of: np.ndarray  # per organisation: how many employees, sales reps and service staff
+    sales_reps_of: np.ndarray
+    service_staff_of: np.ndarray
     partner_rows: np.ndarray
     team: np.ndarray  # a person's team: their manager's row; a manager's, their own
     senior_sales_manager: np.ndarray  # per organisation: the manager with the most sales reps (seed 002), or -1
@@ -96,6 +99,9 @@ def build_world(org, sc: Scenario, blocks: Blocks | None = None) -> World:
         is_partner=is_partner,
         is_staff=is_staff,
         employee_rows=slice(0, org.employees),
+        employees_of=blocks.count_of(~is_partner),
+        sales_reps_of=blocks.count_of(is_sales),
+        service_staff_of=blocks.count_of(is_service),
         partner_rows=partner_rows,
         team=np.where(is_staff, org.manager, np.arange(org.n)),
         senior_sales_manager=_senior_sales_managers(org, is_sales, blocks),

@@ -105,18 +105,18 @@ def book_money(
     entering = live_emp & ((b == USE) | (b == GAME))
     users = live_emp & (b == USE)
     quality = stocks.data_quality[world.data_department]
-    n_sales = blocks.count_of(world.is_sales)
+    n_sales, n_live = world.sales_reps_of, blocks.count_of(live_emp)
     use_sales = np.divide(
         blocks.count_of(users & world.is_sales), n_sales, out=np.zeros(blocks.count), where=n_sales > 0
     )
-    mean_quality = blocks.mean(quality, employees)
+    mean_quality = blocks.mean(quality, employees, count=world.employees_of)
     base_units = f.units_partners + c.direct_units_per_rep * n_sales
     uplift = c.sales_uplift * use_sales * mean_quality
     units = base_units * (1.0 + uplift)
 
     double_entry = blocks.total(world.role.double_entry[entering], entering) * stocks.integration_gap
     running = (
-        c.licence_per_user_week * blocks.count_of(live_emp)
+        c.licence_per_user_week * n_live
         + c.wage_per_hour * (f.training_hours + c.double_entry_hours * double_entry)
         + f.margin_leakage
         + f.compensation_paid
@@ -126,7 +126,7 @@ def book_money(
     benefit = productivity + c.margin * c.price * base_units * uplift
     planned = np.where(
         after_go_live,
-        c.productivity_per_user_week * blocks.count_of(live_emp) + c.margin * c.price * base_units * c.sales_uplift,
+        c.productivity_per_user_week * n_live + c.margin * c.price * base_units * c.sales_uplift,
         0.0,
     )
     ledger.book(f.implementation + running, benefit, planned)

@@ -60,7 +60,7 @@ def load_the_system(sc: Scenario, world: World, live: np.ndarray, stocks: Stocks
         sc.org.legacy_systems,
         sc.policy.integration,
         sc.policy.legacy_upgrade,
-        world.blocks.mean(live.astype(float), ~world.is_partner),  # each organisation's load
+        world.blocks.mean(live.astype(float), ~world.is_partner, count=world.employees_of),  # each one's load
         sc.performance.penalty_per_system,
         sc.performance.upgraded_penalty_share,
     )

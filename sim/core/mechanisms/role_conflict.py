@@ -68,8 +68,9 @@ def update_conflict(conflict: np.ndarray, friction_now: np.ndarray, rate: float)
 def marketing_service_conflict(sc: Scenario, world: World, state: State, stocks: Stocks) -> None:
     """The conflict index moves towards this week's friction between marketing and service."""
     service, blocks = world.is_service, world.blocks  # each organisation's service staff
-    service_live = blocks.mean(state.live.astype(float), service)
-    refusing = blocks.mean((state.routine == IGNORE).astype(float), service)
+    n = world.service_staff_of
+    service_live = blocks.mean(state.live.astype(float), service, count=n)
+    refusing = blocks.mean((state.routine == IGNORE).astype(float), service, count=n)
     rc = sc.role_conflict
     now = friction(
         service_live,

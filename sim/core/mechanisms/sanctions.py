@@ -95,7 +95,7 @@ def discipline_gamers(
     )
     state.morale[employees] = morale
     blocks = world.blocks  # each organisation's sales force, backlash and senior sales manager
-    n_sales = np.maximum(blocks.count_of(world.is_sales), 1.0)
+    n_sales = np.maximum(world.sales_reps_of, 1.0)
     stocks.backlash = update_backlash(
         stocks.backlash,
         blocks.count_of(state.disciplined & world.is_sales) / n_sales,
