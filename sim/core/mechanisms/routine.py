@@ -167,9 +167,9 @@ def add_inertia(
     """Add, in place, the pull of keeping the current routine: status-quo bias plus the habit of a
     practised CRM routine (the old process's own habit is the UTAUT2 ``habit`` term on it, so it
     is not counted twice here)."""
-    kept = np.flatnonzero(current != LEGACY)
-    routine_habit = np.where(current[kept] == legacy_option, 0.0, strength[kept])
-    utilities[current[kept], kept] += status_quo + habit * routine_habit
+    for option in range(len(utilities)):
+        bonus = status_quo + habit * (strength if option != legacy_option else 0.0)
+        utilities[option] += np.where(current == option, bonus, 0.0)  # only on the routine kept
 
 
 def inertia(
