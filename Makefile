@@ -67,6 +67,7 @@ notebooks: dev
 
 bench: dev
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_sweep.py
 
 # How fast the dashboard redraws a week in a real browser (Debian's chromium).

@@ -29,3 +29,15 @@ def test_per_agent_choices_agree_with_the_model_on_every_live_person_week():
     assert result["agree"] == result["live_person_weeks"], result["examples"]
     assert result["max_utility_diff"] < 1e-9
     assert result["max_reconsider_diff"] < 1e-9
+
+
+def test_the_batch_benchmark_times_every_phase_of_a_batch():
+    """bench_batch.py's in-process figures: per-run times, and every phase of the week timed through
+    the model's own phase methods (so a phase added to the step would show). No timings are checked."""
+    spec = importlib.util.spec_from_file_location("bench_batch", BENCHMARK.parent / "bench_batch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = module.in_process(batch=2, repeats=1)
+    assert figures["build_ms"] > 0 and figures["weeks_ms"] > 0
+    assert set(figures["phases"]) == set(module.CRMRollout.PHASES)
+    assert abs(sum(figures["phases"].values()) - 1.0) < 1e-9
