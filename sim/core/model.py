@@ -50,6 +50,8 @@ class CRMRollout(mesa.Model):
     together, as blocks of one population (``sim/core/batch.py``): each organisation's
     results (``recorder.frame(block)``, ``verdict(block)``, ``block_events[block]``) are those
     it has alone, and a batch makes no Mesa agents (it is for sweeps, which never read them).
+    ``people=False`` makes none for a run alone either (``sim.run`` reads only the arrays); the
+    results are the same.
 
     The crmsim scenario is ``model.settings``. ``model.scenario`` is Mesa's own (its
     experimental ``Scenario``, holding the seed), which Mesa's tools read and rebuild.
@@ -62,6 +64,7 @@ class CRMRollout(mesa.Model):
         seed: int | None = None,
         rng: int | None = None,
         seeds: Sequence[int] | None = None,
+        people: bool = True,
         **kwargs: Any,
     ):
         if seeds is not None and len(seeds) == 0:
@@ -79,8 +82,8 @@ class CRMRollout(mesa.Model):
         self.role_settings = role_settings(scenario)
         self.stocks = self._initial_stocks()
         self._open_the_books()
-        alone = self.blocks.count == 1
-        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)] if alone else []
+        agents = people and self.blocks.count == 1
+        self.people = [ROLE_CLASSES[Role(r)](self, row) for row, r in enumerate(self.org.role)] if agents else []
         #: Choices made by people playing a person (a class playing the rollout): row -> option
         #: index (0, 1, 2 in the order of the role's options). Read by the next ``decide`` only,
         #: then emptied; the model's own draws are made all the same (common random numbers).

@@ -42,7 +42,7 @@ def run(scenario: Scenario | None = None, *, progress: bool = False, agents: boo
 
     ``agents=False`` skips the agent table (an empty frame), for sweeps that keep only outcomes.
     """
-    model = CRMRollout(scenario)
+    model = CRMRollout(scenario, people=False)  # the tables come from the arrays, not from agents
     weeks = model.settings.run.weeks
     with tqdm(total=weeks, unit="wk", desc=model.settings.name, disable=not progress, leave=False) as bar:
         while model.running:
