@@ -134,8 +134,8 @@ class CRMRollout(mesa.Model):
             self.train(starting, week)
 
     def shift_goal_to_data(self, week: int, why: str, where: np.ndarray | None = None) -> None:
-        """The goal turns from integrating the systems to collecting data about customers (seed 003),
-        in every organisation of the batch or ``where`` (one flag per organisation) says."""
+        """The goal turns from integrating the systems to collecting data about customers (seed 003):
+        in every organisation of the batch, or in those ``where`` (one flag per organisation) marks."""
         stocks = self.stocks
         shifting = stocks.goal == "integration"
         if where is not None:
