@@ -17,11 +17,12 @@ only the runs that were still running, and the same command runs them again.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ MAX_ATTEMPTS = 3  # a run whose worker dies is tried this many times in all
 FLUSH_ROWS = 64
 FLUSH_SECONDS = 10.0
 BATCH_PEOPLE = 16_000  # people (employees and partners) of all the runs in one batch, at most
+BATCHES_PER_WORKER = 2  # at least, where there are enough runs (runs_per_batch)
 OPEN_BATCHES = 256  # batches of different kinds of run filled side by side (arms, points of a sweep)
 
 
@@ -140,8 +142,9 @@ def failed_row(task: Task, error: str) -> dict:
     return {**run_ids(task), **dict.fromkeys(OUTCOMES), "verdict": None, "status": "failed", "error": error}
 
 
-def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE) -> Iterator[list[Task]]:
-    """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows.
+def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE, most: int | None = None) -> Iterator[list[Task]]:
+    """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows
+    and at most ``most`` runs (``runs_per_batch``: so that every worker gets several batches).
 
     Runs are numbered replication-major, so the arms of a comparison and the points of a sweep
     alternate: up to ``OPEN_BATCHES`` batches are filled side by side (a sweep of 100 points x 40
@@ -158,10 +161,17 @@ def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE) -> Iterator
             batch = []
             open_batches.append(batch)
         batch.append(task)
-        if len(batch) >= batch_size(task, batch_people):
+        if len(batch) >= min(batch_size(task, batch_people), most or math.inf):
             open_batches.remove(batch)
             yield batch
     yield from open_batches
+
+
+def runs_per_batch(runs: int, workers: int) -> int:
+    """At most this many runs in a batch, so that each of ``workers`` gets at least
+    ``BATCHES_PER_WORKER`` batches of the ``runs`` to do: none waits idle while another finishes
+    a big last batch, and a cluster's many workers all get work."""
+    return max(1, math.ceil(runs / (BATCHES_PER_WORKER * max(workers, 1))))
 
 
 def same_but_seed(task: Task, other: Task) -> bool:
@@ -261,7 +271,14 @@ def run_tasks(
     from tqdm.auto import tqdm
 
     done = store.done()
-    todo = batches((task for task in tasks if task.run not in done), batch_people)
+    remaining = max(total - len(done), 1)
+    pending = (task for task in tasks if task.run not in done)
+
+    def todo(workers_at_hand: int) -> Iterator[list[Task]]:
+        """The batches, cut so that each worker gets several (one worker: as big as they come)."""
+        most = runs_per_batch(remaining, workers_at_hand) if workers_at_hand > 1 else None
+        return batches(pending, batch_people, most)
+
     writer = Writer(store, schema, signals)
     started = time.time()
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
@@ -269,12 +286,12 @@ def run_tasks(
             if dask:
                 _run_dask(todo, writer, bar, dask, workers, function)
             elif workers <= 1:
-                for batch in todo:
+                for batch in todo(1):
                     finished = function(batch)
                     with writer.signals.held():
                         _keep(finished, writer, bar)
             else:
-                _run_local(todo, writer, bar, workers, function)
+                _run_local(todo(workers), writer, bar, workers, function)
         except (Stop, Exception):
             writer.flush()
             raise
@@ -399,15 +416,19 @@ def _run_alone(task: Task, function, context) -> list[Finished]:
             raise
 
 
-def _run_dask(todo: Iterator[Batch], writer: Writer, bar, address: str, workers: int, function) -> None:
-    """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes.
+def _run_dask(
+    todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, address: str, workers: int, function
+) -> None:
+    """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes. The
+    runs are cut into batches once the cluster's workers are counted (``todo(workers)``).
 
     Dask retries a batch whose worker died; a batch that killed its worker MAX_ATTEMPTS times is
     split into batches of one, so only the run at fault is recorded as failed."""
     with dask_client(address, workers) as client:
         from distributed import as_completed  # importable: dask_client needed it too
 
-        window = 4 * max(len(client.scheduler_info().get("workers", {})), 1)
+        cluster = max(len(client.scheduler_info().get("workers", {})), 1)
+        window, todo = 4 * cluster, todo(cluster)
         submitted = {}
 
         def submit(batch: Batch):

@@ -9,7 +9,16 @@ import pandas as pd
 
 import sim.io.runner as runner
 from sim import Scenario
-from sim.experiments.engine import OPEN_BATCHES, Task, batches, execute, execute_batch, failed_row, run_tasks
+from sim.experiments.engine import (
+    OPEN_BATCHES,
+    Task,
+    batches,
+    execute,
+    execute_batch,
+    failed_row,
+    run_tasks,
+    runs_per_batch,
+)
 from sim.experiments.plan import replicate_plan
 from sim.experiments.store import RunStore
 
@@ -71,6 +80,19 @@ def test_a_batch_holds_at_most_batch_people_people():
 def test_an_organisation_imported_from_csv_files_runs_alone():
     imported = {**BASE, "org": {**BASE["org"], "people_csv": "people.csv", "edges_csv": "edges.csv"}}
     assert runs_in(batches([task(run, scenario=imported) for run in range(3)], 10**6)) == [[0], [1], [2]]
+
+
+def test_each_worker_gets_several_batches():
+    """Cut small enough that no worker waits idle on another's big last batch, nor a cluster's workers."""
+    assert runs_per_batch(1000, 2) == 250 and runs_per_batch(1000, 50) == 10 and runs_per_batch(3, 8) == 1
+    tasks = [task(run) for run in range(10)]
+    assert runs_in(batches(tasks, batch_people=10**6, most=runs_per_batch(10, 2))) == [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+        [9],
+    ]
+    assert runs_in(batches(tasks, batch_people=2 * PEOPLE, most=4)) == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
 
 
 def test_batching_reads_no_further_than_the_batches_taken():
