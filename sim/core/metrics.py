@@ -130,7 +130,8 @@ class Recorder:
 
     def frame(self, block: int = 0) -> pd.DataFrame:
         """One organisation's weekly series (the first, or the only one, by default)."""
-        frame = pd.DataFrame({k: v[block, : self.rows] for k, v in self.series.items()})
+        weeks = np.column_stack([v[block, : self.rows] for v in self.series.values()])
+        frame = pd.DataFrame(weeks, columns=list(self.series))  # one block of floats: quick to build
         frame["week"] = frame["week"].astype("int32")
         return frame
 
