@@ -39,15 +39,15 @@ class Blocks:
     of_row: np.ndarray  # intp: each row's block
     rows: tuple[np.ndarray, ...]  # each block's rows in the batch, in the organisation's own order
     membership: sparse.csr_matrix  # (blocks, rows) ones: a product with it sums each block's rows in order
-    runs: tuple[tuple[tuple[int, int, int], ...], ...]  # per block: (first, end, first row in the batch) of
-    # each stretch of its rows that are consecutive in the batch too (one per role)
+    stretches: tuple[tuple[tuple[int, int, int], ...], ...]  # per block: (first, end, first row in the
+    # batch) of each stretch of its rows that are consecutive in the batch too (one per role)
 
     @classmethod
     def of(cls, of_row: np.ndarray, rows: tuple[np.ndarray, ...]) -> Blocks:
         n = len(of_row)
         membership = sparse.csr_matrix((np.ones(n), (of_row, np.arange(n))), shape=(len(rows), n))
         membership.sort_indices()
-        return cls(of_row=of_row, rows=rows, membership=membership, runs=tuple(_stretches(r) for r in rows))
+        return cls(of_row=of_row, rows=rows, membership=membership, stretches=tuple(_stretches(r) for r in rows))
 
     @property
     def count(self) -> int:
@@ -86,9 +86,9 @@ class Blocks:
         if self.count == 1:
             return streams[0].random((count, len(self.of_row)))
         out = np.empty((count, len(self.of_row)))
-        for rows, runs, stream in zip(self.rows, self.runs, streams, strict=True):
+        for rows, stretches, stream in zip(self.rows, self.stretches, streams, strict=True):
             drawn = stream.random((count, len(rows)))
-            for first, end, at in runs:  # copied stretch by stretch: faster than scattering row by row
+            for first, end, at in stretches:  # copied stretch by stretch: faster than scattering row by row
                 out[:, at : at + end - first] = drawn[:, first:end]
         return out
 
