@@ -69,13 +69,13 @@ class Recorder:
         self.employees = org.role != Role.PARTNER
         self.sales = org.role == Role.SALES
         per = blocks.count_of
-        self.people = {"employees": per(self.employees), "sales": per(self.sales)}  # exact, for means
-        self.count = {
-            "employees": np.maximum(per(self.employees), 1.0),
-            "partners": np.maximum(per(~self.employees), 1.0),
-            "sales": np.maximum(per(self.sales), 1.0),
-            "service": np.maximum(per(org.role == Role.SERVICE), 1.0),
+        self.people = {  # per organisation, exact (for means)
+            "employees": per(self.employees),
+            "partners": per(~self.employees),
+            "sales": per(self.sales),
+            "service": per(org.role == Role.SERVICE),
         }
+        self.count = {group: np.maximum(n, 1.0) for group, n in self.people.items()}  # for shares: never 0
         self.department_size = np.bincount(org.department[self.employees], minlength=org.departments).reshape(
             blocks.count, -1
         )
