@@ -258,10 +258,28 @@ class CRMRollout(mesa.Model):
         since_go_live = self.steps - self.first_go_live_week  # per organisation
         money.book_money(sc, world, state, stocks, flows, self.ledger, since_go_live >= 0)
         governance.stay_committed(sc, world, state, stocks, since_go_live)
+        self.build_interfaces(week, since_go_live)
         governance.keep_up_integration(sc, stocks, policies.DOUBLE_ENTRY[sc.policy.integration], since_go_live)
         self.sponsor_may_leave(week, since_go_live)
         state.tenure_weeks += 1
         state.weeks_live += state.live
+
+    def build_interfaces(self, week: int, since_go_live: np.ndarray) -> None:
+        """The interfaces of a full integration still unfinished at go-live are built, as funded (001, 003)."""
+        draws = self._interface_draws()  # one per legacy system every week: common random numbers
+        finished = governance.build_interfaces(
+            self.settings, self.stocks, policies.DOUBLE_ENTRY[self.settings.policy.integration], draws, since_go_live
+        )
+        for block in np.flatnonzero(finished):
+            left = int(self.stocks.unbuilt_interfaces[block])
+            self.block_events[block].append(
+                (
+                    week,
+                    "interface_built",
+                    f"Interfaces to the legacy systems finished this week: {int(finished[block])}; "
+                    f"still to build: {left}.",
+                )
+            )
 
     def sponsor_may_leave(self, week: int, since_go_live: np.ndarray) -> None:
         """The rollout's senior sponsor may leave; their successor decides anew how committed to be (003)."""
@@ -372,6 +390,7 @@ class CRMRollout(mesa.Model):
         """
         sc = self.settings
         self.decision_rng, self.event_rng, self.hire_rng, self.leadership_rng = [], [], [], []
+        self.interfaces_rng = []
         orgs, traits = [], []
         for seed in self.seeds:
             org_rng = self._random_streams(seed)
@@ -391,10 +410,15 @@ class CRMRollout(mesa.Model):
 
         The organisation and people's traits do not depend on the policy, and every week draws
         the same count of numbers per person, so policies share random numbers. Only new
-        hires' traits come from their own stream, and the sponsor's comings and goings from the
-        leadership stream (two draws a week).
+        hires' traits come from their own stream, the sponsor's comings and goings from the
+        leadership stream (two draws a week), and the building of a full integration's
+        interfaces from the interfaces stream (one draw per legacy system at the start and
+        every week).
         """
-        org_seq, decision_seq, event_seq, hire_seq, leadership_seq = np.random.SeedSequence(seed).spawn(5)
+        org_seq, decision_seq, event_seq, hire_seq, leadership_seq, interfaces_seq = np.random.SeedSequence(seed).spawn(
+            6
+        )
+        self.interfaces_rng.append(np.random.default_rng(interfaces_seq))  # the IT project's own progress
         self.decision_rng.append(np.random.default_rng(decision_seq))
         self.leadership_rng.append(np.random.default_rng(leadership_seq))  # the organisation's few chance events
         self.event_rng.append(np.random.default_rng(event_seq))
@@ -402,17 +426,34 @@ class CRMRollout(mesa.Model):
         return np.random.default_rng(org_seq)
 
     def _initial_stocks(self) -> Stocks:
-        """Each organisation before go-live: data as good as they start, the system as delivered."""
+        """Each organisation before go-live: data as good as they start, the system as delivered,
+        and of a full integration, the interfaces not finished by go-live (seeds 001, 003)."""
         sc = self.settings
-        return Stocks.initial(
+        designed = policies.DOUBLE_ENTRY[sc.policy.integration]
+        unfinished = governance.unfinished_at_go_live(
+            self._interface_draws(),
+            designed,
+            policies.DOUBLE_ENTRY["partial"],
+            sc.governance.unfinished_interfaces,
+        )
+        stocks = Stocks.initial(
             self.blocks.count,
             self.org.departments // self.blocks.count,
             data_quality=sc.data.initial_quality,
             system_fit=governance.initial_system_fit(sc),
             culture_distance=sc.culture.distance,
-            integration_gap=policies.DOUBLE_ENTRY[sc.policy.integration],
+            integration_gap=designed,
             commitment=sc.policy.commitment,
         )
+        stocks.unbuilt_interfaces = unfinished
+        stocks.integration_gap = governance.integration_floor(
+            designed, policies.DOUBLE_ENTRY["partial"], unfinished, sc.org.legacy_systems
+        )
+        return stocks
+
+    def _interface_draws(self) -> np.ndarray:
+        """One number per connected legacy system for each organisation, from its interfaces stream."""
+        return np.array([stream.random(self.settings.org.legacy_systems) for stream in self.interfaces_rng])
 
     def _open_the_books(self) -> None:
         """Money, this week's flows, the event logs and the last perception, all empty."""

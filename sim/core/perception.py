@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.core import policies
 from sim.core.mechanisms import (
     channel,
     drift,
@@ -131,7 +132,7 @@ def perceive(model, week: int) -> Perception:
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
-        workaround=world.workaround_ease,
+        workaround=policies.workaround_ease(policy.integration, stocks.integration_gap)[mine],
         sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
         gaming_gain=gaming_gain,
         lead_hiding=oversight.lead_hiding_gain(

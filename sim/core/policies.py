@@ -24,6 +24,21 @@ DOUBLE_ENTRY = {"none": 1.0, "partial": 0.4, "full": 0.0}
 WORKAROUND = {"none": 0.2, "partial": 0.3, "full": -0.2}
 
 
+def workaround_ease(integration: str, integration_gap: np.ndarray) -> np.ndarray:
+    """How easy the job is done around the CRM, per organisation.
+
+    Full integration makes the CRM the way in only as far as its interfaces are built and kept
+    up: where they are not, the operational systems stay reachable directly, "circumventing the
+    CRM and rendering its use optional" (seed 001), as under partial integration. A full design
+    whose gap has grown to partial integration's is as easy to work around as partial
+    integration; the other designs are as easy as they are designed.
+    """
+    if integration != "full":
+        return np.full(np.shape(integration_gap), WORKAROUND[integration])
+    unbuilt = np.minimum(np.asarray(integration_gap) / DOUBLE_ENTRY["partial"], 1.0)
+    return WORKAROUND["full"] + unbuilt * (WORKAROUND["partial"] - WORKAROUND["full"])
+
+
 def go_live_weeks(org: Organisation, policy: Policy) -> np.ndarray:
     """The week each person's CRM goes live."""
     dept_week = np.full(org.departments, policy.go_live_week, dtype=np.int32)

@@ -600,6 +600,23 @@ class Governance(Section):
         "commitment, for a typical 3 connected systems [1/week]; source: seeds 001 ('connected to a "
         "large number of systems') and 003 ('lack of commitment with overall integration'); calibrated.",
     )
+    unfinished_interfaces: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Chance that each interface full integration adds to partial integration (one per "
+        "connected legacy system) is still unfinished when the CRM goes live [0-1]; source: seeds 001 ('in "
+        "some cases IT is not in a position to solve these problems') and 003 ('lack of knowledge in "
+        "relation to the integration tool'); calibrated.",
+    )
+    interface_build_rate: float = Field(
+        0.025,
+        ge=0,
+        le=1,
+        description="Weekly chance that an unfinished interface is finished, at full commitment (it scales "
+        "with commitment, and stops when collecting data becomes the goal) [1/week]; source: assumption "
+        "(at commitment 0.7, an interface takes about a year of funded work); calibrated.",
+    )
 
 
 class Drift(Section):

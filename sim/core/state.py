@@ -124,6 +124,7 @@ class Stocks:
     backlash: np.ndarray  # sales organisation's grievance over discipline [0-1] (seed 002)
     culture_distance: np.ndarray  # between subcultures [0-1] (seed 004)
     integration_gap: np.ndarray  # share of work still done in a second system
+    unbuilt_interfaces: np.ndarray  # int: interfaces of a full integration not finished yet (seeds 001, 003)
     commitment: np.ndarray  # senior management's commitment now [0-1]: starts at the policy's (seeds 000, 003)
     goal: np.ndarray  # str: the project's goal, "integration"; a new CIO may shift it to "data_collection" (003)
     senior_sales_manager_resigned: np.ndarray  # bool
@@ -152,6 +153,7 @@ class Stocks:
             backlash=each(0.0),
             culture_distance=each(culture_distance),
             integration_gap=each(integration_gap),
+            unbuilt_interfaces=each(0),
             commitment=each(commitment),
             goal=np.full(organisations, "integration", dtype="<U16"),
             senior_sales_manager_resigned=each(False),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import sparse
 
-from sim.core import policies
 from sim.core.batch import Blocks, single
 from sim.core.mechanisms import culture, role_conflict, routine
 from sim.core.scenario import RoleParameters, Scenario
@@ -64,7 +63,6 @@ class World:
     data_department: np.ndarray  # whose data each person sees: their department's; a partner's, its rep's
     # the policy's standing cues and the roles' parameters
     benefit_share: np.ndarray  # share of the value of trusted data that reaches this person
-    workaround_ease: np.ndarray
     mandated: np.ndarray  # the mandate where it applies: employees, not partners
     prompt_load: np.ndarray  # service staff: extra work per proper entry from upsell prompts (002)
     role_conflict_cost: np.ndarray  # service staff: the cost of being made to sell (002)
@@ -114,7 +112,6 @@ def build_world(org, sc: Scenario, blocks: Blocks | None = None) -> World:
         per_partner_served=np.divide(1.0, partners_served, out=np.zeros(org.n), where=partners_served > 0),
         data_department=np.where(is_partner, org.department[org.manager], org.department),
         benefit_share=np.where(is_manager, share, 1.0 - share + returned),
-        workaround_ease=np.full(org.n, policies.WORKAROUND[sc.policy.integration]),
         mandated=np.where(is_partner, 0.0, sc.policy.mandate),
         prompt_load=is_service * upsell_load,
         role_conflict_cost=(is_service & sc.policy.upsell_prompts) * sc.role_conflict.role_conflict,

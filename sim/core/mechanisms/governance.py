@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core.policies import DOUBLE_ENTRY
 from sim.core.state import GAME, USE
 
 if TYPE_CHECKING:
@@ -222,17 +223,53 @@ def sponsor_may_leave(
     return left
 
 
+def integration_floor(designed_gap: float, partial_gap: float, unbuilt: np.ndarray, legacy_systems: int) -> np.ndarray:
+    """The double-entry gap with the interfaces built so far: full integration arrives as partial
+    integration plus the interfaces to the legacy systems that are finished (one per system).
+    Designs no tighter than partial integration have no interfaces to build and sit at their gap."""
+    step = max(partial_gap - designed_gap, 0.0) / max(legacy_systems, 1)
+    return designed_gap + unbuilt * step
+
+
+def unfinished_at_go_live(draws: np.ndarray, designed_gap: float, partial_gap: float, chance: float) -> np.ndarray:
+    """Per organisation, how many of the interfaces full integration adds are unfinished at go-live:
+    each of them (a row of ``draws`` per organisation, one number per legacy system) with ``chance``."""
+    if designed_gap >= partial_gap:
+        return np.zeros(len(draws), dtype=int)
+    return (draws < chance).sum(axis=1)
+
+
+def build_interfaces(
+    sc: Scenario, stocks: Stocks, designed_gap: float, draws: np.ndarray, weeks_since_go_live: np.ndarray
+) -> np.ndarray:
+    """After go-live, each unfinished interface is finished this week with a chance that committed
+    leaders fund (``governance.interface_build_rate`` x commitment), while integration is still the
+    goal; each one finished takes its share of double entry away. ``draws`` has a row per
+    organisation and a number per legacy system, whatever is left to build (common random
+    numbers). Returns how many were finished, per organisation."""
+    partial = DOUBLE_ENTRY["partial"]  # what full integration is before its own interfaces are built
+    chance = sc.governance.interface_build_rate * stocks.commitment
+    working = (weeks_since_go_live >= 0) & (stocks.goal == "integration")
+    unbuilt = stocks.unbuilt_interfaces
+    waiting = np.arange(draws.shape[1])[None, :] < unbuilt[:, None]  # the first ``unbuilt`` draws decide
+    finished = np.where(working, ((draws < chance[:, None]) & waiting).sum(axis=1), 0)
+    step = max(partial - designed_gap, 0.0) / max(sc.org.legacy_systems, 1)
+    stocks.unbuilt_interfaces = unbuilt - finished
+    stocks.integration_gap = np.maximum(stocks.integration_gap - finished * step, designed_gap)
+    return finished
+
+
 def keep_up_integration(sc: Scenario, stocks: Stocks, designed_gap: float, weeks_since_go_live: np.ndarray) -> None:
-    """Unfunded interfaces break down towards an abandoned integration; committed leaders repair them."""
+    """Unfunded interfaces break down towards an abandoned integration; committed leaders repair
+    the ones that were built (interfaces not finished yet are built by ``build_interfaces``)."""
     g = sc.governance
     if designed_gap >= g.abandoned_integration_gap:
         return
     scale = min(1.0, g.integration_upkeep * sc.org.legacy_systems / TYPICAL_LEGACY_SYSTEMS)
     gap = stocks.integration_gap
+    built = integration_floor(designed_gap, DOUBLE_ENTRY["partial"], stocks.unbuilt_interfaces, sc.org.legacy_systems)
     breakdown = scale * (1.0 - stocks.commitment) * np.maximum(g.abandoned_integration_gap - gap, 0.0)
-    repair = np.where(
-        stocks.goal == "integration", g.fix_rate * stocks.commitment * np.maximum(gap - designed_gap, 0.0), 0.0
-    )
+    repair = np.where(stocks.goal == "integration", g.fix_rate * stocks.commitment * np.maximum(gap - built, 0.0), 0.0)
     stocks.integration_gap = np.where(weeks_since_go_live >= 0, gap + breakdown - repair, gap)
 
 
