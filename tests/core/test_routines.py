@@ -227,8 +227,12 @@ def test_a_mandated_big_bang_diffuses_rather_than_steps():
 def test_a_voluntary_integrated_rollout_is_s_shaped():
     """Accelerating, then saturating: on each of 5 seeds the weekly increase of intended use
     (smoothed over 3 weeks) peaks 2 to 26 weeks after go-live, at 1.8 times the go-live week's
-    increase or more (measured 2.0-4.8 times), and the last year adds less than the first."""
-    sc = sim.Scenario.default().with_overrides({"policy.mandate": 0.0, "policy.integration": "full"})
+    increase or more (measured 2.0-4.8 times), and the last year adds less than the first. The
+    integration is delivered at go-live, so what shapes the curve is people, not IT work (with
+    interfaces still to build, the take-off waits for them: docs/validation.md)."""
+    sc = sim.Scenario.default().with_overrides(
+        {"policy.mandate": 0.0, "policy.integration": "full", "governance.unfinished_interfaces": 0.0}
+    )
     go_live = sc.policy.go_live_week
     for seed in range(1, 6):
         use = sim.run(sc.with_overrides({"run.seed": seed}), agents=False).timeseries.set_index("week")["intended_use"]
