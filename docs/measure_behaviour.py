@@ -50,9 +50,11 @@ def routines() -> None:
 
 def diffusion() -> None:
     print("2. Diffusion: intended use over the weeks after a big-bang go-live (week 4)")
+    voluntary_full = {"policy.mandate": 0.0, "policy.integration": "full"}
     for label, overrides in (
         ("mandated (baseline)", {}),
-        ("voluntary, full integration", {"policy.mandate": 0.0, "policy.integration": "full"}),
+        ("voluntary, full, delivered", {**voluntary_full, "governance.unfinished_interfaces": 0.0}),
+        ("voluntary, full, built after", voluntary_full),
     ):
         for seed in SEEDS:
             ts = sim.run(sim.Scenario.default().with_overrides({**overrides, "run.seed": seed}), agents=False)
@@ -70,10 +72,15 @@ def path_dependence(folder: Path) -> None:
     pairs = runs.pivot_table(index="point", columns="replication", values="verdict", aggfunc="first")
     differ = (pairs[0] != pairs[1]).mean()
     use = runs.pivot_table(index="point", columns="replication", values="intended_use_last13")
+    low, high = wilson(int((pairs[0] != pairs[1]).sum()), len(pairs))
     print(
         f"3. Path dependence: {len(pairs)} draws of the typical prior with two independent seeds each: the verdicts "
-        f"differ on {differ:.1%}; median |difference| in final intended use {np.median(np.abs(use[0] - use[1])):.3f}"
+        f"differ on {differ:.1%} ({low:.1%}-{high:.1%}); median |difference| in final intended use "
+        f"{np.median(np.abs(use[0] - use[1])):.3f}"
     )
+    integration = runs.groupby("point")["policy.integration"].first()
+    for level, differs in (pairs[0] != pairs[1]).groupby(integration):
+        print(f"   integration {level:8} differ on {int(differs.sum())} of {len(differs)} draws")
 
 
 def failure(folder: Path) -> None:
@@ -86,12 +93,20 @@ def failure(folder: Path) -> None:
         lo, hi = wilson(int(f.sum()), len(group))
         print(f"   integration {integration:8} {f.mean():.0%} of {len(group)} ({lo:.0%}-{hi:.0%})")
     full = runs[runs["policy.integration"] == "full"]
+    full_failed = full["verdict"] == "failure"
     for key in ("policy.commitment", "policy.mandate"):
-        below = full[key] < full[key].median()
-        print(
-            f"   full integration, {key} below / above its median: "
-            f"{(full[below]['verdict'] == 'failure').mean():.0%} / {(full[~below]['verdict'] == 'failure').mean():.0%}"
+        bands = pd.cut(full[key], [0, 0.5, 0.6, 0.7, 1.0])
+        shares = ", ".join(
+            f"{band}: {f.mean():.0%} of {len(f)}" for band, f in full_failed.groupby(bands, observed=True)
         )
+        print(f"   full integration failing by {key}: {shares}")
+    counts, _ = np.histogram(full["intended_use_last13"], bins=10, range=(0, 1))
+    print(f"   full integration, final intended use per tenth: {' '.join(map(str, counts))}")
+    print(
+        f"   full integration failures: {int(full_failed.sum())}, of which short on use "
+        f"{int((full_failed & (full['intended_use_last13'] < 0.6)).sum())}, "
+        f"negative ROI {int((full_failed & (full['roi'] < 0)).sum())}"
+    )
 
 
 def main() -> None:
