@@ -77,7 +77,7 @@ from sim import CRMRollout, Scenario  # noqa: E402
 from sim.core.agents import ROLE_CLASSES  # noqa: E402
 from sim.core.mechanisms import governance, performance, social_influence, turnover  # noqa: E402
 from sim.core.perception import Perception  # noqa: E402
-from sim.core.policies import WORKAROUND  # noqa: E402
+from sim.core.policies import workaround_ease  # noqa: E402
 from sim.core.state import GAME, GO_AROUND, IGNORE, LEGACY, USE, Role  # noqa: E402
 
 MIB = 1024 * 1024
@@ -473,7 +473,6 @@ class PerAgentDecisions(mesa.Model):
         self.push_by_boss = social_influence.push_by_manager_behaviour(w.gaming_manager_push).tolist()
         self.mandate = pol.mandate
         self.detection, self.sanctions = sc.sanctions.detection, pol.sanctions
-        self.workaround = WORKAROUND[pol.integration]
         self.skill_reduction = sc.learning.skill_effort_reduction
         self.legitimised_value = sc.drift.legitimised_value if pol.management_style == "organic" else 0.0
         self.visibility_without_push = sc.oversight.visibility_without_push
@@ -523,6 +522,8 @@ class PerAgentDecisions(mesa.Model):
         # the organisation's stocks (one organisation: the first value of each)
         commitment, goal = float(stocks.commitment[0]), str(stocks.goal[0])
         self.system_fit, self.integration_gap = float(stocks.system_fit[0]), float(stocks.integration_gap[0])
+        # full integration is the way in only as far as its interfaces are built and kept up
+        self.workaround = float(workaround_ease(sc.policy.integration, stocks.integration_gap[:1])[0])
         self.across_weight = 1.0 - float(stocks.culture_distance[0])
         performance_now = float(stocks.system_performance[0])
         self.slowness = performance.slowness_effort(performance_now, sc.performance.effort_per_slowness)

@@ -49,20 +49,24 @@ def test_each_organisation_of_a_batch_runs_as_it_does_alone(case):
 
 
 def test_a_batch_keeps_each_organisations_events_and_chance_events_apart():
-    """Sponsors leave, discipline makes a head of sales resign, a CIO changes the goal: each in its
-    own organisation, on the weeks it does alone."""
+    """Sponsors leave, discipline makes a head of sales resign, a CIO changes the goal, the
+    interfaces of a full integration are finished: each in its own organisation, on the weeks it
+    does alone."""
     sc = small_scenario(
         {
             "governance.sponsor_turnover_weekly": 0.05,
             "policy.sanctions": 1.0,
             "sanctions.backlash_threshold": 0.01,
             "policy.cio_change_week": 30,
+            "policy.integration": "full",
+            "org.legacy_systems": 6,
+            "governance.interface_build_rate": 0.1,
         }
     )
     seeds = [1, 2, 3, 4]
     together = _finish(CRMRollout(sc, seeds=seeds))
     kinds = {kind for events in together.block_events for _, kind, _ in events}
-    assert {"sponsor_change", "cio_change"} <= kinds
+    assert {"sponsor_change", "cio_change", "interface_built"} <= kinds
     assert len({tuple(events) for events in together.block_events}) > 1  # histories differ by seed
     for block, seed in enumerate(seeds):
         _assert_same_run(_finish(CRMRollout(sc, seed=seed)), together, block)
