@@ -4,8 +4,9 @@ The model's path does not depend on ``run.weeks`` (it only says when to stop), s
 the last observed week and a run to the end agree on the weeks they share: the fit simulates
 only the observed weeks, and the forecast runs the accepted particles on with the same seeds.
 
-An arm changes the policy at a given week: the model's settings are replaced and the world's
-standing cues (mandate, workaround ease, value returned...) rebuilt from them. Common random
+An arm changes the policy at a given week (``CRMRollout.change_policy``): the model's settings
+are replaced and the world's standing cues (mandate, value returned...) rebuilt from them; a
+full integration decided then is built from then on. Common random
 numbers hold: the model draws the same numbers per person and week whatever the policy, so an
 arm and carrying on share every draw up to the change and the shocks after it.
 """
@@ -19,7 +20,6 @@ import pandas as pd
 
 from sim.core.model import CRMRollout
 from sim.core.scenario import Scenario
-from sim.core.world import build_world, role_settings
 from sim.experiments.designs import fit_to_field
 
 
@@ -71,6 +71,4 @@ class Simulator:
 
 def switch_policy(model: CRMRollout, overrides: dict[str, Any]) -> None:
     """Apply policy overrides to a running model from its next week on."""
-    model.settings = model.settings.with_overrides(overrides, "arm")
-    model.world = build_world(model.org, model.settings, model.blocks)
-    model.role_settings = role_settings(model.settings)
+    model.change_policy(overrides, "arm")

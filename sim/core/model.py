@@ -349,6 +349,27 @@ class CRMRollout(mesa.Model):
             if trainees.any():
                 self.train(trainees, self.steps)
 
+    def change_policy(self, overrides: dict[str, Any], source: str = "policy change") -> None:
+        """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
+        21"): the settings are replaced and the standing cues rebuilt from them. A full integration
+        decided half-way is built from then on: all its interfaces are still to build, at the pace
+        commitment funds (``governance.build_interfaces``). Draws are unaffected (common random
+        numbers: a changed run and one carrying on share every draw)."""
+        was_full = self.settings.policy.integration == "full"
+        self.settings = self.settings.with_overrides(overrides, source)
+        self.world = build_world(self.org, self.settings, self.blocks)
+        self.role_settings = role_settings(self.settings)
+        if self.settings.policy.integration == "full" and not was_full:
+            stocks = self.stocks
+            stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)
+            floor = governance.integration_floor(
+                policies.DOUBLE_ENTRY["full"],
+                policies.DOUBLE_ENTRY["partial"],
+                stocks.unbuilt_interfaces,
+                self.settings.org.legacy_systems,
+            )
+            stocks.integration_gap = np.maximum(stocks.integration_gap, floor)
+
     # --- set-up and output helpers -------------------------------------------------------
 
     def person_id(self, row: int):

@@ -134,3 +134,27 @@ def test_unfinished_interfaces_cost_a_weakly_committed_full_integration_its_use(
     strong_loss = use(0.0, 0.9) - use(1.0, 0.9)
     assert weak_loss > 0.05
     assert strong_loss < weak_loss
+
+
+def test_a_full_integration_decided_half_way_is_built_from_then_on():
+    """A strategist's arm: from week 20, integrate fully. Its interfaces are all still to build and
+    the old systems stay in reach until they are; the draws are those of carrying on."""
+    overrides = {"policy.integration": "partial", "org.legacy_systems": 4, "governance.interface_build_rate": 0.2}
+    carry_on, arm = small_model(overrides, seed=3), small_model(overrides, seed=3)
+    step_n(carry_on, 20)
+    step_n(arm, 20)
+    gap_before = float(arm.stocks.integration_gap[0])
+    arm.change_policy({"policy.integration": "full"})
+    assert arm.settings.policy.integration == "full"
+    assert arm.stocks.unbuilt_interfaces[0] == 4
+    assert arm.stocks.integration_gap[0] == pytest.approx(max(gap_before, PARTIAL))
+    step_n(arm, 30)
+    step_n(carry_on, 30)
+    assert arm.stocks.unbuilt_interfaces[0] < 4
+    assert arm.stocks.integration_gap[0] < carry_on.stocks.integration_gap[0]
+    assert [e for e in arm.events if e[1] == "interface_built"]
+    # a change that keeps the design leaves the interfaces alone
+    again = small_model(overrides, seed=3)
+    step_n(again, 5)
+    again.change_policy({"policy.mandate": 0.9})
+    assert again.stocks.unbuilt_interfaces[0] == 0
