@@ -363,10 +363,7 @@ class CRMRollout(mesa.Model):
             stocks = self.stocks
             stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)
             floor = governance.integration_floor(
-                policies.DOUBLE_ENTRY["full"],
-                policies.DOUBLE_ENTRY["partial"],
-                stocks.unbuilt_interfaces,
-                self.settings.org.legacy_systems,
+                policies.DOUBLE_ENTRY["full"], stocks.unbuilt_interfaces, self.settings.org.legacy_systems
             )
             stocks.integration_gap = np.maximum(stocks.integration_gap, floor)
 
@@ -452,10 +449,7 @@ class CRMRollout(mesa.Model):
         sc = self.settings
         designed = policies.DOUBLE_ENTRY[sc.policy.integration]
         unfinished = governance.unfinished_at_go_live(
-            self._interface_draws(),
-            designed,
-            policies.DOUBLE_ENTRY["partial"],
-            sc.governance.unfinished_interfaces,
+            self._interface_draws(), designed, sc.governance.unfinished_interfaces
         )
         stocks = Stocks.initial(
             self.blocks.count,
@@ -467,9 +461,7 @@ class CRMRollout(mesa.Model):
             commitment=sc.policy.commitment,
         )
         stocks.unbuilt_interfaces = unfinished
-        stocks.integration_gap = governance.integration_floor(
-            designed, policies.DOUBLE_ENTRY["partial"], unfinished, sc.org.legacy_systems
-        )
+        stocks.integration_gap = governance.integration_floor(designed, unfinished, sc.org.legacy_systems)
         return stocks
 
     def _interface_draws(self) -> np.ndarray:

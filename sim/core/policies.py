@@ -35,8 +35,8 @@ def workaround_ease(integration: str, integration_gap: np.ndarray) -> np.ndarray
     """
     if integration != "full":
         return np.full(np.shape(integration_gap), WORKAROUND[integration])
-    unbuilt = np.minimum(np.asarray(integration_gap) / DOUBLE_ENTRY["partial"], 1.0)
-    return WORKAROUND["full"] + unbuilt * (WORKAROUND["partial"] - WORKAROUND["full"])
+    open_share = np.minimum(np.asarray(integration_gap) / DOUBLE_ENTRY["partial"], 1.0)
+    return WORKAROUND["full"] + open_share * (WORKAROUND["partial"] - WORKAROUND["full"])
 
 
 def go_live_weeks(org: Organisation, policy: Policy) -> np.ndarray:

@@ -20,24 +20,24 @@ FULL, PARTIAL = policies.DOUBLE_ENTRY["full"], policies.DOUBLE_ENTRY["partial"]
 def _stocks(unbuilt: int, commitment: float, legacy_systems: int, goal: str = "integration") -> Stocks:
     stocks = Stocks.initial(1, 1, 0.0, 1.0, 0.0, integration_gap=FULL, commitment=commitment)
     stocks.unbuilt_interfaces = np.array([unbuilt])
-    stocks.integration_gap = governance.integration_floor(FULL, PARTIAL, stocks.unbuilt_interfaces, legacy_systems)
+    stocks.integration_gap = governance.integration_floor(FULL, stocks.unbuilt_interfaces, legacy_systems)
     stocks.goal[:] = goal
     return stocks
 
 
 def test_only_a_full_integration_has_interfaces_left_to_build_at_go_live():
     draws = np.array([[0.1, 0.5, 0.9], [0.95, 0.99, 0.2]])
-    assert governance.unfinished_at_go_live(draws, FULL, PARTIAL, 0.6).tolist() == [2, 1]
-    assert governance.unfinished_at_go_live(draws, FULL, PARTIAL, 0.0).tolist() == [0, 0]
+    assert governance.unfinished_at_go_live(draws, FULL, 0.6).tolist() == [2, 1]
+    assert governance.unfinished_at_go_live(draws, FULL, 0.0).tolist() == [0, 0]
     for design in ("partial", "none"):
         gap = policies.DOUBLE_ENTRY[design]
-        assert governance.unfinished_at_go_live(draws, gap, PARTIAL, 1.0).tolist() == [0, 0]
+        assert governance.unfinished_at_go_live(draws, gap, 1.0).tolist() == [0, 0]
 
 
 def test_a_full_integration_with_nothing_built_is_partial_integration():
-    assert governance.integration_floor(FULL, PARTIAL, np.array([5]), 5)[0] == pytest.approx(PARTIAL)
-    assert governance.integration_floor(FULL, PARTIAL, np.array([0]), 5)[0] == pytest.approx(FULL)
-    assert governance.integration_floor(FULL, PARTIAL, np.array([2]), 8)[0] == pytest.approx(PARTIAL / 4)
+    assert governance.integration_floor(FULL, np.array([5]), 5)[0] == pytest.approx(PARTIAL)
+    assert governance.integration_floor(FULL, np.array([0]), 5)[0] == pytest.approx(FULL)
+    assert governance.integration_floor(FULL, np.array([2]), 8)[0] == pytest.approx(PARTIAL / 4)
 
 
 def test_committed_leaders_build_interfaces_faster():
@@ -52,7 +52,7 @@ def test_committed_leaders_build_interfaces_faster():
     assert strong.integration_gap[0] < weak.integration_gap[0]
     # each finished interface takes its share of double entry away
     for stocks in (weak, strong):
-        expected = governance.integration_floor(FULL, PARTIAL, stocks.unbuilt_interfaces, 8)
+        expected = governance.integration_floor(FULL, stocks.unbuilt_interfaces, 8)
         assert stocks.integration_gap[0] == pytest.approx(expected[0])
 
 
@@ -78,7 +78,7 @@ def test_upkeep_repairs_only_what_was_built(unbuilt, commitment, draw):
     for _ in range(5):
         governance.build_interfaces(sc, stocks, FULL, np.full((1, 10), draw), np.array([10]))
         governance.keep_up_integration(sc, stocks, FULL, np.array([10]))
-        floor = governance.integration_floor(FULL, PARTIAL, stocks.unbuilt_interfaces, 10)
+        floor = governance.integration_floor(FULL, stocks.unbuilt_interfaces, 10)
         assert 0 <= stocks.unbuilt_interfaces[0] <= unbuilt
         assert floor[0] - 1e-12 <= stocks.integration_gap[0] <= sc.governance.abandoned_integration_gap + 1e-12
 

@@ -223,18 +223,22 @@ def sponsor_may_leave(
     return left
 
 
-def integration_floor(designed_gap: float, partial_gap: float, unbuilt: np.ndarray, legacy_systems: int) -> np.ndarray:
+def interface_share(designed_gap: float, legacy_systems: int) -> float:
+    """The double entry one interface takes away: full integration adds one interface per legacy
+    system to partial integration; designs no tighter than partial integration have none to build."""
+    return max(DOUBLE_ENTRY["partial"] - designed_gap, 0.0) / max(legacy_systems, 1)
+
+
+def integration_floor(designed_gap: float, unbuilt: np.ndarray, legacy_systems: int) -> np.ndarray:
     """The double-entry gap with the interfaces built so far: full integration arrives as partial
-    integration plus the interfaces to the legacy systems that are finished (one per system).
-    Designs no tighter than partial integration have no interfaces to build and sit at their gap."""
-    step = max(partial_gap - designed_gap, 0.0) / max(legacy_systems, 1)
-    return designed_gap + unbuilt * step
+    integration plus the interfaces to the legacy systems that are finished."""
+    return designed_gap + unbuilt * interface_share(designed_gap, legacy_systems)
 
 
-def unfinished_at_go_live(draws: np.ndarray, designed_gap: float, partial_gap: float, chance: float) -> np.ndarray:
+def unfinished_at_go_live(draws: np.ndarray, designed_gap: float, chance: float) -> np.ndarray:
     """Per organisation, how many of the interfaces full integration adds are unfinished at go-live:
     each of them (a row of ``draws`` per organisation, one number per legacy system) with ``chance``."""
-    if designed_gap >= partial_gap:
+    if designed_gap >= DOUBLE_ENTRY["partial"]:
         return np.zeros(len(draws), dtype=int)
     return (draws < chance).sum(axis=1)
 
@@ -247,15 +251,14 @@ def build_interfaces(
     goal; each one finished takes its share of double entry away. ``draws`` has a row per
     organisation and a number per legacy system, whatever is left to build (common random
     numbers). Returns how many were finished, per organisation."""
-    partial = DOUBLE_ENTRY["partial"]  # what full integration is before its own interfaces are built
     chance = sc.governance.interface_build_rate * stocks.commitment
     working = (weeks_since_go_live >= 0) & (stocks.goal == "integration")
     unbuilt = stocks.unbuilt_interfaces
     waiting = np.arange(draws.shape[1])[None, :] < unbuilt[:, None]  # the first ``unbuilt`` draws decide
     finished = np.where(working, ((draws < chance[:, None]) & waiting).sum(axis=1), 0)
-    step = max(partial - designed_gap, 0.0) / max(sc.org.legacy_systems, 1)
     stocks.unbuilt_interfaces = unbuilt - finished
-    stocks.integration_gap = np.maximum(stocks.integration_gap - finished * step, designed_gap)
+    share = interface_share(designed_gap, sc.org.legacy_systems)
+    stocks.integration_gap = np.maximum(stocks.integration_gap - finished * share, designed_gap)
     return finished
 
 
@@ -267,7 +270,7 @@ def keep_up_integration(sc: Scenario, stocks: Stocks, designed_gap: float, weeks
         return
     scale = min(1.0, g.integration_upkeep * sc.org.legacy_systems / TYPICAL_LEGACY_SYSTEMS)
     gap = stocks.integration_gap
-    built = integration_floor(designed_gap, DOUBLE_ENTRY["partial"], stocks.unbuilt_interfaces, sc.org.legacy_systems)
+    built = integration_floor(designed_gap, stocks.unbuilt_interfaces, sc.org.legacy_systems)
     breakdown = scale * (1.0 - stocks.commitment) * np.maximum(g.abandoned_integration_gap - gap, 0.0)
     repair = np.where(stocks.goal == "integration", g.fix_rate * stocks.commitment * np.maximum(gap - built, 0.0), 0.0)
     stocks.integration_gap = np.where(weeks_since_go_live >= 0, gap + breakdown - repair, gap)
