@@ -35,6 +35,7 @@ LEVERS = (
     Lever("run.seed", "Seed (same seed, same organisation and draws)", "int", low=0, high=99, step=1),
     Lever("policy.rollout", "Rollout", "choice", ("big_bang", "phased", "pilot")),
     Lever("policy.integration", "Integration with the operational systems", "choice", ("none", "partial", "full")),
+    Lever("governance.unfinished_interfaces", "Full integration: share of interfaces unfinished at go-live", "float"),
     Lever("policy.training_hours", "Training per person at go-live (hours)", "int", low=0, high=40, step=1),
     Lever("policy.sanctions", "Sanctions for detected gaming", "float"),
     Lever("policy.upsell_prompts", "The CRM prompts service staff to upsell", "switch"),
