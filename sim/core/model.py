@@ -433,9 +433,8 @@ class CRMRollout(mesa.Model):
         interfaces from the interfaces stream (one draw per legacy system at the start and
         every week).
         """
-        org_seq, decision_seq, event_seq, hire_seq, leadership_seq, interfaces_seq = np.random.SeedSequence(seed).spawn(
-            6
-        )
+        streams = np.random.SeedSequence(seed).spawn(6)
+        org_seq, decision_seq, event_seq, hire_seq, leadership_seq, interfaces_seq = streams
         self.interfaces_rng.append(np.random.default_rng(interfaces_seq))  # the IT project's own progress
         self.decision_rng.append(np.random.default_rng(decision_seq))
         self.leadership_rng.append(np.random.default_rng(leadership_seq))  # the organisation's few chance events
