@@ -37,17 +37,18 @@ def _verdicts(integration: str | None) -> list[tuple[dict, list[str]]]:
 
 
 def test_chance_alone_changes_the_verdict_of_some_organisations():
-    """Two seeds of the same draw end differently on 8.5% of 200 draws (docs/validation.md; the
-    issue's target of 10% is not reached). On 60 draws (standard error ~3.6 points) at least 3%."""
+    """Two seeds of the same draw end differently on 10.0% of 200 draws (docs/validation.md; the
+    target is 10%). On these 60 draws (standard error ~3.9 points) at least 3%, about two standard
+    errors below the documented figure."""
     pairs = _verdicts(None)
     differ = np.mean([a != b for _, (a, b) in pairs])
     assert differ >= 0.03
 
 
 def test_a_fully_integrated_rollout_can_fail_and_more_often_under_weak_commitment():
-    """Full integration fails in 16% of the prior's fully integrated draws (docs/validation.md),
-    twice as often or more where the sponsor starts half committed or less. On 60 draws, each
-    with 2 seeds (standard error ~4 points), at least 7% fail, and the weakly committed fail more."""
+    """Full integration fails in 16% of the prior's fully integrated draws (docs/validation.md):
+    38% where commitment starts at 0.6 or less, 2% above. On 60 draws, each with 2 seeds (standard
+    error ~4 points), at least 7% fail, and those whose commitment starts at 0.6 or less fail more."""
     runs = [(point["policy.commitment"], verdict) for point, verdicts in _verdicts("full") for verdict in verdicts]
     failed = np.array([v == "failure" for _, v in runs])
     weak = np.array([c <= 0.6 for c, _ in runs])
