@@ -64,11 +64,6 @@ class Simulator:
         model = CRMRollout(self.scenario_for(parameters, seed, weeks))
         while model.running:
             if change and model.steps == change_after:
-                switch_policy(model, change)
+                model.change_policy(change, "arm")
             model.step()
         return model
-
-
-def switch_policy(model: CRMRollout, overrides: dict[str, Any]) -> None:
-    """Apply policy overrides to a running model from its next week on."""
-    model.change_policy(overrides, "arm")

@@ -32,7 +32,11 @@ down (``governance.integration_upkeep`` x (1 - commitment), faster with more con
 systems), re-opening double entry towards an abandoned integration; committed leaders repair
 them at the pace of other fixes while integration is still the goal. A fully integrated CRM
 is therefore only as integrated as the commitment behind it (seed 003: "lack of commitment
-with overall integration of the system").
+with overall integration of the system"). Nor is it finished at go-live: each interface it adds
+to partial integration (one per legacy system) may still be unbuilt then (seed 001: "in some
+cases IT is not in a position to solve these problems"; seed 003: "lack of knowledge in relation
+to the integration tool"), and is built later at a pace commitment funds; until then the old
+systems stay in reach, so a weak sponsor's full integration can stall like a partial one.
 
 Sponsors come and go (seed 003: "with the Change of CIO in 2001"). Each week the senior
 sponsor leaves with a small chance (``governance.sponsor_turnover_weekly``, about one change
