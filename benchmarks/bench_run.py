@@ -442,7 +442,8 @@ def _logistic(x: float) -> float:
 
 
 def _ties(matrix, row: int) -> list[tuple[int, float]]:
-    """A person's neighbours (rows) and tie weights, in CSR order."""
+    """A person's neighbours and tie weights, in the order of their rows. The networks are symmetric,
+    so a person's column (the model keeps the weekly networks by column) lists them as their row does."""
     lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
     return list(zip(matrix.indices[lo:hi].tolist(), matrix.data[lo:hi].tolist(), strict=True))
 

@@ -41,13 +41,15 @@ class Blocks:
     membership: sparse.csr_matrix  # (blocks, rows) ones: a product with it sums each block's rows in order
     stretches: tuple[tuple[tuple[int, int, int], ...], ...]  # per block: (first, end, first row in the
     # batch) of each stretch of its rows that are consecutive in the batch too (one per role)
+    alike: bool  # whether every block has the same stretches, one after another (organisations of one size)
 
     @classmethod
     def of(cls, of_row: np.ndarray, rows: tuple[np.ndarray, ...]) -> Blocks:
         n = len(of_row)
         membership = sparse.csr_matrix((np.ones(n), (of_row, np.arange(n))), shape=(len(rows), n))
         membership.sort_indices()
-        return cls(of_row=of_row, rows=rows, membership=membership, stretches=tuple(_stretches(r) for r in rows))
+        stretches = tuple(_stretches(r) for r in rows)
+        return cls(of_row=of_row, rows=rows, membership=membership, stretches=stretches, alike=_alike(stretches))
 
     @property
     def count(self) -> int:
@@ -66,6 +68,8 @@ class Blocks:
 
     def count_of(self, where: np.ndarray) -> np.ndarray:
         """Per block, how many rows ``where`` (a boolean mask over all rows) selects."""
+        if self.count == 1:  # an exact count either way; counting is quicker than a product alone
+            return np.array([float(np.count_nonzero(where))])
         return self.membership @ where.astype(float)
 
     def mean(
@@ -86,6 +90,16 @@ class Blocks:
         if self.count == 1:
             return streams[0].random((count, len(self.of_row)))
         out = np.empty((count, len(self.of_row)))
+        if self.alike:  # each block's numbers side by side, then each stretch of all blocks in one copy
+            drawn = np.empty((self.count, count, len(self.rows[0])))
+            for stream, mine in zip(streams, drawn, strict=True):
+                stream.random(out=mine)
+            for first, end, at in self.stretches[0]:
+                size = end - first
+                out[:, at : at + self.count * size].reshape(count, self.count, size)[:] = drawn[
+                    :, :, first:end
+                ].transpose(1, 0, 2)
+            return out
         for rows, stretches, stream in zip(self.rows, self.stretches, streams, strict=True):
             drawn = stream.random((count, len(rows)))
             for first, end, at in stretches:  # copied stretch by stretch: faster than scattering row by row
@@ -107,6 +121,16 @@ def _stretches(rows: np.ndarray) -> tuple[tuple[int, int, int], ...]:
     cuts = np.flatnonzero(np.diff(rows) != 1) + 1
     starts, ends = np.r_[0, cuts], np.r_[cuts, len(rows)]
     return tuple((int(a), int(b), int(rows[a])) for a, b in zip(starts, ends, strict=True) if b > a)
+
+
+def _alike(stretches: tuple[tuple[tuple[int, int, int], ...], ...]) -> bool:
+    """Whether every block's stretches are the first block's, each block's right after the one before."""
+    first = stretches[0]
+    return all(
+        [(a, b) for a, b, _ in mine] == [(a, b) for a, b, _ in first]
+        and all(at == at0 + k * (b - a) for (a, b, at), (_, _, at0) in zip(mine, first, strict=True))
+        for k, mine in enumerate(stretches)
+    )
 
 
 def single(n: int) -> Blocks:

@@ -247,7 +247,7 @@ class CRMRollout(mesa.Model):
             self.senior_sales_manager_resigns(week, block)
         learning.learn_and_unlearn(sc, world, state)
         data_quality.update_data(sc, world, state, stocks, self.org.department)
-        drift.drift_in_practice(sc, world, state, stocks, self.org.adjacency, flows, start, enforce)
+        drift.drift_in_practice(sc, world, state, stocks, flows, start, enforce)
         culture.live_with_subcultures(sc, world, state, stocks)
         performance.load_the_system(sc, world, state.live, stocks)
         governance.fix_the_system(sc, self.blocks.any(state.live), stocks)

@@ -154,10 +154,10 @@ def perceive(model, week: int) -> Perception:
         manager_changed=np.where(world.is_staff, changed[org.manager], False).astype(float),
         disciplined=state.disciplined.astype(float),
         colleagues_switched=routine.colleagues_switched(
-            org.adjacency, changed * visibility, rt.contagion_threshold, rt.contagion_steepness
+            world.ties, changed * visibility, rt.contagion_threshold, rt.contagion_steepness
         ),
         partner_requests=requests,
-        colleagues_using=social_influence.share_using(org.adjacency, state.routine, world.tie_weight, visibility),
+        colleagues_using=social_influence.share_using(world.ties, state.routine, world.tie_weight, visibility),
         data_changed=np.where(
             state.live, routine.data_change(state.trust, state.trust_anchor, rt.data_change_scale), 0.0
         ),

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 3  # a run whose worker dies is tried this many times in all
 FLUSH_ROWS = 64
 FLUSH_SECONDS = 10.0
-BATCH_PEOPLE = 16_000  # people (employees and partners) of all the runs in one batch, at most
+BATCH_PEOPLE = 64_000  # people (employees and partners) of all the runs in one batch, at most
 BATCHES_PER_WORKER = 2  # at least, where there are enough runs (runs_per_batch)
 OPEN_BATCHES = 256  # batches of different kinds of run filled side by side (arms, points of a sweep)
 

@@ -201,7 +201,7 @@ def _process_group_is_gone(pgid: int, seconds: float = 15.0) -> bool:
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_to_the_main_process_stops_every_worker_and_saves_the_finished_runs(tmp_path, signal_number):
     out = tmp_path / "out"
-    # organisations of 2,000 people, so batches of 8 runs (16,000 people): many batches, and some
+    # organisations of 2,000 people, so batches of 32 runs (64,000 people): many batches, and some
     # still running when the first part is written (300 runs of 48 people would be one batch)
     org = ["--set", "org.employees=1600", "--set", "org.partners=400", "--set", "run.weeks=8"]
     command = [sys.executable, "-m", "sim.cli", "replicate", *org, "-n", "300", "--workers", "2", "--quiet"]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core.mechanisms import social_influence
 from sim.core.state import GAME, USE
 
 if TYPE_CHECKING:
@@ -72,13 +73,11 @@ def drift_index(improvising: np.ndarray, in_crm: np.ndarray, blocks: Blocks) -> 
     return blocks.mean(improvising.astype(float), in_crm)
 
 
-def drift_in_practice(
-    sc: Scenario, world: World, state: State, stocks: Stocks, adjacency, flows: Flows, start, enforce
-) -> None:
+def drift_in_practice(sc: Scenario, world: World, state: State, stocks: Stocks, flows: Flows, start, enforce) -> None:
     """Improvised practices appear and spread; control brings them back, organic lets them grow."""
     b = state.routine
     in_crm = state.live & ~world.is_partner & ((b == USE) | (b == GAME))
-    neighbours = adjacency @ state.improvising.astype(float)
+    neighbours = social_influence.sum_over_ties(world.ties, state.improvising.astype(float))
     degree = world.tie_weight
     share = np.divide(neighbours, degree, out=np.zeros(len(degree)), where=degree > 0)
     fit = stocks.system_fit[world.blocks.of_row]  # of each person's organisation

@@ -52,6 +52,7 @@ import functools
 import numpy as np
 from scipy import sparse
 
+from sim.core.mechanisms import social_influence
 from sim.core.state import GO_AROUND, IGNORE, LEGACY, Role
 
 #: The triggers, in the order ``explain()`` and the event log report them.
@@ -106,16 +107,19 @@ def switched(routine: np.ndarray, previous: np.ndarray, carried: np.ndarray) -> 
 
 
 def colleagues_switched(
-    ties: sparse.csr_matrix, switched_last_week: np.ndarray, threshold: float, steepness: float
+    ties: sparse.csc_matrix, switched_last_week: np.ndarray, threshold: float, steepness: float
 ) -> np.ndarray:
     """Complex contagion: the pull of the tie weight of colleagues who switched last week.
 
     A Hill function of that weight, ``w^h / (w^h + threshold^h)``: one switching colleague
     (weight 1) is easily ignored when ``threshold`` is 2, several are hard to ignore.
     """
-    weight = ties @ switched_last_week.astype(float)
-    powered = weight**steepness
-    return powered / (powered + threshold**steepness)
+    weight = social_influence.sum_over_ties(ties, switched_last_week.astype(float))
+    pull = np.zeros(len(weight))
+    pulled = np.flatnonzero(weight)  # most weeks few have a colleague who switched: no pull on the rest
+    powered = weight[pulled] ** steepness
+    pull[pulled] = powered / (powered + threshold**steepness)
+    return pull
 
 
 def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, scale: float) -> np.ndarray:
