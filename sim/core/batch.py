@@ -59,6 +59,12 @@ class Blocks:
         """A row's number in its own organisation (as it is alone): how its people are named."""
         return int(np.searchsorted(self.rows[self.of_row[row]], row))
 
+    def per_person(self, values: np.ndarray) -> np.ndarray:
+        """Each row's value of its own organisation's ``values`` (one per block): the stocks a person reads."""
+        if self.count == 1:
+            return np.full(len(self.of_row), values[0])  # the same values, quicker than gathering them
+        return values[self.of_row]
+
     def total(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Per block, the sum of ``values`` over all rows, or of values given for the rows ``rows``
         selects (indices or a mask)."""

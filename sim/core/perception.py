@@ -77,14 +77,14 @@ def perceive(model, week: int) -> Perception:
     org, state, stocks, sc, world = model.org, model.state, model.stocks, model.settings, model.world
     policy, behaviour, params = sc.policy, sc.behaviour, world.role
     is_partner, is_manager = world.is_partner, world.is_manager
-    mine = world.blocks.of_row  # each person reads the stocks of their own organisation
+    own = world.blocks.per_person  # each person reads the stocks of their own organisation
 
     experience = effort.experience_weight(state.weeks_live, behaviour.experience_halflife_weeks)
     mandate = world.mandated  # the mandate where it applies: employees, not partners
 
     # Managers push their reports when they use the CRM themselves; senior management pushes
     # managers, as hard as it is committed; a data-collection goal pushes for volume.
-    push = governance.push_from_above(stocks.commitment, stocks.goal, sc.governance.data_collection_push)[mine]
+    push = own(governance.push_from_above(stocks.commitment, stocks.goal, sc.governance.data_collection_push))
     pressure = push * social_influence.manager_pressure(
         org.manager, state.routine, policy.mandate, behaviour.gaming_manager_push
     )
@@ -103,14 +103,14 @@ def perceive(model, week: int) -> Perception:
     # colleagues who merely carry on the old process have shown no choice about the CRM yet
     engaged = np.where(state.engaged, state.routine, LEGACY).astype(np.int8)
 
-    slowness = performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness)[mine]
+    slowness = own(performance.slowness_effort(stocks.system_performance, sc.performance.effort_per_slowness))
     busy = 1.0 + sc.calendar.busy_effort * turnover.is_busy(week, sc.org.busy_weeks)
     interface = effort.interface_effort(params.base_effort, state.skill, sc.learning.skill_effort_reduction)
     interface = interface * slowness * busy + world.prompt_load
 
     data_value = oversight.discounted_data_value(world.benefit_share * state.trust, params.present_bias)
     usefulness = (
-        stocks.system_fit[mine] * params.base_usefulness
+        own(stocks.system_fit) * params.base_usefulness
         + data_value
         + drift.legitimised_value(state.improvising, policy.management_style, sc.drift.legitimised_value)
     )
@@ -119,20 +119,20 @@ def perceive(model, week: int) -> Perception:
         governance.data_collection_gain(stocks.commitment, sc.governance.data_collection_gaming_gain),
         0.0,
     )
-    gaming_gain = params.gaming_gain + volume_gain[mine] * ~is_partner
+    gaming_gain = params.gaming_gain + own(volume_gain) * ~is_partner
 
     return Perception(
         usefulness=usefulness,
         effort=interface,
-        double_entry=effort.double_entry(params.double_entry, stocks.integration_gap[mine]),
+        double_entry=effort.double_entry(params.double_entry, own(stocks.integration_gap)),
         effort_weight=experience,
         social_weight=mandate + (1.0 - mandate) * experience,
         shares=social_influence.neighbour_shares(
-            world.ties_within, engaged, world.ties_across, 1.0 - stocks.culture_distance[mine], visibility
+            world.ties_within, engaged, world.ties_across, 1.0 - own(stocks.culture_distance), visibility
         ),
         pressure=pressure,
         habit=state.habit.copy(),  # consequences change it in place; explain() needs this week's
-        workaround=policies.workaround_ease(policy.integration, stocks.integration_gap)[mine],
+        workaround=own(policies.workaround_ease(policy.integration, stocks.integration_gap)),
         sanction_risk=sanctions.expected_sanction(manager_sees, sc.sanctions.detection, policy.sanctions),
         gaming_gain=gaming_gain,
         lead_hiding=oversight.lead_hiding_gain(

@@ -69,7 +69,7 @@ def live_with_subcultures(sc: Scenario, world: World, state: State, stocks: Stoc
     if world.ties_across is None:
         return
     blocks = world.blocks  # each organisation's own distance
-    distance = stocks.culture_distance[blocks.of_row]
+    distance = blocks.per_person(stocks.culture_distance)
     update_tension(state.tension, distance, world.crossing, state.live, sc.culture.tension_rate)
     stocks.culture_distance = np.where(
         blocks.any(state.live),

@@ -80,7 +80,7 @@ def drift_in_practice(sc: Scenario, world: World, state: State, stocks: Stocks, 
     neighbours = social_influence.sum_over_ties(world.ties, state.improvising.astype(float))
     degree = world.tie_weight
     share = np.divide(neighbours, degree, out=np.zeros(len(degree)), where=degree > 0)
-    fit = stocks.system_fit[world.blocks.of_row]  # of each person's organisation
+    fit = world.blocks.per_person(stocks.system_fit)  # of each person's organisation
     improvise(state.improvising, in_crm, fit, share, sc.drift.start_rate, sc.drift.spread, start)
     enforce_design(state.improvising, sc.policy.management_style, sc.drift.enforcement, enforce)
     flows.drift = drift_index(state.improvising, in_crm, world.blocks)

@@ -130,10 +130,9 @@ def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, s
     which going live handles).
     """
     u0, u1, u2 = utilities
-    own = np.where(current == 0, u0, np.where(current == 1, u1, u2))
-    best_other = np.where(
-        current == 0, np.maximum(u1, u2), np.where(current == 1, np.maximum(u0, u2), np.maximum(u0, u1))
-    )
+    on0, on1 = current == 0, current == 1
+    own = np.where(on0, u0, np.where(on1, u1, u2))
+    best_other = np.where(on0, np.maximum(u1, u2), np.where(on1, np.maximum(u0, u2), np.maximum(u0, u1)))
     felt = 1.0 / (1.0 + np.exp(-(best_other - own - margin) / scale))
     return np.where(current != LEGACY, felt, 0.0)
 
@@ -171,9 +170,10 @@ def add_inertia(
     """Add, in place, the pull of keeping the current routine: status-quo bias plus the habit of a
     practised CRM routine (the old process's own habit is the UTAUT2 ``habit`` term on it, so it
     is not counted twice here)."""
+    practised = status_quo + habit * strength
     for option in range(len(utilities)):
-        bonus = status_quo + habit * (strength if option != legacy_option else 0.0)
-        utilities[option] += np.where(current == option, bonus, 0.0)  # only on the routine kept
+        bonus = practised if option != legacy_option else status_quo
+        np.add(utilities[option], bonus, out=utilities[option], where=current == option)  # only on the routine kept
 
 
 def inertia(

@@ -39,9 +39,10 @@ def neighbour_shares(
     Ties ``across`` subcultures, if given, count with ``across_weight`` (seed 004); a person's
     ``visibility`` (champions are watched more) multiplies how much their way of working counts.
     """
-    live = np.flatnonzero(behaviour != LEGACY)
-    onehot = np.zeros((len(behaviour), 3))
-    onehot[live, behaviour[live]] = 1.0 if visibility is None else visibility[live]
+    onehot = np.empty((len(behaviour), 3))  # who does what: 1 (or their visibility) in their option's column
+    weight = 1.0 if visibility is None else visibility
+    for option in range(3):  # column by column: far quicker than setting one cell per person
+        np.multiply(behaviour == option, weight, out=onehot[:, option])
     counts = adjacency @ onehot
     if across is not None:
         counts += np.reshape(across_weight, (-1, 1)) * (across @ onehot)  # a weight per person, or one for all
