@@ -129,3 +129,22 @@ def test_blocks_sum_and_average_per_organisation():
 def test_a_batch_needs_a_seed():
     with pytest.raises(ValueError, match="at least one seed"):
         CRMRollout(small_scenario(), seeds=[])
+
+
+@pytest.mark.parametrize("sizes", [[[2, 3]] * 3, [[2, 3], [1, 4], [2, 2]]])
+def test_each_block_draws_its_own_numbers_whatever_the_layout(sizes):
+    """Rows by role, then by block: organisations of one size (copied role by role) or not (block
+    by block) get the numbers their own streams give them alone, in their own row order."""
+    blocks_count, roles = len(sizes), len(sizes[0])
+    starts = np.cumsum([0] + [sizes[b][r] for r in range(roles) for b in range(blocks_count)])
+    rows = []
+    for b in range(blocks_count):
+        rows.append(np.concatenate([np.arange(sizes[b][r]) + starts[r * blocks_count + b] for r in range(roles)]))
+    of_row = np.empty(int(starts[-1]), dtype=np.intp)
+    for b, mine in enumerate(rows):
+        of_row[mine] = b
+    blocks = batch.Blocks.of(of_row, tuple(rows))
+    assert blocks.alike == all(size == sizes[0] for size in sizes)
+    drawn = blocks.draw([np.random.default_rng(10 + b) for b in range(blocks_count)], 2)
+    for b, mine in enumerate(rows):
+        assert np.array_equal(drawn[:, mine], np.random.default_rng(10 + b).random((2, len(mine))))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import SEEDS, seed_means, small_model, step_n
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 
 from sim.core.mechanisms import data_quality, effort, learning, social_influence
@@ -164,6 +166,18 @@ def test_neighbour_shares_are_weighted_shares_of_live_neighbours():
     )
     assert shares.shape == (3, 6)
     assert np.allclose(shares.T, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), share=st.sampled_from([0.0, 0.01, 0.04, 0.2, 1.0]))
+def test_a_sum_over_the_ties_of_a_few_is_the_product_to_the_bit(seed, share):
+    """Visiting only the ties of the few with a value adds the same terms in the same order."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    ties = sparse.random(n, n, density=0.03, random_state=seed, format="csr")
+    ties = (ties + ties.T).tocsc()
+    values = (rng.random(n) < share) * rng.random(n) * 3.0
+    assert np.array_equal(social_influence.sum_over_ties(ties, values), ties.tocsr() @ values)  # row by row
 
 
 def test_neighbour_shares_ignore_legacy_neighbours_in_the_denominator():

@@ -58,14 +58,15 @@ def sum_over_ties(ties: sparse.csc_matrix, values: np.ndarray) -> np.ndarray:
     visited. ``ties`` is kept by column: column j lists who is tied to j. Either way a person's
     sum adds the same non-zero terms in the same order (by colleague), so the same result to the bit.
     """
+    ties = ties.tocsc()  # (already so in the model: no copy)
     who = np.flatnonzero(values)
     if 20 * len(who) > len(values):  # more than one in twenty: the product is quicker
         return ties @ values
     start = ties.indptr[who]
-    ends = ties.indptr[who + 1] - start
-    at = np.repeat(start - np.cumsum(ends) + ends, ends) + np.arange(ends.sum())  # their ties, column by column
+    lengths = ties.indptr[who + 1] - start
+    at = np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())  # column by column
     out = np.zeros(ties.shape[0])
-    np.add.at(out, ties.indices[at], ties.data[at] * np.repeat(values[who], ends))
+    np.add.at(out, ties.indices[at], ties.data[at] * np.repeat(values[who], lengths))  # in that order
     return out
 
 
