@@ -126,8 +126,10 @@ class Person(mesa.Agent):
         reconsidered = (reconsider_draw < chance) & (current != LEGACY)
         main_trigger = np.full(len(current), -1, dtype=np.int8)  # told only for those who reconsidered
         main_trigger[reconsidered] = routine.main_trigger(triggers, rt.base_rate, reconsidered)
+        now = current.copy()  # the routine kept, or the choice of those who reconsidered
+        now[reconsidered] = choice[reconsidered]
         return Decision(
-            routine=np.where(reconsidered, choice, current).astype(np.int8),
+            routine=now,
             utilities=u,
             probabilities=p,
             reconsider_probability=np.where(current != LEGACY, chance, 0.0),

@@ -151,7 +151,7 @@ def perceive(model, week: int) -> Perception:
         champion=state.champion.astype(float),
         new_hire=(state.live & state.just_hired).astype(float),
         training=routine.training_push(state.trained, rt.full_training_hours),
-        manager_changed=np.where(world.is_staff, changed[org.manager], False).astype(float),
+        manager_changed=(world.is_staff & changed[org.manager]).astype(float),
         disciplined=state.disciplined.astype(float),
         colleagues_switched=routine.colleagues_switched(
             world.ties, changed * visibility, rt.contagion_threshold, rt.contagion_steepness

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 def discounts(partner_behaviour: np.ndarray, rep_behaviour: np.ndarray, bent_discount: float) -> np.ndarray:
     """The discount each partner got this week: bent terms only around the CRM through a gaming rep."""
-    return np.where((partner_behaviour == GO_AROUND) & (rep_behaviour == GAME), bent_discount, 0.0)
+    return ((partner_behaviour == GO_AROUND) & (rep_behaviour == GAME)) * bent_discount
 
 
 def order_volume(partner_behaviour: np.ndarray, disengaged_volume: float) -> np.ndarray:

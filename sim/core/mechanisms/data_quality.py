@@ -35,10 +35,12 @@ def entry_quality(
     department: np.ndarray, behaviour: np.ndarray, entering: np.ndarray, departments: int, gaming_quality: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per department: the mean quality of this week's entries, and how many people entered."""
-    quality = np.where(behaviour == USE, 1.0, np.where(behaviour == GAME, gaming_quality, 0.0))
+    quality_of = np.zeros(3)  # of an entry, by what its author does: ignoring the CRM enters nothing
+    quality_of[USE], quality_of[GAME] = 1.0, gaming_quality
     d = department[entering]
+    quality = quality_of[behaviour[entering]]
     n = np.bincount(d, minlength=departments)
-    total = np.bincount(d, weights=quality[entering], minlength=departments)
+    total = np.bincount(d, weights=quality, minlength=departments)
     return np.divide(total, n, out=np.zeros(departments), where=n > 0), n
 
 
@@ -49,7 +51,7 @@ def update_data_quality(quality: np.ndarray, target: np.ndarray, n_entering: np.
 
 def follow_with_lag(trust: np.ndarray, seen_quality: np.ndarray, who: np.ndarray, lag_weeks: float) -> None:
     """Trust moves 1/lag of the way to the data quality a person sees, each week."""
-    trust += np.where(who, (seen_quality - trust) / lag_weeks, 0.0)
+    np.add(trust, (seen_quality - trust) / lag_weeks, out=trust, where=who)
 
 
 def update_data(sc: Scenario, world: World, state: State, stocks: Stocks, department: np.ndarray) -> None:

@@ -44,7 +44,7 @@ def learn_by_use(skill: np.ndarray, using: np.ndarray, learn_rate: float, forget
 
 def fade_habit(habit: np.ndarray, on_legacy_path: np.ndarray, decay: float) -> None:
     """The legacy habit fades for those who worked in the CRM this week."""
-    habit *= np.where(on_legacy_path, 1.0, 1.0 - decay)
+    np.multiply(habit, 1.0 - decay, out=habit, where=~on_legacy_path)
 
 
 def learn_and_unlearn(sc: Scenario, world: World, state: State) -> None:
@@ -52,5 +52,5 @@ def learn_and_unlearn(sc: Scenario, world: World, state: State) -> None:
     live, partner, b = state.live, world.is_partner, state.routine
     in_crm = live & np.where(partner, b == SELF_SERVE, (b == USE) | (b == GAME))
     on_legacy_path = ~live | np.where(partner, b == GO_AROUND, b == IGNORE)
-    learn_by_use(state.skill, in_crm, sc.learning.learn_rate, np.where(live, sc.learning.forget_rate, 0.0))
+    learn_by_use(state.skill, in_crm, sc.learning.learn_rate, live * sc.learning.forget_rate)
     fade_habit(state.habit, on_legacy_path, sc.behaviour.habit_decay)

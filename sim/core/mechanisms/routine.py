@@ -134,14 +134,15 @@ def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, s
     own = np.where(on0, u0, np.where(on1, u1, u2))
     best_other = np.where(on0, np.maximum(u1, u2), np.where(on1, np.maximum(u0, u2), np.maximum(u0, u1)))
     felt = 1.0 / (1.0 + np.exp(-(best_other - own - margin) / scale))
-    return np.where(current != LEGACY, felt, 0.0)
+    return felt * (current != LEGACY)  # felt is positive: 0 for the legacy process
 
 
 def practise(strength: np.ndarray, weeks: np.ndarray, kept: np.ndarray, live: np.ndarray, rate: float) -> None:
     """A kept routine's habit grows each week it is practised; a new one starts from nothing."""
     grow = kept & live
     strength[:] = np.where(grow, strength + rate * (1.0 - strength), np.where(kept, strength, 0.0))
-    weeks[:] = np.where(kept, weeks + 1, 0)
+    weeks += 1
+    weeks *= kept  # a new routine starts again at 0
 
 
 def data_change(trust: np.ndarray, anchor: np.ndarray, scale: float) -> np.ndarray:
