@@ -41,16 +41,16 @@ so that each run's peak memory is its own.
    not know are named, as are cues whose values differ and phases that ``step`` did not call
    once a week.
 
-3. Targets:
+3. `crmsim run` end to end at ``--cli-employees`` (100,000 by default; 0 skips it), as a user
+   runs it: a fresh process from start-up to its written tables, events and figures; wall time
+   and the process's peak memory (``ru_maxrss``), the median of ``--repeats`` runs.
+
+4. Targets:
    - >= 3 million agent-steps/s at 10,000 employees with every mechanism on (section 1), and
      >= 5 million for sweeps at the speed of the arithmetic;
    - 100,000 employees x 156 weeks (build + run) in < 20 s and < 2 GiB peak memory (section 1);
    - >= 10x the agent-steps/s of the per-agent version (the decision rule, section 2);
-   - `crmsim run` at 100,000 employees in < 10 s and < 1 GiB as a whole process (section 4).
-
-4. `crmsim run` end to end at ``--cli-employees`` (100,000 by default; 0 skips it), as a user
-   runs it: a fresh process from start-up to its written tables, events and figures; wall time
-   and the process's peak memory (``ru_maxrss``), the median of ``--repeats`` runs.
+   - `crmsim run` at 100,000 employees in < 10 s and < 1 GiB as a whole process (section 3).
 
 Usage (from the repository root):
     python benchmarks/bench_run.py                       # full run, a few minutes
@@ -871,7 +871,7 @@ def cli_end_to_end(employees: int) -> dict:
 def report_cli(employees: int, repeats: int) -> dict:
     runs = [cli_end_to_end(employees) for _ in range(repeats)]
     figures = {"wall": statistics.median(r["wall"] for r in runs), "peak": statistics.median(r["peak"] for r in runs)}
-    print(f"4. crmsim run at {employees:,} employees end to end (a fresh process: start-up, weeks, tables, figures)")
+    print(f"3. crmsim run at {employees:,} employees end to end (a fresh process: start-up, weeks, tables, figures)")
     print(
         f"   wall {figures['wall']:.1f} s (runs: {', '.join(f'{r["wall"]:.1f}' for r in runs)}), "
         f"peak {figures['peak'] / MIB:.0f} MiB"
@@ -881,7 +881,7 @@ def report_cli(employees: int, repeats: int) -> dict:
 
 
 def report_targets(full: dict[int, dict], speedups: dict[int, float], weeks: int, cli: dict | None = None) -> None:
-    print("3. Targets")
+    print("4. Targets")
     if 10_000 in full:
         rate = full[10_000]["rate"]
         for target in (TARGET_RATE_10K, TARGET_RATE_10K_ARITHMETIC):
