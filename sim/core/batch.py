@@ -8,7 +8,7 @@ one sparse matrix (no tie crosses two organisations), and each numpy call serves
 
 What belongs to one organisation is kept per block:
 - its stocks (data quality, commitment, ...) are arrays with one value per block, and a
-  person reads their own organisation's value through ``Blocks.of_row``;
+  person reads their own organisation's value through ``Blocks.per_person``;
 - sums and means over people are taken per block (``total``, ``mean``, ``count``);
 - its random numbers come from its own streams, drawn in its own order (``draw``), so a run
   draws the same numbers alone or in a batch.
@@ -100,11 +100,10 @@ class Blocks:
             drawn = np.empty((self.count, count, len(self.rows[0])))
             for stream, mine in zip(streams, drawn, strict=True):
                 stream.random(out=mine)
-            for first, end, at in self.stretches[0]:
+            for first, end, at in self.stretches[0]:  # a role: each block's stretch right after the one before
                 size = end - first
-                out[:, at : at + self.count * size].reshape(count, self.count, size)[:] = drawn[
-                    :, :, first:end
-                ].transpose(1, 0, 2)
+                role = out[:, at : at + self.count * size].reshape(count, self.count, size)
+                role[:] = drawn[:, :, first:end].transpose(1, 0, 2)
             return out
         for rows, stretches, stream in zip(self.rows, self.stretches, streams, strict=True):
             drawn = stream.random((count, len(rows)))
