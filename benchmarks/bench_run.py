@@ -572,9 +572,10 @@ def compare_week(model: CRMRollout, per_agent: PerAgentDecisions, see: Perceptio
     tally["live_person_weeks"] += int(st.live.sum())
     u = np.array([p.utilities for p in people]).T
     p = np.array([p.probabilities for p in people]).T
+    model_p = model.choice_probabilities()
     chance = np.array([p.reconsider_probability for p in people])
     tally["max_utility_diff"] = max(tally["max_utility_diff"], float(np.abs(u - st.utilities).max()))
-    tally["max_probability_diff"] = max(tally["max_probability_diff"], float(np.abs(p - st.probabilities).max()))
+    tally["max_probability_diff"] = max(tally["max_probability_diff"], float(np.abs(p - model_p).max()))
     tally["max_reconsider_diff"] = max(
         tally["max_reconsider_diff"], float(np.abs(chance - st.reconsider_probability).max())
     )
@@ -585,7 +586,7 @@ def compare_week(model: CRMRollout, per_agent: PerAgentDecisions, see: Perceptio
             f"reconsider draw {per_agent.reconsider_draws[row]:.17g}, "
             f"P(reconsider) per-agent {chance[row]!r}, model {st.reconsider_probability[row]!r}, "
             f"choice draw {per_agent.choice_draws[row]:.17g}, "
-            f"P per-agent {list(people[row].probabilities)}, P model {st.probabilities[:, row].tolist()}"
+            f"P per-agent {list(people[row].probabilities)}, P model {model_p[:, row].tolist()}"
         )
     sees = [q.see for q in people]
     tally["cues_computed"].update(set().union(*sees))

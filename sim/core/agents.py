@@ -1,22 +1,23 @@
 """The people: how a sales rep, a service agent, a manager and a channel partner decide.
 
-Each class states its role's decision once, as the utility *terms* of each option: what the
-person gains and pays, what their neighbours do, what their manager pushes. The model runs
-that rule over all people of the role at once (arrays in, arrays out); an agent object is a
-face over its row of the state and explains its own last choice with the very same rule.
+Each class states its role's decision once, as the utility *terms* of each option (what the
+person gains and pays, what their neighbours do, what their manager pushes) and the
+*triggers* that make its people reconsider their way of working. The model runs that rule
+over all people of the role at once (arrays in, arrays out); an agent object is a face over
+its row of the state and explains its own last choice with the very same rule.
 
-A person keeps last week's way of working unless something makes them reconsider it
-(``decide``): a low base rate, and triggers such as going live, training, their manager
-changing course, colleagues switching, discipline or dissatisfaction (``triggers``; the
-mechanism is ``sim/core/mechanisms/routine.py``). Someone who reconsiders chooses by
-multinomial logit over the terms plus the inertia of their current routine:
+A person keeps last week's way of working unless something makes them reconsider it: a low
+base rate, and triggers such as going live, training, their manager changing course,
+colleagues switching, discipline or dissatisfaction (``triggers``). Someone who reconsiders
+chooses by multinomial logit over the terms plus the inertia of their current routine:
 P(option) = exp(b * U_option) / sum exp(b * U), with b = ``behaviour.choice_sensitivity``.
+That keep-or-choose step is the same for every role, so it is the routine mechanism's
+(``sim/core/mechanisms/routine.py``, ``routine.decide``) and runs over everyone at once.
 The terms and their sources are in docs/ODD.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import mesa
@@ -28,18 +29,6 @@ from sim.core.scenario import Behaviour, RoleParameters, Routine
 from sim.core.state import EMPLOYEE_OPTIONS, GAME, GO_AROUND, IGNORE, LEGACY, PARTNER_OPTIONS, USE, Role
 
 Terms = dict[str, dict[str, np.ndarray]]
-
-
-@dataclass
-class Decision:
-    """A week's decision for the people of one role: what they do now, and why."""
-
-    routine: np.ndarray  # the way of working chosen or kept
-    utilities: np.ndarray  # (options, n) terms plus the current routine's inertia
-    probabilities: np.ndarray  # (options, n) logit probabilities, had they reconsidered
-    reconsider_probability: np.ndarray
-    reconsidered: np.ndarray
-    main_trigger: np.ndarray  # index in routine.TRIGGERS, -1 where only the base rate was at work
 
 
 class Person(mesa.Agent):
@@ -59,10 +48,12 @@ class Person(mesa.Agent):
         raise NotImplementedError
 
     @classmethod
-    def utilities(cls, see: Perception, w: Behaviour, r: RoleParameters) -> np.ndarray:
-        """(options, n) utilities: the sum of each option's terms."""
+    def utilities(cls, see: Perception, w: Behaviour, r: RoleParameters, out: np.ndarray | None = None) -> np.ndarray:
+        """(options, n) utilities: the sum of each option's terms (into ``out`` when given)."""
         terms = cls.weigh(see, w, r)
-        u = np.zeros((len(cls.options), len(see)))
+        u = np.zeros((len(cls.options), len(see))) if out is None else out
+        if out is not None:
+            u[:] = 0.0
         for k, option in enumerate(cls.options):
             for value in terms[option].values():
                 u[k] += value
@@ -84,58 +75,6 @@ class Person(mesa.Agent):
             "colleagues_switched": rt.colleagues * see.colleagues_switched,
             "data_changed": rt.data_changed * see.data_changed,
         }
-
-    @classmethod
-    def reasons_to_reconsider(cls, see: Perception, rt: Routine, u: np.ndarray) -> dict[str, np.ndarray]:
-        """The role's triggers, and dissatisfaction with the routine given the utilities ``u`` of
-        the options (without inertia): a better way is noticed where colleagues show it (seed 001:
-        infrequent use comes from "a lack of awareness of its existence or of a lack of faith in
-        its quality")."""
-        triggers = cls.triggers(see, rt)
-        triggers["dissatisfied"] = (
-            rt.dissatisfied
-            * see.colleagues_using
-            * routine.dissatisfaction(u, see.routine, rt.dissatisfaction_margin, rt.dissatisfaction_scale)
-        )
-        return triggers
-
-    @classmethod
-    def decide(
-        cls,
-        see: Perception,
-        w: Behaviour,
-        r: RoleParameters,
-        rt: Routine,
-        reconsider_draw: np.ndarray,
-        choice_draw: np.ndarray,
-    ) -> Decision:
-        """Keep the routine, or, when something makes one reconsider, choose by the role's terms.
-
-        Everyone's utilities are weighed every week (they tell who has become dissatisfied);
-        only those whose reconsider draw falls under their chance act on them.
-        """
-        current = see.routine
-        u = cls.utilities(see, w, r)
-        triggers = cls.reasons_to_reconsider(see, rt, u)
-        routine.add_inertia(u, current, see.routine_strength, cls.legacy_option, rt.status_quo, rt.habit)
-        p = np.exp(w.choice_sensitivity * (u - u.max(axis=0)))
-        p /= p.sum(axis=0)
-        # the first option whose cumulative probability exceeds the draw
-        choice = ((choice_draw > p[0]).astype(np.int8) + (choice_draw > p[0] + p[1])).astype(np.int8)
-        chance = routine.reconsider(rt.base_rate, triggers)
-        reconsidered = (reconsider_draw < chance) & (current != LEGACY)
-        main_trigger = np.full(len(current), -1, dtype=np.int8)  # told only for those who reconsidered
-        main_trigger[reconsidered] = routine.main_trigger(triggers, rt.base_rate, reconsidered)
-        now = current.copy()  # the routine kept, or the choice of those who reconsidered
-        now[reconsidered] = choice[reconsidered]
-        return Decision(
-            routine=now,
-            utilities=u,
-            probabilities=p,
-            reconsider_probability=np.where(current != LEGACY, chance, 0.0),
-            reconsidered=reconsidered,
-            main_trigger=main_trigger,
-        )
 
     # --- the face over the state -------------------------------------------------------
 
@@ -169,7 +108,9 @@ class Person(mesa.Agent):
         rt = sc.routine
         inertia = routine.inertia(see.routine, see.routine_strength, self.legacy_option, rt.status_quo, rt.habit)
         terms[self.options[kept]]["inertia"] = inertia[kept]
-        triggers = type(self).reasons_to_reconsider(see, rt, state.utilities[:, row : row + 1] - inertia)
+        triggers = type(self).triggers(see, rt)
+        u = state.utilities[:, row : row + 1] - inertia  # the options' utilities without inertia
+        triggers["dissatisfied"] = routine.dissatisfied(u, see.routine, see.colleagues_using, rt)
         trigger = int(routine.main_trigger(triggers, sc.routine.base_rate)[0])
         out.update(
             reconsidered=bool(state.reconsidered[row]),
@@ -181,7 +122,8 @@ class Person(mesa.Agent):
             previous=self.options[kept],
         )
         out["utilities"] = dict(zip(self.options, state.utilities[:, row].tolist(), strict=True))
-        out["probabilities"] = dict(zip(self.options, state.probabilities[:, row].tolist(), strict=True))
+        p = model.choice_probabilities(slice(row, row + 1))[:, 0]
+        out["probabilities"] = dict(zip(self.options, p.tolist(), strict=True))
         out["terms"] = {
             option: {name: float(np.broadcast_to(value, (1,))[0]) for name, value in terms[option].items()}
             for option in self.options

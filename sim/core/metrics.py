@@ -182,7 +182,7 @@ def agent_table(model) -> pd.DataFrame:
             "p_chosen": np.where(
                 state.routine == LEGACY,
                 np.nan,
-                state.probabilities[np.maximum(state.routine, 0), np.arange(org.n)],
+                model.choice_probabilities()[np.maximum(state.routine, 0), np.arange(org.n)],
             ),
         }
     )

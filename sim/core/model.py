@@ -173,7 +173,8 @@ class CRMRollout(mesa.Model):
         self.flows.training_hours += self.blocks.total(wages, who)
 
     def decide(self, see: Perception) -> None:
-        """Each role's rule over all of its people: keep the routine, or reconsider and choose.
+        """Each role weighs its options and its reasons to reconsider (its class's rule, over all of
+        its people); then everyone keeps their routine or reconsiders and chooses (``routine.decide``).
 
         Every person draws two uniform numbers every week, one for "reconsider?" and one for
         the choice, whatever the policy: common random numbers.
@@ -181,25 +182,35 @@ class CRMRollout(mesa.Model):
         state, sc = self.state, self.settings
         reconsider_draw, choice_draw = self.blocks.draw(self.decision_rng, 2)
         carried = see.routine  # last week's way of working, or the old process at go-live
+        utilities = np.empty((3, self.org.n))
+        triggers: dict[str, np.ndarray] = {}  # in the order the first role (sales reps) names them
         for role, person_class in ROLE_CLASSES.items():
             rows = self.org.role_slice(role)
             if rows.start == rows.stop:
                 continue
-            d = person_class.decide(
-                see.rows(rows),
-                sc.behaviour,
-                self.role_settings[role],
-                sc.routine,
-                reconsider_draw[rows],
-                choice_draw[rows],
-            )
-            state.utilities[:, rows] = d.utilities
-            state.probabilities[:, rows] = d.probabilities
-            state.reconsider_probability[rows] = d.reconsider_probability
-            state.reconsidered[rows] = d.reconsidered
-            state.main_trigger[rows] = d.main_trigger
-            state.previous_routine[rows] = state.routine[rows]
-            state.routine[rows] = d.routine
+            theirs = see.rows(rows)
+            person_class.utilities(theirs, sc.behaviour, self.role_settings[role], out=utilities[:, rows])
+            for name, chance in person_class.triggers(theirs, sc.routine).items():
+                triggers.setdefault(name, np.zeros(self.org.n))[rows] = chance  # 0 for a role without it
+        d = routine.decide(
+            utilities,
+            triggers,
+            see.routine,
+            see.routine_strength,
+            self.world.carried_over,
+            see.colleagues_using,
+            sc.routine,
+            sc.behaviour.choice_sensitivity,
+            reconsider_draw,
+            choice_draw,
+        )
+        state.utilities = d.utilities
+        state.choice_sensitivity = sc.behaviour.choice_sensitivity
+        state.reconsider_probability = d.reconsider_probability
+        state.reconsidered = d.reconsidered
+        state.main_trigger = d.main_trigger
+        state.previous_routine[:] = state.routine
+        state.routine[:] = d.routine
         self._take_played_choices()
         routine.practise(
             state.routine_strength,
@@ -216,6 +227,12 @@ class CRMRollout(mesa.Model):
         state.neighbour_shares[:] = see.shares
         state.perceived_usefulness[:] = see.usefulness
         state.felt_effort[:] = see.effort + see.double_entry
+
+    def choice_probabilities(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """(options, rows) each option's chance in the last decision, had the person reconsidered:
+        the logit over their utilities (computed when asked; the week computes it only for those
+        who did reconsider)."""
+        return routine.choice_probabilities(self.state.utilities[:, rows], self.state.choice_sensitivity)
 
     def _take_played_choices(self) -> None:
         """A person played by someone does what they chose, only on the weeks they are live;

@@ -73,10 +73,11 @@ class State:
     discount: np.ndarray = field(init=False)  # partners: discount on this week's order [share of price]
     terms_seen: np.ndarray = field(init=False)  # partners: recent average discount
     route_belief: np.ndarray = field(init=False)  # partners: what going around is believed to pay
-    # the last decision, kept for explain()
+    # the last decision, kept for explain(): its probabilities are the logit over the utilities
+    # with the choice sensitivity it was made with (``routine.choice_probabilities``)
     # option-major (3, n): row k holds option k for everyone, so per-option arithmetic is contiguous
     utilities: np.ndarray = field(init=False)
-    probabilities: np.ndarray = field(init=False)
+    choice_sensitivity: float = field(init=False)
     neighbour_shares: np.ndarray = field(init=False)  # shares of each option among live neighbours
 
     def __post_init__(self) -> None:
@@ -106,7 +107,7 @@ class State:
         self.tenure_weeks = np.zeros(n, dtype=np.int32)
         self.weeks_live = np.zeros(n, dtype=np.int32)
         self.utilities = np.zeros((3, n))
-        self.probabilities = np.zeros((3, n))
+        self.choice_sensitivity = 0.0  # no decision yet: every option equally likely
         self.neighbour_shares = np.zeros((3, n))
 
 

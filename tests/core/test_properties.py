@@ -129,10 +129,13 @@ def check_state(model: CRMRollout) -> None:
     # behaviour codes: legacy exactly when not live, else one of the role's three options
     assert np.array_equal(state.routine == LEGACY, ~state.live)
     assert np.all(np.isin(state.routine, [LEGACY, 0, 1, 2]))
-    # everyone who is live decided with probabilities that sum to 1
+    # everyone who is live kept what they carried into the week unless they reconsidered, and
+    # would have chosen with probabilities that sum to 1
     live = state.live
     if live.any():
-        assert np.allclose(state.probabilities[:, live].sum(axis=0), 1.0)
+        kept = live & ~state.reconsidered
+        assert np.array_equal(state.routine[kept], model.last_perception.routine[kept])
+        assert np.allclose(model.choice_probabilities()[:, live].sum(axis=0), 1.0)
     assert len(model.agents) == org.n
 
 

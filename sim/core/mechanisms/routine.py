@@ -48,12 +48,17 @@ References
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from sim.core.mechanisms import social_influence
 from sim.core.state import GO_AROUND, IGNORE, LEGACY, Role
+
+if TYPE_CHECKING:
+    from sim.core.scenario import Routine
 
 #: The triggers, in the order ``explain()`` and the event log report them.
 TRIGGERS = (
@@ -69,6 +74,70 @@ TRIGGERS = (
 )
 
 
+@dataclass
+class Decision:
+    """A week's decision: what everyone does now, and why."""
+
+    routine: np.ndarray  # the way of working chosen or kept
+    utilities: np.ndarray  # (options, n) the terms plus the current routine's inertia
+    reconsider_probability: np.ndarray
+    reconsidered: np.ndarray
+    main_trigger: np.ndarray  # index in TRIGGERS, -1 where only the base rate was at work
+
+
+def decide(
+    utilities: np.ndarray,
+    triggers: dict[str, np.ndarray],
+    see_routine: np.ndarray,
+    strength: np.ndarray,
+    legacy_option: np.ndarray,
+    colleagues_using: np.ndarray,
+    rt: Routine,
+    sensitivity: float,
+    reconsider_draw: np.ndarray,
+    choice_draw: np.ndarray,
+) -> Decision:
+    """Keep the routine, or, when something makes one reconsider, choose by the utilities.
+
+    ``utilities`` (options, n) are each role's terms and ``triggers`` its reasons to reconsider
+    (the role classes' ``utilities`` and ``triggers``), for everyone. Everyone's utilities are
+    weighed every week: they tell who has become dissatisfied. Only those whose reconsider draw
+    falls under their chance choose, by the logit over the utilities plus the inertia of their
+    routine; the others keep it.
+    """
+    current = see_routine
+    triggers["dissatisfied"] = dissatisfied(utilities, current, colleagues_using, rt)
+    add_inertia(utilities, current, strength, legacy_option, rt.status_quo, rt.habit)
+    chance = reconsider(rt.base_rate, triggers)
+    live = current != LEGACY
+    reconsidered = (reconsider_draw < chance) & live
+    who = np.flatnonzero(reconsidered)
+    now = current.copy()  # the routine kept, or the choice of those who reconsidered
+    now[who] = choose(choice_probabilities(utilities[:, who], sensitivity), choice_draw[who])
+    told = np.full(len(current), -1, dtype=np.int8)  # the main trigger, told only for those who reconsidered
+    told[who] = main_trigger(triggers, rt.base_rate, who)
+    return Decision(
+        routine=now,
+        utilities=utilities,
+        reconsider_probability=np.where(live, chance, 0.0),
+        reconsidered=reconsidered,
+        main_trigger=told,
+    )
+
+
+def choice_probabilities(utilities: np.ndarray, sensitivity: float) -> np.ndarray:
+    """The multinomial logit over the options (rows of ``utilities``):
+    P(option) = exp(b * U_option) / sum exp(b * U), with b the choice sensitivity."""
+    p = np.exp(sensitivity * (utilities - utilities.max(axis=0)))
+    p /= p.sum(axis=0)
+    return p
+
+
+def choose(p: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """The first option whose cumulative probability exceeds the draw."""
+    return ((draw > p[0]).astype(np.int8) + (draw > p[0] + p[1])).astype(np.int8)
+
+
 def reconsider(base: float, triggers: dict[str, np.ndarray]) -> np.ndarray:
     """The chance of reconsidering this week: the base rate and each trigger (a chance, 0-1) as
     independent chances, p = 1 - (1 - base) x prod(1 - t)."""
@@ -79,9 +148,9 @@ def reconsider(base: float, triggers: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def main_trigger(triggers: dict[str, np.ndarray], base: float, who: np.ndarray | None = None) -> np.ndarray:
-    """The strongest trigger (an index into ``TRIGGERS``) of each person, or of the rows ``who``;
-    -1 where none beats the base rate."""
-    rows = slice(None) if who is None else np.flatnonzero(who)
+    """The strongest trigger (an index into ``TRIGGERS``) of each person, or of the rows ``who``
+    (indices); -1 where none beats the base rate."""
+    rows = slice(None) if who is None else who
     stacked = np.stack([t[rows] for t in triggers.values()])
     index = _trigger_index(tuple(triggers))[stacked.argmax(axis=0)]
     return np.where(stacked.max(axis=0) > base, index, -1).astype(np.int8)
@@ -120,6 +189,17 @@ def colleagues_switched(
     powered = weight[pulled] ** steepness
     pull[pulled] = powered / (powered + threshold**steepness)
     return pull
+
+
+def dissatisfied(utilities: np.ndarray, current: np.ndarray, colleagues_using: np.ndarray, rt: Routine) -> np.ndarray:
+    """The dissatisfaction trigger, given the utilities of the options without inertia: a better
+    way is noticed where colleagues show it (seed 001: infrequent use comes from "a lack of
+    awareness of its existence or of a lack of faith in its quality")."""
+    return (
+        rt.dissatisfied
+        * colleagues_using
+        * dissatisfaction(utilities, current, rt.dissatisfaction_margin, rt.dissatisfaction_scale)
+    )
 
 
 def dissatisfaction(utilities: np.ndarray, current: np.ndarray, margin: float, scale: float) -> np.ndarray:
@@ -164,21 +244,21 @@ def add_inertia(
     utilities: np.ndarray,
     current: np.ndarray,
     strength: np.ndarray,
-    legacy_option: int,
+    legacy_option: np.ndarray | int,
     status_quo: float,
     habit: float,
 ) -> None:
     """Add, in place, the pull of keeping the current routine: status-quo bias plus the habit of a
     practised CRM routine (the old process's own habit is the UTAUT2 ``habit`` term on it, so it
-    is not counted twice here)."""
-    practised = status_quo + habit * strength
+    is not counted twice here). ``legacy_option`` is each person's option that carries on the
+    old process (or one for all)."""
+    bonus = status_quo + habit * strength * (current != legacy_option)
     for option in range(len(utilities)):
-        bonus = practised if option != legacy_option else status_quo
         np.add(utilities[option], bonus, out=utilities[option], where=current == option)  # only on the routine kept
 
 
 def inertia(
-    current: np.ndarray, strength: np.ndarray, legacy_option: int, status_quo: float, habit: float
+    current: np.ndarray, strength: np.ndarray, legacy_option: np.ndarray | int, status_quo: float, habit: float
 ) -> np.ndarray:
     """(3, n) utility bonus of keeping the current routine (``add_inertia`` on zeros)."""
     bonus = np.zeros((3, len(current)))

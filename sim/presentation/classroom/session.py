@@ -184,7 +184,7 @@ class Classroom:
         model, row = self.model, seat.row
         options = options_of(seat.role)
         state = model.state
-        p = state.probabilities[:, row]
+        p = model.choice_probabilities(slice(row, row + 1))[:, 0]
         r = float(state.reconsider_probability[row])
         carried = int(model.last_perception.routine[row])
         # they keep what they carried unless they weigh it again; then the logit chooses
