@@ -191,7 +191,9 @@ class CRMRollout(mesa.Model):
             theirs = see.rows(rows)
             person_class.utilities(theirs, sc.behaviour, self.role_settings[role], out=utilities[:, rows])
             for name, chance in person_class.triggers(theirs, sc.routine).items():
-                triggers.setdefault(name, np.zeros(self.org.n))[rows] = chance  # 0 for a role without it
+                if name not in triggers:
+                    triggers[name] = np.zeros(self.org.n)  # 0 for a role without this trigger
+                triggers[name][rows] = chance
         d = routine.decide(
             utilities,
             triggers,
