@@ -45,6 +45,8 @@ FLUSH_ROWS = 64
 FLUSH_SECONDS = 10.0
 BATCH_PEOPLE = 64_000  # people (employees and partners) of all the runs in one batch, at most
 BATCHES_PER_WORKER = 2  # at least, where there are enough runs (runs_per_batch)
+TAIL_RUNS = 8  # the last batches shrink to this many runs at least: a batch of 8 small organisations
+# costs about a quarter of its runs alone (benchmarks/bench_batch.py)
 OPEN_BATCHES = 256  # batches of different kinds of run filled side by side (arms, points of a sweep)
 
 
@@ -142,9 +144,16 @@ def failed_row(task: Task, error: str) -> dict:
     return {**run_ids(task), **dict.fromkeys(OUTCOMES), "verdict": None, "status": "failed", "error": error}
 
 
-def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE, most: int | None = None) -> Iterator[list[Task]]:
-    """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows
-    and at most ``most`` runs (``runs_per_batch``: so that every worker gets several batches).
+def batches(
+    tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE, *, runs: int | None = None, workers: int = 1
+) -> Iterator[list[Task]]:
+    """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows.
+
+    With several ``workers`` and the number of ``runs`` the tasks hold, a batch is also cut at
+    ``runs_per_batch`` of the runs not yet batched when it opens (guided self-scheduling): the
+    first batches are big, the last ones small (not under ``TAIL_RUNS``, or a first batch's
+    size), so that every worker gets several and they all finish together, none waiting idle
+    while another runs a big last batch.
 
     Runs are numbered replication-major, so the arms of a comparison and the points of a sweep
     alternate: up to ``OPEN_BATCHES`` batches are filled side by side (a sweep of 100 points x 40
@@ -152,19 +161,27 @@ def batches(tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE, most: int |
     oldest is handed on. Lazy: it holds those few unfinished batches at most, so however long the
     stream of tasks, only the batches in flight are in memory.
     """
-    open_batches: list[list[Task]] = []
+    tapered = runs is not None and workers > 1
+    floor = min(TAIL_RUNS, runs_per_batch(runs, workers)) if tapered else 1
+    open_batches: list[tuple[list[Task], int]] = []  # each open batch, and the most runs it may hold
+    taken = 0  # tasks taken from the stream
     for task in tasks:
-        batch = next((b for b in open_batches if same_but_seed(b[0], task)), None)
-        if batch is None:
+        opened = next((o for o in open_batches if same_but_seed(o[0][0], task)), None)
+        if opened is None:
             if len(open_batches) == OPEN_BATCHES:
-                yield open_batches.pop(0)
-            batch = []
-            open_batches.append(batch)
+                yield open_batches.pop(0)[0]
+            most = batch_size(task, batch_people)
+            if tapered:
+                most = min(most, max(floor, runs_per_batch(runs - taken, workers)))
+            opened = ([], most)
+            open_batches.append(opened)
+        batch, most = opened
         batch.append(task)
-        if len(batch) >= min(batch_size(task, batch_people), most or math.inf):
-            open_batches.remove(batch)
+        taken += 1
+        if len(batch) >= most:
+            open_batches.remove(opened)
             yield batch
-    yield from open_batches
+    yield from (batch for batch, _ in open_batches)
 
 
 def runs_per_batch(runs: int, workers: int) -> int:
@@ -276,8 +293,7 @@ def run_tasks(
 
     def todo(workers_at_hand: int) -> Iterator[list[Task]]:
         """The batches, cut so that each worker gets several (one worker: as big as they come)."""
-        most = runs_per_batch(remaining, workers_at_hand) if workers_at_hand > 1 else None
-        return batches(pending, batch_people, most)
+        return batches(pending, batch_people, runs=remaining, workers=workers_at_hand)
 
     writer = Writer(store, schema, signals)
     started = time.time()

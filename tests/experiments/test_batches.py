@@ -4,6 +4,7 @@ no result depends on it: a run's row is the same alone or in a batch, on one wor
 from __future__ import annotations
 
 import itertools
+import math
 
 import pandas as pd
 
@@ -11,6 +12,7 @@ import sim.io.runner as runner
 from sim import Scenario
 from sim.experiments.engine import (
     OPEN_BATCHES,
+    TAIL_RUNS,
     Task,
     batches,
     execute,
@@ -86,13 +88,26 @@ def test_each_worker_gets_several_batches():
     """Cut small enough that no worker waits idle on another's big last batch, nor a cluster's workers."""
     assert runs_per_batch(1000, 2) == 250 and runs_per_batch(1000, 50) == 10 and runs_per_batch(3, 8) == 1
     tasks = [task(run) for run in range(10)]
-    assert runs_in(batches(tasks, batch_people=10**6, most=runs_per_batch(10, 2))) == [
-        [0, 1, 2],
-        [3, 4, 5],
-        [6, 7, 8],
-        [9],
+    assert runs_in(batches(tasks, batch_people=10**6, runs=10, workers=2)) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    assert runs_in(batches(tasks, batch_people=2 * PEOPLE, runs=10, workers=2)) == [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+        [6, 7],
+        [8, 9],
     ]
-    assert runs_in(batches(tasks, batch_people=2 * PEOPLE, most=4)) == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert runs_in(batches(tasks, batch_people=10**6, runs=10, workers=1)) == [list(range(10))]  # as big as they come
+
+
+def test_the_last_batches_are_small_so_the_workers_finish_together():
+    """Guided self-scheduling: big batches first, then smaller ones, down to TAIL_RUNS."""
+    sizes = [len(b) for b in batches((task(run) for run in range(1000)), 106 * PEOPLE, runs=1000, workers=2)]
+    assert sum(sizes) == 1000
+    assert sizes[:6] == [106] * 6  # the people a batch may hold, while many runs are left
+    assert sizes == sorted(sizes, reverse=True)
+    assert min(sizes[:-1]) == TAIL_RUNS and sizes[-1] <= TAIL_RUNS
+    for k, size in enumerate(sizes):  # none more than a quarter (2 per worker) of the runs left when it opened
+        assert size <= max(TAIL_RUNS, math.ceil((1000 - sum(sizes[:k])) / 4))
 
 
 def test_batching_reads_no_further_than_the_batches_taken():
