@@ -33,6 +33,26 @@ def test_a_trigger_never_lowers_the_chance_of_reconsidering(base, strengths, ext
     assert before[0] >= base - 1e-12
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_trigger_at_zero_changes_no_decision_to_the_bit(seed):
+    """The week decides for all roles at once and gives a role's people a trigger their role does
+    not have (partner requests outside sales) at 0: their decisions are those without it."""
+    rng = np.random.default_rng(seed)
+    n = 50
+    current = rng.integers(-1, 3, n).astype(np.int8)
+    u = rng.normal(size=(3, n))
+    triggers = {name: rng.random(n) * (rng.random(n) < 0.3) for name in ("went_live", "training", "data_changed")}
+    with_zero = {"went_live": triggers["went_live"], "partner_requests": np.zeros(n), **triggers}
+    args = (current, rng.random(n), np.full(n, 2), rng.random(n), sim.Scenario.default().routine, 4.0)
+    draws = (rng.random(n), rng.random(n))
+    a = routine.decide(u.copy(), dict(triggers), *args, *draws)
+    b = routine.decide(u.copy(), with_zero, *args, *draws)
+    for field in ("routine", "utilities", "reconsider_probability", "reconsidered", "main_trigger"):
+        assert getattr(a, field).tobytes() == getattr(b, field).tobytes(), field
+    assert np.array_equal(a.routine[~a.reconsidered], current[~a.reconsidered])  # the others keep theirs
+
+
 def test_the_strongest_trigger_is_named_and_none_below_the_base_rate():
     triggers = {"training": np.array([0.4, 0.0]), "disciplined": np.array([0.8, 0.005])}
     main = routine.main_trigger(triggers, 0.01)

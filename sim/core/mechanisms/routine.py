@@ -88,7 +88,7 @@ class Decision:
 def decide(
     utilities: np.ndarray,
     triggers: dict[str, np.ndarray],
-    see_routine: np.ndarray,
+    current: np.ndarray,
     strength: np.ndarray,
     legacy_option: np.ndarray,
     colleagues_using: np.ndarray,
@@ -103,9 +103,8 @@ def decide(
     (the role classes' ``utilities`` and ``triggers``), for everyone. Everyone's utilities are
     weighed every week: they tell who has become dissatisfied. Only those whose reconsider draw
     falls under their chance choose, by the logit over the utilities plus the inertia of their
-    routine; the others keep it.
+    routine; the others keep it. ``current`` is the routine carried into the week.
     """
-    current = see_routine
     triggers["dissatisfied"] = dissatisfied(utilities, current, colleagues_using, rt)
     add_inertia(utilities, current, strength, legacy_option, rt.status_quo, rt.habit)
     chance = reconsider(rt.base_rate, triggers)
