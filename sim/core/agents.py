@@ -51,8 +51,10 @@ class Person(mesa.Agent):
     def utilities(cls, see: Perception, w: Behaviour, r: RoleParameters, out: np.ndarray | None = None) -> np.ndarray:
         """(options, n) utilities: the sum of each option's terms (into ``out`` when given)."""
         terms = cls.weigh(see, w, r)
-        u = np.zeros((len(cls.options), len(see))) if out is None else out
-        if out is not None:
+        if out is None:
+            u = np.zeros((len(cls.options), len(see)))
+        else:
+            u = out
             u[:] = 0.0
         for k, option in enumerate(cls.options):
             for value in terms[option].values():

@@ -103,7 +103,8 @@ def decide(
     (the role classes' ``utilities`` and ``triggers``), for everyone. Everyone's utilities are
     weighed every week: they tell who has become dissatisfied. Only those whose reconsider draw
     falls under their chance choose, by the logit over the utilities plus the inertia of their
-    routine; the others keep it. ``current`` is the routine carried into the week.
+    routine; the others keep it. ``current`` is the routine carried into the week. In place,
+    ``utilities`` gets the inertia added and ``triggers`` the dissatisfaction.
     """
     triggers["dissatisfied"] = dissatisfied(utilities, current, colleagues_using, rt)
     add_inertia(utilities, current, strength, legacy_option, rt.status_quo, rt.habit)
