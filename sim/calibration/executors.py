@@ -6,12 +6,12 @@ results are the same wherever they run.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 
-from sim.experiments.engine import dask_client, start_worker, stop_pool
+from sim.experiments import processes
+from sim.experiments.engine import dask_client
 
 
 @contextmanager
@@ -23,11 +23,11 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[Executo
     if workers <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
+    pool = processes.pool(workers)
     try:
         yield pool
     except BaseException:
-        stop_pool(pool)
+        processes.stop(pool)
         raise
     pool.shutdown(wait=True)
 

@@ -18,12 +18,10 @@ only the runs that were still running, and the same command runs them again.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.core.errors import InputError
-from sim.experiments.stopping import Stop, StopSignals, ignore_interrupts
+from sim.experiments import processes
+from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, SERIES, RunStore
 
 if TYPE_CHECKING:
@@ -340,15 +339,14 @@ def _run_local(todo: Iterator[Batch], writer: Writer, bar, workers: int, functio
     suspects: deque[Task] = deque()
     attempts: dict[int, int] = {}  # by the first run of a batch (a batch is always retried whole)
     window = 4 * workers
-    context = multiprocessing.get_context("spawn")
     while True:
         while suspects:
-            finished = _run_alone(suspects[0], function, context)
+            finished = _run_alone(suspects[0], function)
             with writer.signals.held():
                 suspects.popleft()
                 _keep(finished, writer, bar)
         in_flight: dict = {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker) as pool:
+        with processes.pool(workers) as pool:
             try:
                 while True:
                     while len(in_flight) < window:
@@ -379,18 +377,8 @@ def _run_local(todo: Iterator[Batch], writer: Writer, bar, workers: int, functio
                         pending.append(batch)
             except Stop:
                 _keep_finished(in_flight, writer, bar)
-                stop_pool(pool)
+                processes.stop(pool)
                 raise
-
-
-def start_worker() -> None:
-    """Set up a local worker process. Ctrl-C is left to the main process, which stops the workers
-    itself; and tqdm (a run's progress bar) gets a thread lock instead of a semaphore shared across
-    processes, which a worker stopped mid-run would leave registered (a warning at exit)."""
-    from tqdm import tqdm
-
-    ignore_interrupts()
-    tqdm.set_lock(threading.RLock())
 
 
 def _keep_finished(in_flight: dict, writer: Writer, bar) -> None:
@@ -402,33 +390,15 @@ def _keep_finished(in_flight: dict, writer: Writer, bar) -> None:
             _keep(future.result(), writer, bar)
 
 
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now and wait for them, so that none outlives crmsim.
-
-    ``shutdown`` alone would wait for the runs in flight to finish (minutes, for a big
-    organisation); their runs are dropped instead and run again on resume.
-    """
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=5)
-        if process.is_alive():
-            process.kill()
-            process.join()
-
-
-def _run_alone(task: Task, function, context) -> list[Finished]:
+def _run_alone(task: Task, function) -> list[Finished]:
     """The last try of a run: a batch of one, in a worker of its own, so a crash is surely its own."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=start_worker) as solo:
+    with processes.new_pool(1) as solo:
         try:
             return solo.submit(function, [task]).result()
         except BrokenProcessPool:
             return [(failed_row(task, f"worker died {MAX_ATTEMPTS} times"), None)]
         except Stop:
-            stop_pool(solo)
+            processes.stop(solo)
             raise
 
 

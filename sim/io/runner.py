@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mesa
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -122,7 +123,7 @@ def _people(model: CRMRollout, block: int) -> dict:
     return {
         "employees": len(rows) - partners,
         "partners": partners,
-        "ties": int(model.org.adjacency[rows].nnz // 2),
+        "ties": int(np.diff(model.org.adjacency.indptr)[rows].sum() // 2),  # each tie is stored twice
     }
 
 

@@ -1,0 +1,92 @@
+"""Local worker processes: how they start (with the model loaded, early) and how they stop.
+
+A worker needs the model loaded: Mesa, numpy, scipy, pandas, pydantic and crmsim's own modules,
+one to two seconds of imports. A worker started with its first run imports them only after the
+command has imported what it needs, read its scenario and planned; so a replicate on 2 workers
+waited for both, one after the other, before its first run, while on 1 worker it runs in the
+command's own process, and the 2-worker speed-up lost that time.
+
+So a command that will run local workers starts them as it starts (``start``): they load the
+model on the other cores while the command plans, and the engine takes them when it has runs
+to hand out (``pool``). Each worker loads the model as it starts (``start_worker``), whoever
+started it. Workers are spawned, fresh processes: they read the code and the environment as
+they are when the command starts, as in a Python session where the code may change between
+experiments. A command that ends before it uses its workers stops them (``stop_unused``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from sim.experiments.stopping import ignore_interrupts
+
+#: Workers started with the command and not yet taken by the engine: (how many, their pool).
+_started: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def start(workers: int) -> None:
+    """Start ``workers`` local workers now, if there are several, for the engine to take later."""
+    global _started
+    if workers <= 1 or _started is not None:
+        return
+    started = new_pool(workers)
+    for _ in range(workers):  # a pool starts a process per task while none is idle
+        started.submit(os.getpid)
+    _started = (workers, started)
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` local workers: those the command started, if it started as many, else new ones."""
+    global _started
+    started, _started = _started, None
+    if started is not None and started[0] == workers:
+        return started[1]
+    if started is not None:
+        stop(started[1])
+    return new_pool(workers)
+
+
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes, each loading the model as it starts."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker)
+
+
+def start_worker() -> None:
+    """Set up a local worker process. Ctrl-C is left to the main process, which stops the workers
+    itself; tqdm (a run's progress bar) gets a thread lock instead of a semaphore shared across
+    processes, which a worker stopped mid-run would leave registered (a warning at exit); and the
+    model is loaded before the first run comes."""
+    from tqdm import tqdm
+
+    ignore_interrupts()
+    tqdm.set_lock(threading.RLock())
+    import sim.io.runner  # noqa: F401
+
+
+def stop_unused() -> None:
+    """Stop the workers the command started if it ends without having used them (refused input)."""
+    global _started
+    started, _started = _started, None
+    if started is not None:
+        stop(started[1])
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now and wait for them, so that none outlives crmsim.
+
+    ``shutdown`` alone would wait for the runs in flight to finish (minutes, for a big
+    organisation); their runs are dropped instead and run again on resume.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
