@@ -30,3 +30,10 @@ def interrupt_at_run_3(task):
 
         os.kill(os.getpid(), signal.SIGINT)
     return execute(task)
+
+
+def loaded_modules(names):
+    """Which of ``names`` a worker has imported (it imports none of them to answer)."""
+    import sys
+
+    return {name for name in names if name in sys.modules}

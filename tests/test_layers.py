@@ -12,15 +12,30 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_import_sim_loads_no_plotting_or_dashboard_library():
+def test_the_model_loads_no_plotting_or_dashboard_library():
     code = (
         "import sys, sim; "
+        "sim.CRMRollout, sim.Scenario, sim.run, sim.Result; "
         "drawing = {'matplotlib', 'solara', 'ipywidgets', 'ipyvuetify'}; "
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & drawing); "
         "print(','.join(loaded))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == ""
+
+
+def test_import_sim_and_the_command_line_load_the_model_only_when_it_is_used():
+    code = (
+        "import sys, sim, sim.cli; "
+        "model = {'sim.core.model', 'mesa', 'pandas', 'scipy', 'pydantic'}; "
+        "print(sorted(model & set(sys.modules))); "
+        "from sim import run; "
+        "print(sorted(model & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    before, after = out.stdout.splitlines()
+    assert before == "[]"
+    assert after == "['mesa', 'pandas', 'pydantic', 'scipy', 'sim.core.model']"
 
 
 def test_the_import_contract_holds():

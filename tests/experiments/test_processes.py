@@ -1,0 +1,59 @@
+"""Local workers start with the command, load the model before their first run, and never outlive it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+from cli_helpers import run_cli
+
+from sim.experiments import processes
+
+MODEL = {"sim.core.model", "mesa", "scipy.sparse"}
+
+
+@pytest.fixture(autouse=True)
+def no_workers_left():
+    yield
+    processes.stop_unused()
+    assert multiprocessing.active_children() == []
+
+
+def test_the_engine_takes_the_workers_the_command_started():
+    processes.start(2)
+    started = {child.pid for child in multiprocessing.active_children()}
+    assert len(started) == 2  # running before the engine asks for them
+    with processes.pool(2) as pool:
+        pids = {pool.submit(os.getpid).result() for _ in range(20)}
+    assert pids <= started
+
+
+def test_a_worker_has_loaded_the_model_before_its_first_run():
+    from engine_helpers import loaded_modules
+
+    with processes.pool(2) as pool:
+        assert pool.submit(loaded_modules, MODEL).result() == MODEL
+
+
+def test_an_engine_wanting_other_workers_stops_the_started_ones():
+    processes.start(2)
+    started = {child.pid for child in multiprocessing.active_children()}
+    with processes.pool(3) as pool:
+        pids = {pool.submit(os.getpid).result() for _ in range(30)}
+    assert not pids & started
+
+
+def test_one_worker_is_this_process_and_starts_nothing():
+    processes.start(1)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_command_refused_after_its_workers_started_stops_them(capsys, tmp_path):
+    # the arms are read after the scenario, once the workers have started
+    code, _, err = run_cli(
+        capsys, "compare", "--vary", "policy.nothing=1,2", "-n", "2", "--workers", "2", "--out", str(tmp_path / "o")
+    )
+    assert code == 2 and "policy.nothing" in err
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "o").exists()
