@@ -1,17 +1,17 @@
-"""Local worker processes: how they start (with the model loaded, early) and how they stop.
+"""Local worker processes: how they start (early, loading the model) and how they stop.
 
 A worker needs the model loaded: Mesa, numpy, scipy, pandas, pydantic and crmsim's own modules,
-one to two seconds of imports. A worker started with its first run imports them only after the
-command has imported what it needs, read its scenario and planned; so a replicate on 2 workers
-waited for both, one after the other, before its first run, while on 1 worker it runs in the
-command's own process, and the 2-worker speed-up lost that time.
+one to two seconds of imports. A worker started with the first batch imports them only after
+the command has imported what it needs and planned. So, on 2 workers, a replicate waited for
+both, one after the other, before its first run; on 1 worker it runs in the command's own
+process and waits for the command's imports only. The 2-worker speed-up lost that time.
 
-So a command that will run local workers starts them as it starts (``start``): they load the
-model on the other cores while the command plans, and the engine takes them when it has runs
-to hand out (``pool``). Each worker loads the model as it starts (``start_worker``), whoever
-started it. Workers are spawned, fresh processes: they read the code and the environment as
-they are when the command starts, as in a Python session where the code may change between
-experiments. A command that ends before it uses its workers stops them (``stop_unused``).
+So a command that will run local workers starts them as soon as it has read its input
+(``start``). They load the model on the other cores while the command plans, and the engine
+takes them when it has runs to hand out (``pool``). Each worker loads the model as it starts
+(``start_worker``), whoever started it. Workers are spawned, fresh processes, so they run the
+code and see the environment as they are when they start. A command that ends before it uses
+its workers, refused or stopped, stops them (``stop_unused``).
 """
 
 from __future__ import annotations
