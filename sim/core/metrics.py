@@ -130,9 +130,10 @@ class Recorder:
 
     def frame(self, block: int = 0) -> pd.DataFrame:
         """One organisation's weekly series (the first, or the only one, by default)."""
-        weeks = np.column_stack([v[block, : self.rows] for v in self.series.values()])
-        frame = pd.DataFrame(weeks, columns=list(self.series))  # one block of floats: quick to build
-        frame["week"] = frame["week"].astype("int32")
+        names = [name for name in self.series if name != "week"]
+        values = np.stack([self.series[name][block, : self.rows] for name in names])  # a row per column,
+        frame = pd.DataFrame(values.T, columns=names)  # as pandas keeps them: one block, quick to build
+        frame.insert(0, "week", self.series["week"][block, : self.rows].astype("int32"))
         return frame
 
 
