@@ -8,7 +8,7 @@
 The four names are imported when first used, not with the package: the model brings Mesa,
 pandas, scipy and pydantic, over a second of start-up, which a command that needs none of them
 (``crmsim --help``, a refused argument) should not wait for, and which a command with several
-workers spends starting them instead (``sim.experiments.engine``).
+workers spends starting them instead (``sim.experiments.processes``).
 """
 
 from __future__ import annotations
