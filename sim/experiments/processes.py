@@ -80,12 +80,12 @@ def stop(pool: ProcessPoolExecutor) -> None:
     ``shutdown`` alone would wait for the runs in flight to finish (minutes, for a big
     organisation); their runs are dropped instead and run again on resume.
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
+    running = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
+    for process in running:
         if process.is_alive():
             process.terminate()
-    for process in processes:
+    for process in running:
         process.join(timeout=5)
         if process.is_alive():
             process.kill()

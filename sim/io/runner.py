@@ -83,9 +83,13 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
         scenario = scenario.with_overrides({"run.seed": model.seeds[block]}, source="run_batch")
     verdict = model.verdict(block)
     ledger, first_go_live = model.ledger, int(model.first_go_live_week[block])
+
     # numpy's NaN-skipping sums and means, as pandas takes them (the same bits) without pandas'
     # cost per call: a sweep summarises thousands of runs
-    week, series = timeseries["week"].to_numpy(), lambda name: timeseries[name].to_numpy()
+    def series(name: str) -> np.ndarray:
+        return timeseries[name].to_numpy()
+
+    week = series("week")
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
