@@ -17,6 +17,7 @@ only the runs that were still running, and the same command runs them again.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import deque
@@ -334,7 +335,14 @@ def _run_local(todo: Iterator[Batch], writer: Writer, bar, workers: int, functio
     """Local processes, with at most 4 batches per worker in flight. If a worker dies, the pool is
     rebuilt and the batches it had in flight are retried whole; a batch caught in a dying pool
     MAX_ATTEMPTS - 1 times gives each of its runs its last try alone, so only the run that kills
-    its worker is recorded as failed, never its neighbours."""
+    its worker is recorded as failed, never its neighbours.
+
+    With nothing left to run (a finished experiment resumed), no worker is asked for: a pool
+    would wait for workers still loading the model only to close them."""
+    first = next(todo, None)
+    if first is None:
+        return
+    todo = itertools.chain([first], todo)
     pending: deque[Batch] = deque()
     suspects: deque[Task] = deque()
     attempts: dict[int, int] = {}  # by the first run of a batch (a batch is always retried whole)

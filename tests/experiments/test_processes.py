@@ -57,3 +57,14 @@ def test_a_command_refused_after_its_workers_started_stops_them(capsys, tmp_path
     assert code == 2 and "policy.nothing" in err
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "o").exists()
+
+
+def test_a_finished_experiment_resumed_asks_for_no_workers(capsys, tmp_path, monkeypatch):
+    tiny = ["--set", "org.employees=40", "--set", "org.partners=8", "--set", "run.weeks=8", "-n", "3"]
+    out = str(tmp_path / "o")
+    assert run_cli(capsys, "replicate", *tiny, "--workers", "1", "--quiet", "--out", out)[0] == 0
+    asked = []
+    monkeypatch.setattr(processes, "pool", lambda workers: asked.append(workers))
+    code, _, _ = run_cli(capsys, "replicate", *tiny, "--workers", "2", "--quiet", "--out", out)
+    assert code == 0
+    assert asked == []  # the workers started with the command are stopped, not waited for
