@@ -254,7 +254,7 @@ class CRMRollout(mesa.Model):
     def consequences(self, week: int) -> None:
         """What the week's choices do: to partners' terms, to gamers, to skills, data, practice and people.
 
-        Each line is one mechanism (``sim/mechanisms/``); they share this week's ``flows``.
+        Each line is one mechanism (``sim/core/mechanisms/``); they share this week's ``flows``.
         """
         sc, world, state, stocks, flows = self.settings, self.world, self.state, self.stocks, self.flows
         manager = self.org.manager
