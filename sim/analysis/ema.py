@@ -13,7 +13,7 @@ parameters passed through as they are. For a key, the parameter comes from the s
 schema: a float with both bounds -> ``RealParameter`` over them, an int with both bounds ->
 ``IntegerParameter``, a choice (``Literal``) -> ``CategoricalParameter`` of its values, a
 boolean -> ``BooleanParameter``. Keys without both bounds (costs, for instance) need an EMA
-parameter with the range you mean, e.g. ``RealParameter("costs.wage_per_hour", 0.02, 0.08)``;
+parameter with the range you mean, e.g. ``RealParameter("costs__wage_per_hour", 0.02, 0.08)``;
 so does any key whose full schema range is wider than you want to explore.
 
 Seeds: every experiment runs on the same seed, the base scenario's ``run.seed`` (common random
@@ -26,9 +26,14 @@ named outcomes are then means over the replications; pass your own EMA outcomes,
 
 Outcomes are ``ScalarOutcome`` s named as the recorded outcomes of an experiment
 (``sim.core.outcomes.OUTCOMES``), plus ``success`` (1 if the run's verdict is success,
-else 0). Parameter names keep their dots: EMA passes them to the model as keyword arguments,
-which takes any string. The model function is a module-level class, so EMA's
-``MultiprocessingEvaluator`` can send it to worker processes.
+else 0). The model function is a module-level class, so EMA's ``MultiprocessingEvaluator``
+can send it to worker processes.
+
+Names: EMA's names must be Python identifiers (a dotted name is deprecated in EMA 3.0 and
+refused after it), so a parameter is named by its key with each dot as a double underscore
+(``policy__commitment``, the column of EMA's experiments table) and carries the dotted key as
+its ``variable_name``, which EMA passes to the model. A parameter of your own may be named
+either way: ``RealParameter("costs__wage_per_hour", 0.02, 0.08)`` sets ``costs.wage_per_hour``.
 
 EMA Workbench is optional (``pip install crmsim[analysis]``).
 """
@@ -66,6 +71,16 @@ SEED_KEY = "run.seed"
 MAX_SEED = 2**31 - 1
 
 
+def ema_name(key: str) -> str:
+    """EMA's name for a dotted scenario key: a Python identifier, each dot a double underscore."""
+    return key.replace(".", "__")
+
+
+def scenario_key(name: str) -> str:
+    """The dotted scenario key an EMA name stands for (a dotted name is the key itself)."""
+    return name.replace("__", ".")
+
+
 def _ema():
     """The EMA Workbench, imported without its warnings about optional parts."""
     import logging
@@ -85,7 +100,7 @@ def _ema():
 
 
 class CRMFunction:
-    """The model function EMA calls: keyword arguments are dotted scenario keys; returns the outcomes."""
+    """The model function EMA calls: keyword arguments are scenario keys (dotted, or EMA names); returns outcomes."""
 
     def __init__(self, base: Scenario, outcomes: list[str]):
         self.base = base
@@ -94,7 +109,7 @@ class CRMFunction:
     def __call__(self, **params: Any) -> dict[str, float]:
         from sim.io.runner import run
 
-        overrides = {key: plain(_category_value(value)) for key, value in params.items()}
+        overrides = {scenario_key(name): plain(_category_value(value)) for name, value in params.items()}
         scenario = self.base.with_overrides(overrides, source="ema") if overrides else self.base
         result = run(scenario, agents=False)
         recorded = result.summary["outcomes"]
@@ -139,30 +154,32 @@ def _range(key: str) -> tuple[float | None, float | None]:
 
 
 def parameter(key: str, bounds: tuple | None = None):
-    """The EMA parameter of a dotted scenario key, from the schema (``bounds`` narrows a number's range)."""
+    """The EMA parameter of a dotted scenario key, from the schema (``bounds`` narrows a number's
+    range), named ``ema_name(key)``."""
     ema = _ema()
     known = fields()
+    name = ema_name(key)
     if key == SEED_KEY and bounds is None:
-        return ema.IntegerParameter(SEED_KEY, 0, MAX_SEED)
+        return ema.IntegerParameter(name, 0, MAX_SEED, variable_name=key)
     if key not in known:
         raise ValueError(f"{key!r} is not a scenario key; `crmsim keys` lists them")
     info = known[key]
     annotation = info.annotation
     if typing.get_origin(annotation) is typing.Literal:
-        return ema.CategoricalParameter(key, list(typing.get_args(annotation)))
+        return ema.CategoricalParameter(name, list(typing.get_args(annotation)), variable_name=key)
     if annotation is bool:
-        return ema.BooleanParameter(key)
+        return ema.BooleanParameter(name, variable_name=key)
     if annotation in (int, float):
         low, high = bounds if bounds is not None else _range(key)
         if low is None or high is None:
             kind = "IntegerParameter" if annotation is int else "RealParameter"
             raise ValueError(
                 f"{key!r} has no {'lower' if low is None else 'upper'} bound in the schema; pass an EMA parameter "
-                f"with the range to explore, e.g. {kind}({key!r}, low, high)"
+                f"with the range to explore, e.g. {kind}({name!r}, low, high)"
             )
         if annotation is int:
-            return ema.IntegerParameter(key, int(low), int(high))
-        return ema.RealParameter(key, float(low), float(high))
+            return ema.IntegerParameter(name, int(low), int(high), variable_name=key)
+        return ema.RealParameter(name, float(low), float(high), variable_name=key)
     text = str(annotation) if len(str(annotation)) <= 30 else getattr(typing.get_origin(annotation), "__name__", "?")
     raise ValueError(
         f"{key!r} ({text}) cannot be made an EMA parameter from the schema; pass an EMA parameter "
@@ -180,16 +197,21 @@ def _parameters(items, base: Scenario) -> list:
         par = item if isinstance(item, ema.em_framework.parameters.Parameter) else parameter(str(item))
         _check_against_schema(par, base)
         out.append(par)
-    names = [p.name for p in out]
-    if len(set(names)) != len(names):
-        raise ValueError(f"a parameter is given twice: {names}")
+    keys = [key for p in out for key in _keys(p)]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"a parameter is given twice: {keys}")
     return out
+
+
+def _keys(par) -> list[str]:
+    """The scenario keys an EMA parameter sets."""
+    return [scenario_key(name) for name in par.variable_name]
 
 
 def _check_against_schema(par, base: Scenario) -> None:
     """Every edge value of a parameter must make a valid scenario (checked now, not in the middle of a run)."""
     ema = _ema()
-    for name in par.variable_name:
+    for name in _keys(par):
         if name not in fields():
             raise ValueError(
                 f"{name!r} (of EMA parameter {par.name!r}) is not a scenario key; `crmsim keys` lists them"
@@ -227,10 +249,10 @@ def ema_model(
     scenario = _base(base)
     uncertainties = _parameters(DEFAULT_UNCERTAINTIES if uncertainties is None else uncertainties, scenario)
     levers = _parameters(DEFAULT_LEVERS if levers is None else levers, scenario)
-    clash = {p.name for p in uncertainties} & {p.name for p in levers}
+    clash = {k for p in uncertainties for k in _keys(p)} & {k for p in levers for k in _keys(p)}
     if clash:
         raise ValueError(f"both an uncertainty and a lever: {', '.join(sorted(clash))}")
-    if replications is not None and SEED_KEY in {p.name for p in [*uncertainties, *levers]}:
+    if replications is not None and SEED_KEY in {k for p in [*uncertainties, *levers] for k in _keys(p)}:
         raise ValueError("with replications the seeds come from the replications; drop run.seed from the parameters")
     outcome_objects, names = [], []
     for item in ALL_OUTCOMES if outcomes is None else outcomes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -240,20 +241,23 @@ def test_missing_ema_says_how_to_install_it(sweeps, capsys, monkeypatch):
 def test_ema_model_runs_experiments():
     from ema_workbench import perform_experiments
 
-    from sim.analysis.ema import DEFAULT_LEVERS, DEFAULT_UNCERTAINTIES, ema_model
+    from sim.analysis.ema import DEFAULT_LEVERS, DEFAULT_UNCERTAINTIES, ema_model, ema_name
 
     model = ema_model({"org.employees": 80, "run.weeks": 30})
-    experiments, outcomes = perform_experiments(model, scenarios=4, policies=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # EMA 3.0 deprecates names that are not identifiers
+        experiments, outcomes = perform_experiments(model, scenarios=4, policies=2)
+    names = [ema_name(key) for key in [*DEFAULT_UNCERTAINTIES, *DEFAULT_LEVERS]]
     assert len(experiments) == 8
-    assert {*DEFAULT_UNCERTAINTIES, *DEFAULT_LEVERS} <= set(experiments.columns)
-    assert set(experiments["policy.integration"]) <= {"none", "partial", "full"}
-    assert experiments["org.legacy_systems"].between(1, 10).all()
+    assert set(names) <= set(experiments.columns)
+    assert set(experiments["policy__integration"]) <= {"none", "partial", "full"}
+    assert experiments["org__legacy_systems"].between(1, 10).all()
     assert {"intended_use_last13", "roi", "success"} <= set(outcomes)
     use = outcomes["intended_use_last13"]
     assert use.shape == (8,) and np.isfinite(use).all() and ((use >= 0) & (use <= 1)).all()
     assert set(np.unique(outcomes["success"])) <= {0.0, 1.0}
     # same seed for every experiment: the same parameters give the same outcomes
-    again = model.function(**experiments.iloc[0][[*DEFAULT_UNCERTAINTIES, *DEFAULT_LEVERS]].to_dict())
+    again = model.function(**experiments.iloc[0][names].to_dict())
     assert again["intended_use_last13"] == pytest.approx(use[0])
 
 
@@ -262,12 +266,15 @@ def test_ema_model_parameters_from_the_schema():
 
     from sim.analysis.ema import ema_model
 
-    model = ema_model(
-        uncertainties=["policy.commitment", "org.legacy_systems", "policy.upsell_prompts", "run.seed"],
-        levers=["policy.rollout", RealParameter("policy.training_hours", 0, 16)],
-        outcomes=["roi"],
-    )
-    pars = {p.name: p for p in [*model.uncertainties, *model.levers]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        model = ema_model(
+            uncertainties=["policy.commitment", "org.legacy_systems", "policy.upsell_prompts", "run.seed"],
+            levers=["policy.rollout", RealParameter("policy__training_hours", 0, 16)],
+            outcomes=["roi"],
+        )
+    pars = {p.variable_name[0].replace("__", "."): p for p in [*model.uncertainties, *model.levers]}
+    assert all(p.name.isidentifier() for p in pars.values())
     assert isinstance(pars["policy.commitment"], RealParameter)
     assert (pars["policy.commitment"].lower_bound, pars["policy.commitment"].upper_bound) == (0, 1)
     assert isinstance(pars["org.legacy_systems"], IntegerParameter)
@@ -302,4 +309,16 @@ def test_ema_model_checks_parameter_ranges_against_the_schema():
     from sim.analysis.ema import ema_model
 
     with pytest.raises(ValueError, match="policy.commitment"):
-        ema_model(uncertainties=[RealParameter("policy.commitment", 0, 2)], levers=[])
+        ema_model(uncertainties=[RealParameter("policy__commitment", 0, 2)], levers=[])
+
+
+def test_ema_model_knows_a_key_by_its_ema_name_and_by_its_dots():
+    from ema_workbench import RealParameter
+
+    from sim.analysis.ema import ema_model
+
+    with pytest.raises(ValueError, match="both an uncertainty and a lever"):
+        ema_model(uncertainties=["policy.training_hours"], levers=[RealParameter("policy__training_hours", 0, 16)])
+    model = ema_model({"org.employees": 40, "run.weeks": 20}, uncertainties=[], levers=[], outcomes=["roi"])
+    assert model.function(**{"policy__training_hours": 0.0}) == model.function(**{"policy.training_hours": 0.0})
+    assert model.function(policy__training_hours=0.0) != model.function(policy__training_hours=40.0)
