@@ -45,3 +45,16 @@ def test_the_import_contract_holds():
         pytest.fail("import-linter is not installed (it is in the dev extra)")
     out = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_a_replication_does_not_wait_for_scipy_stats(tmp_path):
+    """scipy.stats (one to two seconds of import) is for designs and distributions, which a
+    replication has none of."""
+    args = ["replicate", "--set", "org.employees=30", "--set", "run.weeks=6", "-n", "2", "--workers", "1"]
+    code = (
+        "import sys; from sim.cli import main; "
+        f"code = main({[*args, '--quiet', '--out', str(tmp_path / 'out')]!r}); "
+        "print(code, 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["0", "False"]

@@ -8,6 +8,10 @@ each parameter's distribution maps its column to values (inverse CDF).
 - ``morris``: Morris trajectories (drawn by SALib; needs the ``analysis`` extra);
 - ``grid``: every combination of levels.
 Levers are crossed with every point.
+
+scipy.stats is imported by the designs and distributions that need it, not with the module:
+its import takes one to two seconds, which a replication or a comparison (no design) would
+otherwise wait for on every command.
 """
 
 from __future__ import annotations
@@ -17,8 +21,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from sim.core.errors import InputError
 from sim.core.scenario import bounds, fields
@@ -33,6 +35,8 @@ def unit_samples(sweep: SweepFile) -> np.ndarray:
     if sweep.design == "monte_carlo":
         return np.random.default_rng(seed).random((n, d))
     if sweep.design == "lhs":
+        from scipy.stats import qmc
+
         return qmc.LatinHypercube(d=d, seed=seed).random(n)
     if sweep.design == "sobol":
         return saltelli(d, n, sweep.second_order, seed)
@@ -50,6 +54,8 @@ def unit_samples(sweep: SweepFile) -> np.ndarray:
 def saltelli(d: int, n: int, second_order: bool, seed: int) -> np.ndarray:
     """Saltelli's cross-sampling of a scrambled Sobol' sequence, rows grouped per base sample:
     A, AB_1..AB_d, [BA_1..BA_d], B (the layout of SALib.sample.sobol)."""
+    from scipy.stats import qmc
+
     base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
     a, b = base[:, :d], base[:, d:]
     blocks = [a]
@@ -74,16 +80,23 @@ def to_values(dist: Distribution, u: np.ndarray) -> list:
         return (p[0] + u * (p[1] - p[0])).tolist()
     if dist.kind == "integers":
         return (p[0] + np.floor(u * (p[1] - p[0] + 1))).astype(int).tolist()
-    if dist.kind == "normal":
-        return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=p[0], scale=p[1]).tolist()
-    if dist.kind == "triangular":
-        low, mode, high = p
-        c = (mode - low) / (high - low) if high > low else 0.5
-        return stats.triang.ppf(u, c, loc=low, scale=high - low).tolist()
-    if dist.kind == "beta":
-        return stats.beta.ppf(u, p[0], p[1], loc=p[2], scale=p[3] - p[2]).tolist()
+    if dist.kind in ("normal", "triangular", "beta"):
+        return _inverse_cdf(dist.kind, p, u).tolist()
     values = dist.params  # choice / levels
     return [values[i] for i in np.floor(u * len(values)).astype(int)]
+
+
+def _inverse_cdf(kind: str, p: list, u: np.ndarray) -> np.ndarray:
+    """A continuous distribution's values at the quantiles ``u`` (scipy.stats)."""
+    from scipy import stats
+
+    if kind == "normal":
+        return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=p[0], scale=p[1])
+    if kind == "triangular":
+        low, mode, high = p
+        c = (mode - low) / (high - low) if high > low else 0.5
+        return stats.triang.ppf(u, c, loc=low, scale=high - low)
+    return stats.beta.ppf(u, p[0], p[1], loc=p[2], scale=p[3] - p[2])
 
 
 def fit_to_field(key: str, values: list) -> list:

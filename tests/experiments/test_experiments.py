@@ -357,3 +357,16 @@ def test_a_sobol_design_needs_a_power_of_two(tmp_path, capsys):
     )
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     assert "power of 2" in capsys.readouterr().err
+
+
+def test_continuous_distributions_map_quantiles_to_their_values():
+    from sim.experiments.sweepfile import Distribution
+
+    u = np.array([0.1, 0.5, 0.9])
+    normal = designs.to_values(Distribution(normal=(3.0, 2.0)), u)
+    assert normal[1] == pytest.approx(3.0) and normal[2] - 3.0 == pytest.approx(3.0 - normal[0])
+    assert normal[2] == pytest.approx(3.0 + 2.0 * 1.2815515655446004)  # the 90% quantile of a normal
+    right = designs.to_values(Distribution(triangular=(0.0, 0.0, 1.0)), u)  # mode at the low end
+    assert right == pytest.approx(1.0 - np.sqrt(1.0 - u))
+    flat = designs.to_values(Distribution(beta=(1.0, 1.0, 2.0, 4.0)), u)  # Beta(1, 1) on [2, 4] is uniform
+    assert flat == pytest.approx(2.0 + 2.0 * u)
