@@ -5,7 +5,8 @@ Prints, for the default organisation (500 employees + 100 partners, 156 weeks):
 1. the cost of one run in process, alone and in batches of 8 and 27 organisations
    (``CRMRollout(scenario, seeds=[...])``, ``sim/core/batch.py``): milliseconds per run (build
    and weeks), runs per second, and where a batch's week goes (each phase of
-   ``CRMRollout.PHASES``);
+   ``CRMRollout.PHASES``); and the arithmetic floor (``benchmarks/floor.py``: the barest numpy
+   logit choice over the same network, the yardstick of this machine) per run;
 2. `crmsim replicate -n RUNS` as a user runs it (a fresh process: start-up, workers, batches,
    Parquet, the bands figure), on 1 and on 2 workers: wall time, runs per second and the
    speed-up of 2 workers over 1; and how much of it a command costs whatever its runs (the wall
@@ -31,16 +32,20 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for folder in (REPO, REPO / "benchmarks"):  # crmsim, and the floor beside this script (also when loaded by a test)
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from floor import floor_week_seconds  # noqa: E402
 
 from sim import CRMRollout, Scenario  # noqa: E402
 
 
 def in_process(batch: int, repeats: int) -> dict:
     """Median milliseconds per run (build, weeks) of ``repeats`` batches of ``batch`` organisations,
-    and the share of a batch's week in each phase."""
-    builds, weeks, phases = [], [], Counter()
+    the arithmetic floor's weeks over the same network (``benchmarks/floor.py``), and the share of
+    a batch's week in each phase."""
+    builds, weeks, floors, phases = [], [], [], Counter()
     for repeat in range(repeats):
         seeds = list(range(1000 * repeat, 1000 * repeat + batch))
         started = time.perf_counter()
@@ -52,10 +57,12 @@ def in_process(batch: int, repeats: int) -> dict:
         done = time.perf_counter()
         builds.append((built - started) / batch)
         weeks.append((done - built) / batch)
+        floors.append(floor_week_seconds(model.org.adjacency, int(model.steps)) / batch)
     total = sum(phases.values())
     return {
         "build_ms": 1000 * statistics.median(builds),
         "weeks_ms": 1000 * statistics.median(weeks),
+        "floor_ms": 1000 * statistics.median(floors),
         "phases": {name: seconds / total for name, seconds in phases.items()},
     }
 
@@ -98,6 +105,11 @@ def main() -> None:
         print(
             f"   batch of {batch:>2}: {per_run:7.1f} ms/run (build {figures['build_ms']:.1f}) = "
             f"{1000 / per_run:5.1f} runs/s, {alone / per_run:4.1f}x alone; week: {phases}"
+        )
+        floor = figures["floor_ms"]
+        print(
+            f"      the arithmetic floor over the same network: {floor:.1f} ms/run ({1000 / floor:.0f} runs/s); "
+            f"crmsim's weeks = {figures['weeks_ms'] / floor:.1f}x it"
         )
 
     print(f"2. crmsim replicate -n {args.runs} end to end (fresh process), medians of {args.repeats}")
