@@ -46,7 +46,9 @@ def test_a_trigger_at_zero_changes_no_decision_to_the_bit(seed):
     with_zero = {"went_live": triggers["went_live"], "partner_requests": np.zeros(n), **triggers}
     args = (current, rng.random(n), np.full(n, 2), rng.random(n), sim.Scenario.default().routine, 4.0)
     draws = (rng.random(n), rng.random(n))
-    a = routine.decide(u.copy(), dict(triggers), *args, *draws)
+    given, names = u.copy(), set(triggers)
+    a = routine.decide(u, triggers, *args, *draws)
+    assert u.tobytes() == given.tobytes() and set(triggers) == names  # the arguments are left as they are
     b = routine.decide(u.copy(), with_zero, *args, *draws)
     for field in ("routine", "utilities", "reconsider_probability", "reconsidered", "main_trigger"):
         assert getattr(a, field).tobytes() == getattr(b, field).tobytes(), field

@@ -103,10 +103,11 @@ def decide(
     (the role classes' ``utilities`` and ``triggers``), for everyone. Everyone's utilities are
     weighed every week: they tell who has become dissatisfied. Only those whose reconsider draw
     falls under their chance choose, by the logit over the utilities plus the inertia of their
-    routine; the others keep it. ``current`` is the routine carried into the week. In place,
-    ``utilities`` gets the inertia added and ``triggers`` the dissatisfaction.
+    routine; the others keep it. ``current`` is the routine carried into the week. The arguments
+    are left as they are: the decision's utilities are a copy with the inertia added.
     """
-    triggers["dissatisfied"] = dissatisfied(utilities, current, colleagues_using, rt)
+    triggers = {**triggers, "dissatisfied": dissatisfied(utilities, current, colleagues_using, rt)}
+    utilities = utilities.copy()
     add_inertia(utilities, current, strength, legacy_option, rt.status_quo, rt.habit)
     chance = reconsider(rt.base_rate, triggers)
     live = current != LEGACY
