@@ -322,3 +322,12 @@ def test_ema_model_knows_a_key_by_its_ema_name_and_by_its_dots():
     model = ema_model({"org.employees": 40, "run.weeks": 20}, uncertainties=[], levers=[], outcomes=["roi"])
     assert model.function(**{"policy__training_hours": 0.0}) == model.function(**{"policy.training_hours": 0.0})
     assert model.function(policy__training_hours=0.0) != model.function(policy__training_hours=40.0)
+
+
+def test_every_scenario_key_has_an_ema_name_that_leads_back_to_it():
+    from sim.analysis.ema import ema_name, scenario_key
+    from sim.core.scenario import fields
+
+    for key in [*fields(), "run.seed"]:
+        assert ema_name(key).isidentifier(), key
+        assert scenario_key(ema_name(key)) == key
