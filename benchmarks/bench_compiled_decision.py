@@ -1,11 +1,18 @@
-"""Benchmark: the keep-or-reconsider step compiled, against numpy, on identical inputs.
+"""Benchmark: what compiling buys, against numpy, on identical inputs.
 
-The evidence for (or against) compiling the week. ``routine.decide`` is written here once more
-as one loop per person (dissatisfaction, the inertia of the routine kept, the chance of
-reconsidering, the logit choice of those who do, the main trigger) and compiled with Numba.
-A model is stepped to week 30; that week's inputs to ``routine.decide`` are kept and both
-versions run on copies of them. Printed: whether every output is equal to the bit, and the
-median time of each (``--repeats`` calls) at each size.
+The evidence for (or against) compiling the week, in two measurements:
+
+1. The keep-or-reconsider step. ``routine.decide`` is written here once more as one loop per
+   person (dissatisfaction, the inertia of the routine kept, the chance of reconsidering, the
+   logit choice of those who do, the main trigger) and compiled with Numba. A model is stepped
+   to week 30; that week's inputs to ``routine.decide`` are kept and both versions run on copies
+   of them. Printed: whether every output is equal to the bit, and the median time of each
+   (``--repeats`` calls) at each size.
+2. The arithmetic floor (``benchmarks/floor.py``: the barest numpy logit choice over the
+   model's network, about ten numpy calls a week) written as one compiled loop per person, run
+   for ``--weeks`` weeks on the same draws. Printed: whether every week's choices are equal to
+   the bit, each one's median week and agent-steps per second. The compiled floor is a ceiling
+   for a compiled crmsim: its week does at least this much for each person, and much more.
 
 Numba is not a dependency of crmsim: ``pip install numba`` first (the script says so if it is
 missing). The first call compiles; it is not timed.
@@ -26,8 +33,12 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for folder in (REPO, REPO / "benchmarks"):  # crmsim, and the floor beside this script
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from floor import BASE, SOCIAL, floor_week  # noqa: E402
+from scipy import sparse  # noqa: E402
 
 from sim import CRMRollout, Scenario  # noqa: E402
 from sim.core.mechanisms import routine  # noqa: E402
@@ -113,6 +124,63 @@ def compiled_decide(loop, utilities, triggers, current, strength, legacy, using,
     return dict(zip(OUTPUTS, (out[0], u, out[1], out[2], out[3]), strict=True))
 
 
+def compile_floor():
+    """``floor.floor_week`` as one compiled loop per person: the same operations in the same order."""
+    from numba import njit
+
+    base = tuple(float(b) for b in BASE[:, 0])
+
+    @njit(cache=False)
+    def floor_loop(indptr, indices, data, choice, draw, out):
+        for i in range(len(choice)):
+            counts = np.zeros(3)
+            for k in range(indptr[i], indptr[i + 1]):  # the neighbours in the order of the sparse product
+                counts[choice[indices[k]]] += data[k]
+            total = max(counts[0] + counts[1] + counts[2], 1e-300)
+            u0 = base[0] + SOCIAL * (counts[0] / total)
+            u1 = base[1] + SOCIAL * (counts[1] / total)
+            u2 = base[2] + SOCIAL * (counts[2] / total)
+            top = max(max(u0, u1), u2)
+            e0, e1, e2 = np.exp(u0 - top), np.exp(u1 - top), np.exp(u2 - top)
+            s = e0 + e1 + e2
+            p0, p1 = e0 / s, e1 / s
+            out[i] = (1 if draw[i] > p0 else 0) + (1 if draw[i] > p0 + p1 else 0)
+
+    return floor_loop
+
+
+def compare_floors(floor_loop, employees: int, weeks: int) -> dict:
+    """The numpy floor and the compiled one over the network of a default organisation of this size,
+    week by week on the same draws: equal choices, and each one's median week."""
+    scenario = Scenario.default().with_overrides({"org.employees": employees, "org.partners": employees // 5})
+    adjacency = sparse.csr_matrix(CRMRollout(scenario, seed=3, people=False).world.ties)
+    adjacency.sort_indices()
+    n = adjacency.shape[0]
+    rng = np.random.default_rng(0)
+    start = rng.integers(0, 3, n).astype(np.int8)
+    draws = rng.random((weeks, n))
+    onehot = np.empty((n, 3))
+    floor_loop(adjacency.indptr, adjacency.indices, adjacency.data, start, draws[0], np.empty(n, np.int8))  # compiles
+    numpy_choice, compiled_choice = start.copy(), start.copy()
+    numpy_times, compiled_times, same = [], [], True
+    for draw in draws:
+        started = time.perf_counter()
+        numpy_choice = floor_week(adjacency, numpy_choice, draw, onehot)
+        numpy_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        chosen = np.empty(n, np.int8)
+        floor_loop(adjacency.indptr, adjacency.indices, adjacency.data, compiled_choice, draw, chosen)
+        compiled_choice = chosen
+        compiled_times.append(time.perf_counter() - started)
+        same &= numpy_choice.astype(np.int8).tobytes() == compiled_choice.tobytes()
+    return {
+        "people": n,
+        "numpy": statistics.median(numpy_times),
+        "compiled": statistics.median(compiled_times),
+        "same": same,
+    }
+
+
 def week_inputs(employees: int) -> tuple:
     """The arguments ``routine.decide`` gets in week 30 of a default organisation of this size."""
     scenario = Scenario.default().with_overrides({"org.employees": employees, "org.partners": employees // 5})
@@ -147,13 +215,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[500, 10_000], help="employees")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--weeks", type=int, default=52, help="weeks of the floors (section 2)")
     args = parser.parse_args()
     try:
         loop = compile_loop()
+        floor_loop = compile_floor()
     except ImportError:
         print("bench_compiled_decision: needs numba (pip install numba); crmsim itself does not use it")
         sys.exit(2)
-    print("The keep-or-reconsider step (routine.decide), numpy and compiled, on week 30's inputs")
+    print("1. The keep-or-reconsider step (routine.decide), numpy and compiled, on week 30's inputs")
     for employees in args.sizes:
         inputs = week_inputs(employees)
         numpy_out = routine.decide(*copy.deepcopy(inputs))
@@ -168,6 +238,16 @@ def main() -> None:
         print(
             f"   {len(inputs[2]):>7,} people: numpy {numpy_s * 1e3:.3f} ms, compiled {compiled_s * 1e3:.3f} ms "
             f"({numpy_s / compiled_s:.1f}x); outputs equal to the bit: {'yes' if same else 'NO'}"
+        )
+
+    print(f"2. The arithmetic floor (benchmarks/floor.py), numpy and compiled, {args.weeks} weeks on the same draws")
+    for employees in args.sizes:
+        f = compare_floors(floor_loop, employees, args.weeks)
+        print(
+            f"   {f['people']:>7,} people: numpy {f['numpy'] * 1e3:.3f} ms a week "
+            f"({f['people'] / f['numpy'] / 1e6:.2f} M agent-steps/s), compiled {f['compiled'] * 1e3:.3f} ms "
+            f"({f['people'] / f['compiled'] / 1e6:.2f} M/s, {f['numpy'] / f['compiled']:.1f}x); "
+            f"choices equal to the bit every week: {'yes' if f['same'] else 'NO'}"
         )
 
 

@@ -24,6 +24,19 @@ BASE = np.array([[0.5], [0.2], [0.0]])
 SOCIAL = 2.0
 
 
+def floor_week(adjacency: sparse.csr_matrix, choice: np.ndarray, draw: np.ndarray, onehot: np.ndarray) -> np.ndarray:
+    """One barest week: each person's next option (0-2) from their neighbours' shares of the options
+    last week (``choice``) and one uniform ``draw`` each; ``onehot`` is (people, 3) scratch."""
+    for option in range(3):
+        np.equal(choice, option, out=onehot[:, option], casting="unsafe")
+    counts = (adjacency @ onehot).T
+    shares = counts / np.maximum(counts.sum(axis=0), 1e-300)
+    utility = BASE + SOCIAL * shares
+    p = np.exp(utility - utility.max(axis=0))
+    p /= p.sum(axis=0)
+    return (draw > p[0]).astype(np.int8) + (draw > p[0] + p[1])
+
+
 def floor_week_seconds(adjacency: sparse.spmatrix, weeks: int, seed: int = 0) -> float:
     """Seconds for ``weeks`` weeks of the barest logit choice over ``adjacency``'s people (the median
     week's time x weeks, so one slow week of a busy machine does not count)."""
@@ -35,14 +48,6 @@ def floor_week_seconds(adjacency: sparse.spmatrix, weeks: int, seed: int = 0) ->
     times = []
     for _ in range(weeks):
         started = time.perf_counter()
-        for option in range(3):
-            np.equal(choice, option, out=onehot[:, option], casting="unsafe")
-        counts = (adjacency @ onehot).T
-        shares = counts / np.maximum(counts.sum(axis=0), 1e-300)
-        utility = BASE + SOCIAL * shares
-        p = np.exp(utility - utility.max(axis=0))
-        p /= p.sum(axis=0)
-        draw = rng.random(n)
-        choice = (draw > p[0]).astype(np.int8) + (draw > p[0] + p[1])
+        choice = floor_week(adjacency, choice, rng.random(n), onehot)
         times.append(time.perf_counter() - started)
     return float(np.median(times)) * weeks

@@ -1,8 +1,8 @@
 """Several organisations run as one: the batch dimension of the model, and the only place it lives.
 
 A sweep or a replication runs thousands of small organisations. Each week of each of them is
-about a hundred numpy calls of a few microseconds, so a small run costs its calls, not its
-arithmetic. A batch puts the organisations of one scenario (one per seed) side by side as
+about 1,900 function calls (Python, numpy and scipy) of a few microseconds, so a small run costs
+its calls, not its arithmetic. A batch puts the organisations of one scenario (one per seed) side by side as
 *blocks* of one population: their people are rows of the same arrays, their networks blocks of
 one sparse matrix (no tie crosses two organisations), and each numpy call serves them all.
 
