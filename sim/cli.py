@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.command(args)
+    except BrokenPipeError:  # the reader went away (crmsim keys | head): not an error of crmsim's
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 128 + signal.SIGPIPE
     except InputError as exc:
         print(f"crmsim: error: {exc}", file=sys.stderr)
         return 2
@@ -73,14 +76,15 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=V1,V2,...",
-        help="one arm per value, e.g. --vary policy.rollout=big_bang,phased,pilot",
+        help="one arm per value, e.g. --vary policy.rollout=big_bang,phased,pilot; several --vary add their "
+        "arms one after another (not crossed: a sweep file crosses)",
     )
     cmp_.add_argument(
         "--arm",
         action="append",
         default=[],
         metavar="NAME=FILE.toml",
-        help="an arm from a whole scenario (policy) file",
+        help="an arm from a whole scenario (policy) file; --set applies to it too",
     )
     cmp_.add_argument("--baseline", help="the arm the others are compared with (default: the first)")
     cmp_.add_argument("-n", "--runs", type=int, default=50, help="seeds per arm (default 50)")
@@ -155,17 +159,28 @@ def _parser() -> argparse.ArgumentParser:
 
     anim = sub.add_parser("animate", help="an animated GIF (or MP4) of the network over the weeks, for slides")
     anim.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded baseline)")
-    anim.add_argument("--out", required=True, metavar="FILE", help="FILE.gif, or FILE.mp4 (needs ffmpeg on PATH)")
+    anim.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="FILE.gif, or FILE.mp4 (needs ffmpeg on PATH); a new file, or an animation crmsim wrote (it is replaced)",
+    )
     _add_set(anim)
     anim.add_argument("--weeks", type=int, metavar="N", help="run N weeks (default: the scenario's run.weeks)")
     anim.add_argument("--every", type=int, metavar="K", help="a frame every K weeks (default: about 60 frames)")
-    anim.add_argument("--fps", type=float, default=8.0, metavar="F", help="frames per second (default 8)")
+    anim.add_argument("--fps", type=float, default=8.0, metavar="F", help="frames per second, 0.5 to 50 (default 8)")
     anim.add_argument("--quiet", action="store_true", help="no closing line")
     anim.set_defaults(command=cmd_animate)
 
     rpt = sub.add_parser("report", help="one self-contained HTML page for a run or an experiment's results folder")
-    rpt.add_argument("folder", metavar="RUN_DIR", help="a folder written by run, replicate, compare or sweep")
-    rpt.add_argument("--out", metavar="FILE.html", help="the page (default: RUN_DIR/report.html)")
+    rpt.add_argument(
+        "folder", metavar="RUN_DIR", help="a folder written by run, replicate, compare, sweep or calibrate"
+    )
+    rpt.add_argument(
+        "--out",
+        metavar="FILE.html",
+        help="the page (default: RUN_DIR/report.html); a new file, or a report crmsim wrote (it is replaced)",
+    )
     rpt.add_argument("--quiet", action="store_true", help="no closing line")
     rpt.set_defaults(command=cmd_report)
 
@@ -246,9 +261,13 @@ def cmd_run(args) -> int:
     if args.people or args.edges:
         if not (args.people and args.edges):
             raise InputError("--people/--edges", None, "give both a people CSV and an edge-list CSV")
+        for option, path in (("--people", args.people), ("--edges", args.edges)):
+            if not Path(path).is_file():
+                raise InputError(option, path, "no such file; allowed: a CSV file")
         scenario = scenario.with_overrides(
             {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())}
         )
+    scenario.imported_files_digest()  # a missing imported file is named with its scenario field, before the run
     out = Path(args.out or Path("out") / scenario.name)
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
     try:
@@ -333,25 +352,30 @@ def cmd_replicate(args) -> int:
 def cmd_compare(args) -> int:
     if args.runs < 1:
         raise InputError("-n", "runs", f"got {args.runs}; allowed: >= 1")
-    base = load_scenario(args.scenario, args.overrides)
-    _start_workers(args)
-    from sim.experiments.plan import compare_plan, execute_plan, parse_vary
-    from sim.presentation import experiment_outputs
+    from sim.core.scenario import parse_overrides
+    from sim.experiments.plan import compare_plan, comparison_arms, execute_plan
 
-    arms = {name: base.with_overrides(override) for name, override in parse_vary(args.vary, base).items()}
+    base = load_scenario(args.scenario, args.overrides)
+
+    arm_files = {}
     for item in args.arm:
         name, sep, path = item.partition("=")
         if not sep or not name.strip() or not path.strip():
             raise InputError("--arm", item, "expected NAME=FILE.toml")
-        arms[name.strip()] = scenario_or_case(path.strip())
-    if len(arms) < 2:
-        raise InputError("--vary/--arm", None, "give at least two arms, e.g. --vary policy.integration=none,full")
+        if name.strip() in arm_files:
+            raise InputError("--arm", name.strip(), "two arms have this name; allowed: each arm once")
+        arm_files[name.strip()] = scenario_or_case(path.strip())
+    arms = comparison_arms(base, args.vary, arm_files, parse_overrides(args.overrides))
     baseline = args.baseline or next(iter(arms))
     if baseline not in arms:
         raise InputError("--baseline", baseline, f"not an arm; arms: {', '.join(arms)}")
     seed = base.run.seed if args.seed is None else args.seed
+    plan = compare_plan(arms, args.runs, seed, baseline)
+    _start_workers(args)
+    from sim.presentation import experiment_outputs
+
     store = execute_plan(
-        compare_plan(arms, args.runs, seed, baseline),
+        plan,
         args.out,
         workers=args.workers,
         dask=args.dask,
@@ -427,7 +451,8 @@ def cmd_animate(args) -> int:
         scenario = scenario.with_overrides({"run.weeks": args.weeks}, source="--weeks")
     written = animate(scenario, args.out, every=args.every, fps=args.fps)
     if not args.quiet:
-        print(f"wrote {written['path']} ({written['frames']} frames, one every {written['every']} weeks)")
+        every = "every week" if written["every"] == 1 else f"one every {written['every']} weeks"
+        print(f"wrote {written['path']} ({written['frames']} frames, {every})")
     return 0
 
 

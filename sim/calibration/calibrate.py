@@ -23,7 +23,7 @@ from sim.calibration.folder import KIND, CalibrationFolder
 from sim.calibration.observed import ObservedLog, read_observed
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
-from sim.core.errors import InputError
+from sim.experiments import processes
 from sim.io.provenance import provenance
 
 
@@ -55,12 +55,12 @@ def calibrate(
     figures: Callable[[Path], list[str]] | None = None,
 ) -> dict:
     """Run (or resume) a calibration into ``out``; returns the content of ``calibration.json``."""
+    processes.check_workers(workers, dask)
     spec, log, simulator, observation, horizon = prepare(spec_path)
-    if not isinstance(workers, int) or workers < 1:
-        raise InputError("--workers", None, f"got {workers!r}; allowed: a whole number >= 1")
     calibration_hash = spec.content_hash(log.digest)
     settings = spec.settings
-    with CalibrationFolder(out) as folder:
+    # the workers or cluster first: a cluster out of reach is refused before the folder is touched
+    with open_executor(workers, dask) as executor, CalibrationFolder(out) as folder:
         earlier = folder.open(calibration_hash, wait=wait)
         manifest = {
             "kind": KIND,
@@ -75,7 +75,7 @@ def calibrate(
         if done is not None:  # the same calibration, complete: nothing to run again
             return done
         folder.write_json("manifest.json", manifest)
-        with open_executor(workers, dask) as executor:
+        try:
             result = smc.fit(
                 folder.history,
                 spec.fit,
@@ -112,6 +112,9 @@ def calibrate(
                 executor,
                 workers,
             )
+        except KeyboardInterrupt:  # its finished generations are kept; the manifest says it stopped
+            folder.write_json("manifest.json", {**manifest, "status": "interrupted"})
+            raise
         summary = {
             "name": spec.name,
             "description": spec.description,

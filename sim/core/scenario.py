@@ -817,6 +817,37 @@ class Scenario(Section):
             return path
         return self._source.parent / path
 
+    def with_imports_located(self) -> Scenario:
+        """A copy naming its imported organisation files by absolute paths.
+
+        An experiment hands its workers the scenario as data, without the file it came from, so a
+        path relative to the scenario file must be made absolute first: else each worker would
+        look for it in its own current folder.
+        """
+        if not self.org.people_csv:
+            return self
+        located = {key: str(self.resolve_path(self.get(key)).absolute()) for key in ("org.people_csv", "org.edges_csv")}
+        return self.with_overrides(located, source=str(self._source or "scenario"))
+
+    def imported_files_digest(self) -> str | None:
+        """The content of an imported organisation's files, hashed (None when it is generated).
+
+        The scenario's hash covers only the files' paths; a run or an experiment that imports an
+        organisation records this too, so an edited file is not taken for the same organisation.
+        A missing or unreadable file is an InputError naming the scenario and the field.
+        """
+        if not self.org.people_csv:
+            return None
+        digest = hashlib.sha256()
+        for key in ("org.people_csv", "org.edges_csv"):
+            path = self.resolve_path(self.get(key))
+            try:
+                digest.update(path.read_bytes())
+            except OSError as exc:
+                source = str(self._source) if self._source else "scenario"
+                raise InputError(source, key, f"{path}: {exc.strerror or exc}; allowed: a readable CSV file") from None
+        return digest.hexdigest()[:16]
+
 
 def cases() -> list[str]:
     """Names of the case scenarios shipped with crmsim."""

@@ -273,7 +273,7 @@ def run_tasks(
     schema: pa.Schema,
     *,
     workers: int = 1,
-    dask: str | None = None,
+    client=None,
     progress: bool = False,
     function=execute_batch,
     signals: StopSignals | None = None,
@@ -282,8 +282,10 @@ def run_tasks(
     """Run every task not yet in the store, in batches of at most ``batch_people`` people; return
     counts and timings.
 
-    ``function`` runs one batch in a worker (``execute_batch``; tests pass others to simulate crashes).
-    Whatever ends the runs early (a ``Stop``, an error), the finished runs are written first.
+    ``client``, a connected Dask client (``dask_client``), runs them on its cluster; else they run
+    on ``workers`` local processes. ``function`` runs one batch in a worker (``execute_batch``;
+    tests pass others to simulate crashes). Whatever ends the runs early (a ``Stop``, an error),
+    the finished runs are written first.
     """
     from tqdm.auto import tqdm
 
@@ -299,8 +301,8 @@ def run_tasks(
     started = time.time()
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
         try:
-            if dask:
-                _run_dask(todo, writer, bar, dask, workers, function)
+            if client is not None:
+                _run_dask(todo, writer, bar, client, function)
             elif workers <= 1:
                 for batch in todo(1):
                     finished = function(batch)
@@ -410,44 +412,41 @@ def _run_alone(task: Task, function) -> list[Finished]:
             raise
 
 
-def _run_dask(
-    todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, address: str, workers: int, function
-) -> None:
-    """A Dask distributed scheduler: ``local`` starts a LocalCluster of ``workers`` processes. The
-    runs are cut into batches once the cluster's workers are counted (``todo(workers)``).
+def _run_dask(todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, client, function) -> None:
+    """A Dask distributed cluster, through its connected client. The runs are cut into batches once
+    the cluster's workers are counted (``todo(workers)``).
 
     Dask retries a batch whose worker died; a batch that killed its worker MAX_ATTEMPTS times is
     split into batches of one, so only the run at fault is recorded as failed."""
-    with dask_client(address, workers) as client:
-        from distributed import as_completed  # importable: dask_client needed it too
+    from distributed import as_completed  # importable: dask_client needed it too
 
-        cluster = max(len(client.scheduler_info().get("workers", {})), 1)
-        window, todo = 4 * cluster, todo(cluster)
-        submitted = {}
+    cluster = max(len(client.scheduler_info().get("workers", {})), 1)
+    window, todo = 4 * cluster, todo(cluster)
+    submitted = {}
 
-        def submit(batch: Batch):
-            future = client.submit(function, batch, pure=False, retries=MAX_ATTEMPTS - 1)
-            submitted[future.key] = batch
-            return future
+    def submit(batch: Batch):
+        future = client.submit(function, batch, pure=False, retries=MAX_ATTEMPTS - 1)
+        submitted[future.key] = batch
+        return future
 
-        running = as_completed([submit(batch) for _, batch in zip(range(window), todo, strict=False)])
-        for future in running:
-            with writer.signals.held():
-                batch = submitted.pop(future.key)
-                try:
-                    finished = future.result()
-                except Exception as exc:  # the worker died MAX_ATTEMPTS times (KilledWorker) or the cluster failed it
-                    finished = []
-                    if len(batch) > 1:  # which of its runs is at fault: each gets tries of its own
-                        for task in batch:
-                            running.add(submit([task]))
-                    else:
-                        finished = [(failed_row(batch[0], f"{type(exc).__name__}: {exc}"), None)]
-                _keep(finished, writer, bar)
-            future.release()
-            following = next(todo, None)
-            if following is not None:
-                running.add(submit(following))
+    running = as_completed([submit(batch) for _, batch in zip(range(window), todo, strict=False)])
+    for future in running:
+        with writer.signals.held():
+            batch = submitted.pop(future.key)
+            try:
+                finished = future.result()
+            except Exception as exc:  # the worker died MAX_ATTEMPTS times (KilledWorker) or the cluster failed it
+                finished = []
+                if len(batch) > 1:  # which of its runs is at fault: each gets tries of its own
+                    for task in batch:
+                        running.add(submit([task]))
+                else:
+                    finished = [(failed_row(batch[0], f"{type(exc).__name__}: {exc}"), None)]
+            _keep(finished, writer, bar)
+        future.release()
+        following = next(todo, None)
+        if following is not None:
+            running.add(submit(following))
 
 
 @contextmanager

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import platform
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,8 @@ import sim
 from sim.core.errors import InputError, Interrupted
 from sim.core.scenario import Scenario
 from sim.experiments import designs, seeds
-from sim.experiments.engine import Task, arrow_type, row_schema, run_tasks
+from sim.experiments.engine import Task, arrow_type, dask_client, row_schema, run_tasks
+from sim.experiments.processes import check_workers
 from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, RunStore
 from sim.experiments.sweepfile import SweepFile
@@ -50,10 +51,15 @@ class Plan:
     common_random_numbers: bool  # seeds by replication (shared across arms and points), else by run
     keep_series: bool = False
     extra: dict = field(default_factory=dict)  # the sweep or comparison definition, for the manifest
+    imported_files: dict = field(init=False)  # arm -> content hash of its imported organisation, or None
 
     def __post_init__(self) -> None:
         check_seed(self.seed, "seed")
         check_size(self.replications, self.total, "replications")
+        # workers get each scenario as data: an imported organisation's files must be found from
+        # anywhere, and their content is part of what the experiment is
+        self.arms = {arm: scenario.with_imports_located() for arm, scenario in self.arms.items()}
+        self.imported_files = {str(a): s.imported_files_digest() for a, s in self.arms.items()}
 
     @property
     def total(self) -> int:
@@ -100,6 +106,8 @@ class Plan:
             "points": _table_digest(self.points),
             "extra": self.extra,
         }
+        if any(self.imported_files.values()):  # (absent otherwise: the hashes of earlier folders hold)
+            content["imported_files"] = self.imported_files
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def schema(self) -> pa.Schema:
@@ -120,19 +128,6 @@ def check_size(replications, total: int, source: str = "-n") -> None:
         raise InputError(
             source, "runs", f"{total:,} runs in all; allowed: at most {MAX_RUNS:,} per experiment (split it in several)"
         )
-
-
-def check_workers(workers, dask: str | None) -> None:
-    """Local worker processes: at least one, and not so many that they exhaust the machine."""
-    if dask and dask != "local":
-        return  # the cluster's own workers run the runs
-    most = max_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= most:
-        raise InputError("--workers", None, f"got {workers!r}; allowed: 1 to {most} (4 per core, at least 64)")
-
-
-def max_workers() -> int:
-    return max(64, 4 * (os.cpu_count() or 1))
 
 
 def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
@@ -216,20 +211,33 @@ def execute_plan(
     manifest = plan_manifest(plan)  # everything is checked before the folder is touched
     schema = plan.schema()
     store = RunStore(out)
-    with StopSignals() as signals:
+    with StopSignals() as signals, ExitStack() as cluster:
         try:
+            # a cluster that cannot be reached is refused before the folder is touched, too
+            client = cluster.enter_context(dask_client(dask, workers)) if dask else None
             store.open(plan.hash, wait=wait)
         except Stop as stop:
             raise Interrupted(stop.signal_number, f"stopped before any run started; nothing written in {out}") from None
         try:
-            _run_plan(plan, store, manifest, schema, signals, workers=workers, dask=dask, progress=progress)
+            _run_plan(
+                plan, store, manifest, schema, signals, workers=workers, dask=dask, client=client, progress=progress
+            )
         finally:
             store.close()
     return store
 
 
 def _run_plan(
-    plan: Plan, store: RunStore, manifest: dict, schema: pa.Schema, signals: StopSignals, *, workers, dask, progress
+    plan: Plan,
+    store: RunStore,
+    manifest: dict,
+    schema: pa.Schema,
+    signals: StopSignals,
+    *,
+    workers,
+    dask,
+    client,
+    progress,
 ) -> None:
     try:
         with signals.held():
@@ -240,7 +248,7 @@ def _run_plan(
             store,
             schema,
             workers=workers,
-            dask=dask,
+            client=client,
             progress=progress,
             signals=signals,
         )
@@ -291,7 +299,10 @@ def plan_manifest(plan: Plan) -> dict:
         "parameters": plan.parameters,
         "outcomes": list(OUTCOMES),
         "keep_series": plan.keep_series,
-        "scenarios": {str(a): {"name": s.name, "hash": s.hash} for a, s in plan.arms.items()},
+        "scenarios": {
+            str(a): {"name": s.name, "hash": s.hash, "imported_files_sha256": plan.imported_files[str(a)]}
+            for a, s in plan.arms.items()
+        },
         **plan.extra,
     }
     try:
@@ -315,6 +326,37 @@ def _first_non_finite(value, where: str = "") -> str | None:
     return None
 
 
+def comparison_arms(
+    base: Scenario, vary: list[str], arm_files: dict[str, Scenario], overrides: dict | None = None
+) -> dict[str, Scenario]:
+    """The arms of a comparison: one per ``--vary`` value, then the whole-scenario ``--arm`` files.
+
+    Several ``--vary`` options add their arms one after another (they are not crossed: a sweep
+    file crosses). ``overrides`` (the command's ``--set``) apply to every arm, files included.
+    Two arms of the same name, or two arms that are the same scenario, are refused: a comparison
+    of a thing with itself is a mistake, not a result.
+    """
+    arms: dict[str, Scenario] = {}
+
+    def add(name: str, scenario: Scenario, source: str) -> None:
+        if name in arms:
+            raise InputError(source, name, "two arms have this name; allowed: each arm once")
+        arms[name] = scenario
+
+    for name, override in parse_vary(vary, base).items():
+        add(name, base.with_overrides(override, source="--vary"), "--vary")
+    for name, scenario in arm_files.items():
+        add(name, scenario.with_overrides(overrides, source="--set") if overrides else scenario, "--arm")
+    if len(arms) < 2:
+        raise InputError("--vary/--arm", None, "give at least two arms, e.g. --vary policy.integration=none,full")
+    seen: dict[str, str] = {}
+    for name, scenario in arms.items():
+        other = seen.setdefault(scenario.hash, name)
+        if other != name:
+            raise InputError("--vary/--arm", name, f"is the same scenario as arm {other}; allowed: arms that differ")
+    return arms
+
+
 def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:
     """``KEY=V1,V2,...`` options to arms named ``KEY=V``: one override each, values read as TOML."""
     from sim.core.scenario import parse_overrides
@@ -324,10 +366,17 @@ def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:
         key, sep, values = item.partition("=")
         if not sep or not values:
             raise InputError("--vary", item, "expected KEY=V1,V2,..., e.g. policy.rollout=big_bang,phased,pilot")
+        if key.strip() == "run.seed":
+            raise InputError(
+                "--vary", "run.seed", "every arm runs on the same seeds (set by --seed and -n); allowed: other keys"
+            )
         for text in values.split(","):
-            override = parse_overrides([f"{key.strip()}={text.strip()}"])
+            name = f"{key.strip()}={text.strip()}"
+            if name in arms:
+                raise InputError("--vary", name, "given twice; allowed: each value once")
+            override = parse_overrides([name])
             base.with_overrides(override, source="--vary")  # validate now, with a clear error
-            arms[f"{key.strip()}={text.strip()}"] = override
+            arms[name] = override
     return arms
 
 

@@ -21,15 +21,33 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
+from sim.core.errors import InputError
 from sim.experiments.stopping import ignore_interrupts
 
 #: Workers started with the command and not yet taken by the engine: (how many, their pool).
 _started: tuple[int, ProcessPoolExecutor] | None = None
 
 
+def check_workers(workers, dask: str | None = None) -> None:
+    """Local worker processes: at least one, and not so many that they exhaust the machine.
+
+    Checked before any worker starts: a thousand workers would load a thousand models first.
+    """
+    if dask and dask != "local":
+        return  # the cluster's own workers run the runs
+    most = max_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= most:
+        raise InputError("--workers", None, f"got {workers!r}; allowed: 1 to {most} (4 per core, at least 64)")
+
+
+def max_workers() -> int:
+    return max(64, 4 * (os.cpu_count() or 1))
+
+
 def start(workers: int) -> None:
     """Start ``workers`` local workers now, if there are several, for the engine to take later."""
     global _started
+    check_workers(workers)
     if workers <= 1 or _started is not None:
         return
     started = new_pool(workers)
@@ -57,13 +75,32 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
 def start_worker() -> None:
     """Set up a local worker process. Ctrl-C is left to the main process, which stops the workers
     itself; tqdm (a run's progress bar) gets a thread lock instead of a semaphore shared across
-    processes, which a worker stopped mid-run would leave registered (a warning at exit); and the
+    processes, which a worker stopped mid-run would leave registered (a warning at exit); the
+    worker ends when the command's process ends, however it ends (``end_with_parent``); and the
     model is loaded before the first run comes."""
     from tqdm import tqdm
 
     ignore_interrupts()
     tqdm.set_lock(threading.RLock())
+    end_with_parent()
     import sim.io.runner  # noqa: F401
+
+
+def end_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A command killed outright (``kill -9``, the machine's out-of-memory killer) cannot stop its
+    workers; without this they would finish their runs for nobody, holding cores for minutes.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's end of the sentinel pipe closes: it has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def stop_unused() -> None:

@@ -155,8 +155,7 @@ class RunStore:
                     )
         if manifest_problem:
             self._set_aside(self.manifest_path, manifest_problem)
-        self.runs_dir.mkdir(exist_ok=True)
-        self.series_dir.mkdir(exist_ok=True)
+        self.runs_dir.mkdir(exist_ok=True)  # series/ comes with the first series kept
         _remove_temporary(self.root, self.runs_dir, self.series_dir)
         for name, (_, problem) in series.items():
             if problem:  # its runs part goes with it: the runs must run again to have their series
@@ -170,7 +169,8 @@ class RunStore:
         for part in _parts(self.series_dir):
             if part.name not in kept:  # written just before a crash that lost its runs part
                 part.unlink()
-        fsync_dir(self.series_dir)
+        if self.series_dir.is_dir():
+            fsync_dir(self.series_dir)
         self._finished = {}
         for name in sorted(kept):
             self._finished.update(runs[name][0])
@@ -228,6 +228,9 @@ class RunStore:
         failed = sum(r["status"] == "failed" for r in rows)
         name = f"part-{first:08d}-{last:08d}-{len(rows)}-{failed}.parquet"
         if series:
+            if not self.series_dir.is_dir():
+                self.series_dir.mkdir()
+                fsync_dir(self.root)
             table = pa.Table.from_pandas(pd.concat(series, ignore_index=True), preserve_index=False)
             _atomic_parquet(self._tagged(table), self.series_dir / name)
         _atomic_parquet(self._tagged(pa.Table.from_pylist(rows, schema=schema)), self.runs_dir / name)
@@ -271,6 +274,10 @@ class RunStore:
         )
 
     def read_manifest(self) -> dict:
+        if not self.root.exists():
+            raise InputError(str(self.root), None, "no such folder; allowed: a results folder crmsim wrote")
+        if not self.root.is_dir():
+            raise InputError(str(self.root), None, "not a folder; allowed: a results folder crmsim wrote")
         if not self.manifest_path.exists():
             raise InputError(str(self.root), MANIFEST_NAME, "not a crmsim results folder (no manifest.json)")
         manifest, problem = self._manifest_for_resume()

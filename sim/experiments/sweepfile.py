@@ -38,6 +38,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.core.errors import InputError, read_toml
 from sim.core.scenario import Scenario, fields
 
+#: What a field of a type allows, said as in every other crmsim error (pydantic's error types).
+ALLOWED_OF_TYPE = {
+    "int_type": "allowed: a whole number",
+    "bool_type": "allowed: true or false",
+    "string_type": "allowed: text in quotes",
+    "float_type": "allowed: a number",
+    "float_parsing": "allowed: a number",
+    "int_parsing": "allowed: a whole number",
+    "model_type": "allowed: a distribution, e.g. { uniform = [low, high] }",
+    "dict_type": "allowed: a table of KEY = value",
+    "list_type": "allowed: a list of values, e.g. [0, 8, 24]",
+}
+
 DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
 
 
@@ -57,6 +70,41 @@ def non_finite(value: Any, where: str = "") -> tuple[str, float] | None:
         if found:
             return found
     return None
+
+
+#: How each distribution is written, for errors.
+DISTRIBUTION_FORMS = {
+    "uniform": "[low, high]",
+    "integers": "[low, high]",
+    "normal": "[mean, sd]",
+    "triangular": "[low, mode, high]",
+    "beta": "[a, b, low, high]",
+    "choice": "[values...]",
+    "levels": "[values...]",
+}
+
+
+def _one_line(first: dict, model: type[BaseModel]) -> tuple[str | None, str]:
+    """The field and the message of pydantic's first error, said as every crmsim error is."""
+    loc = [str(p) for p in first["loc"]]
+    field = ".".join(loc) or None
+    kind, got = first["type"], first.get("input")
+    distribution = next((p for p in loc[2:3] if p in DISTRIBUTIONS), None) if loc[:1] == ["uncertainties"] else None
+    if distribution and kind in ("missing", "too_short", "too_long", "tuple_type", "list_type"):
+        form = DISTRIBUTION_FORMS[distribution]
+        return ".".join(loc[:3]), f"got {got!r}; allowed: {distribution} = {form}"
+    if kind == "extra_forbidden":
+        allowed = DISTRIBUTIONS if loc[:1] == ["uncertainties"] else tuple(model.model_fields)
+        return field, "unknown key; allowed: " + ", ".join(allowed)
+    if kind == "literal_error":
+        return field, f"got {got!r}; allowed: {first['ctx']['expected']}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = first["ctx"].get("ge", first["ctx"].get("le"))
+        return field, f"got {got!r}; allowed: {'>=' if kind == 'greater_than_equal' else '<='} {bound}"
+    message = first["msg"].removeprefix("Value error, ")
+    if got is not None and not isinstance(got, dict):
+        return field, f"got {got!r}; {ALLOWED_OF_TYPE.get(kind, message)}"
+    return field, message
 
 
 class Distribution(BaseModel):
@@ -116,21 +164,29 @@ class SweepFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = Field("sweep", description="A short name for the sweep.")
-    description: str = ""
-    base: str | None = Field(None, description="Scenario file, relative to the sweep file; default: the baseline.")
-    seed: int = Field(0, ge=0, description="Sweep seed: every run's seed derives from it and the run's index.")
+    # strict: a sweep file says what it means; "12" is not a number of samples, "yes" not true
+    name: str = Field("sweep", strict=True, description="A short name for the sweep.")
+    description: str = Field("", strict=True)
+    base: str | None = Field(
+        None, strict=True, description="Scenario file, relative to the sweep file; default: the baseline."
+    )
+    seed: int = Field(
+        0, ge=0, strict=True, description="Sweep seed: every run's seed derives from it and the run's index."
+    )
     design: Literal["grid", "lhs", "sobol", "monte_carlo", "morris"] = "monte_carlo"
     samples: int = Field(
-        100, ge=1, le=10_000_000, description="Points to draw (sobol: base samples; morris: trajectories)."
+        100, ge=1, le=10_000_000, strict=True, description="Points to draw (sobol: base samples; morris: trajectories)."
     )
-    replications: int = Field(1, ge=1, le=100_000, description="Runs per point.")
-    grid_levels: int = Field(3, ge=2, le=100, description="grid: levels per continuous parameter.")
-    second_order: bool = Field(False, description="sobol: also draw what second-order indices need.")
-    morris_levels: int = Field(4, ge=2, le=50, description="morris: levels of the grid.")
-    keep_series: bool = Field(False, description="Keep the weekly series of the main outcomes of every run.")
+    replications: int = Field(1, ge=1, le=100_000, strict=True, description="Runs per point.")
+    grid_levels: int = Field(3, ge=2, le=100, strict=True, description="grid: levels per continuous parameter.")
+    second_order: bool = Field(False, strict=True, description="sobol: also draw what second-order indices need.")
+    morris_levels: int = Field(4, ge=2, le=50, strict=True, description="morris: levels of the grid.")
+    keep_series: bool = Field(
+        False, strict=True, description="Keep the weekly series of the main outcomes of every run."
+    )
     common_random_numbers: bool = Field(
         False,
+        strict=True,
         description="Seed runs by replication, not by run: every point sees the same shocks (less noise "
         "in sensitivity indices).",
     )
@@ -152,13 +208,7 @@ class SweepFile(BaseModel):
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or None
-            message = first["msg"]
-            if first["type"] == "extra_forbidden":
-                message = "unknown key; allowed: " + ", ".join(cls.model_fields)
-            elif first["type"] == "literal_error":
-                message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
+            field, message = _one_line(exc.errors()[0], cls)
             raise InputError(str(path), field, message) from None
         sweep._path = path.absolute()
         sweep._check_against_scenario(str(path))
@@ -173,7 +223,13 @@ class SweepFile(BaseModel):
             if not base.is_absolute() and self._path is not None:
                 base = self._path.parent / base
             scenario = Scenario.load(base)
-        return scenario.with_overrides(self.set, source=f"{self._source()}: set") if self.set else scenario
+        if not self.set:
+            return scenario
+        settings = dict(self.set)
+        for key in ("org.people_csv", "org.edges_csv"):  # a file the sweep names is found beside it
+            if isinstance(settings.get(key), str) and self._path is not None:
+                settings[key] = str(self._path.parent / settings[key])
+        return scenario.with_overrides(settings, source=f"{self._source()}: set")
 
     @property
     def parameters(self) -> list[str]:
@@ -199,6 +255,12 @@ class SweepFile(BaseModel):
             for key in entries:
                 if key not in known:
                     raise InputError(source, f"{section}.{key}", "not a scenario key; `crmsim keys` lists them")
+                if key == "run.seed":
+                    raise InputError(
+                        source, f"{section}.{key}", "every run's seed derives from the sweep's seed; set seed = N"
+                    )
+        for key in self.uncertainties.keys() & self.levers.keys():
+            raise InputError(source, f"levers.{key}", "also an uncertainty; allowed: each key in one of the two")
         if self.design == "grid":
             for key, dist in self.uncertainties.items():
                 if dist.kind in ("normal", "beta", "triangular"):

@@ -51,7 +51,9 @@ def check_writable_folder(path: str | Path, kind: str = "run", force: bool = Fal
     _refuse_protected(path)
     if force or not os.path.lexists(path):
         return
-    allowed = f"allowed: a new or empty folder, or one an earlier crmsim {kind} wrote (or --force to replace it)"
+    allowed = f"allowed: a new or empty folder, or one an earlier crmsim {kind} wrote"
+    if kind == "run":  # only crmsim run has --force: an experiment or a class is resumed, never replaced
+        allowed += " (or --force to replace it)"
     if path.is_symlink() or not path.is_dir():
         raise InputError(str(path), None, f"exists and is not a folder; {allowed}")
     foreign = foreign_entries(path, kind)

@@ -278,6 +278,29 @@ def write_whole(path: Path, write: Callable[[Path], object], temporary: Path | N
     fsync_dir(path.parent)
 
 
+def check_file_to_write(path: Path, source: str, what: str, ours: Callable[[Path], bool]) -> None:
+    """Refuse to write ``what`` (a report, an animation) to ``path`` over a folder, or over a file
+    crmsim did not write: nothing is lost that crmsim did not make.
+
+    ``ours(path)`` recognises a file crmsim wrote by the mark it leaves in it (a report's
+    generator tag, an animation's comment); such a file is replaced whole.
+    """
+    path = Path(path)
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise InputError(source, str(path), f"is a folder; allowed: a file name for {what}")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(source, str(path), f"{parent} is a file, not a folder; allowed: a file name in a folder")
+    if path.exists() and not ours(path):
+        raise InputError(
+            source,
+            str(path),
+            f"exists and is not {what} crmsim wrote; allowed: a new file, or {what} crmsim wrote (it is replaced)",
+        )
+
+
 def plain(value):
     """numpy scalars and arrays as Python values, inside dicts, lists and tuples too.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -119,7 +118,7 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
         },
         "provenance": provenance(),
         "resolved_scenario": scenario.resolved(),
-        "imported_files_sha256": _imported_files_hash(scenario),
+        "imported_files_sha256": scenario.imported_files_digest(),
     }
 
 
@@ -132,13 +131,3 @@ def _people(model: CRMRollout, block: int) -> dict:
         "partners": partners,
         "ties": int(np.diff(model.org.adjacency.indptr)[rows].sum() // 2),  # each tie is stored twice
     }
-
-
-def _imported_files_hash(scenario: Scenario) -> str | None:
-    """The content of an imported organisation, hashed: the scenario hash covers only the paths."""
-    if not scenario.org.people_csv:
-        return None
-    digest = hashlib.sha256()
-    for path in (scenario.org.people_csv, scenario.org.edges_csv):
-        digest.update(scenario.resolve_path(path).read_bytes())
-    return digest.hexdigest()[:16]

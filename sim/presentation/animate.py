@@ -10,6 +10,7 @@ half-written file.
 from __future__ import annotations
 
 import math
+import mmap
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.io.output import write_whole
+from sim.io.output import check_file_to_write, write_whole
 
 #: Frames aimed for when ``every`` is not given (40 to 80 for most run lengths).
 TARGET_FRAMES = 60
@@ -55,6 +56,24 @@ def frame_weeks(weeks: int, every: int) -> list[int]:
     return out
 
 
+#: What an animation says of itself (a GIF's comment, an MP4's comment tag): crmsim wrote it, and
+#: may replace it; any other file of that name is left alone.
+MARK = b"crmsim animation"
+
+
+#: Frame rates a GIF can show: its delays are in hundredths of a second, and browsers slow
+#: anything under two hundredths; under half a frame a second it is a slide show.
+MIN_FPS, MAX_FPS = 0.5, 50.0
+
+
+def is_animation(path: Path) -> bool:
+    """Whether ``path`` is an animation crmsim wrote (its mark is in the file)."""
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as content:
+        return content.find(MARK) != -1
+
+
 def writer_for(out: Path, fps: float):
     """The matplotlib writer for the file's extension; one-line errors for what cannot be written."""
     suffix = out.suffix.lower()
@@ -63,7 +82,9 @@ def writer_for(out: Path, fps: float):
     if suffix == ".mp4":
         if shutil.which("ffmpeg") is None:
             raise InputError("--out", str(out), "writing .mp4 needs ffmpeg on PATH; install it, or use a .gif name")
-        return _writers()[1](fps=fps, codec="libx264", extra_args=["-pix_fmt", "yuv420p"])
+        return _writers()[1](
+            fps=fps, codec="libx264", extra_args=["-pix_fmt", "yuv420p"], metadata={"comment": MARK.decode()}
+        )
     raise InputError("--out", str(out), "expected a file name ending in .gif or .mp4")
 
 
@@ -100,6 +121,7 @@ def _writers():
                 append_images=frames[1:],
                 duration=int(1000 / self.fps),
                 loop=0,
+                comment=MARK,
             )
 
     class BlitFFMpegWriter(FFMpegWriter):
@@ -140,15 +162,16 @@ def animate(
 ) -> dict:
     """Write the animation of ``scenario`` to ``out`` (.gif, or .mp4 with ffmpeg); returns what was written."""
     out = Path(out)
-    if fps <= 0:
-        raise InputError("--fps", str(fps), "allowed: > 0")
+    if not MIN_FPS <= fps <= MAX_FPS:  # (NaN fails this too)
+        raise InputError("--fps", None, f"got {fps:g}; allowed: {MIN_FPS:g} to {MAX_FPS:g} frames per second")
     if every is not None and every < 1:
         raise InputError("--every", str(every), "allowed: >= 1 (a frame every K weeks)")
     writer = writer_for(out, fps)  # before the run: a bad name fails at once
+    check_file_to_write(out, "--out", "an animation", is_animation)
     every = every or default_every(scenario.run.weeks)
     recording = record(scenario, every, max_nodes, layout_seed)
     frames = write_frames(recording, scenario.name, out, writer, fps)
-    return {"path": out, "frames": frames, "every": every, "weeks": recording.weeks[-1]}
+    return {"path": out, "frames": frames, "every": min(every, recording.weeks[-1]), "weeks": recording.weeks[-1]}
 
 
 def write_frames(recording: Recording, name: str, out: Path, writer, fps: float) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 from cli_helpers import run_cli
@@ -50,13 +53,12 @@ def test_one_worker_is_this_process_and_starts_nothing():
 
 
 def test_a_command_refused_after_its_workers_started_stops_them(capsys, tmp_path):
-    # the arms are read after the scenario, once the workers have started
-    code, _, err = run_cli(
-        capsys, "compare", "--vary", "policy.nothing=1,2", "-n", "2", "--workers", "2", "--out", str(tmp_path / "o")
-    )
-    assert code == 2 and "policy.nothing" in err
+    # the results folder is checked when the plan runs, once the workers have started
+    (tmp_path / "o").write_text("mine", encoding="utf-8")
+    code, _, err = run_cli(capsys, "replicate", "-n", "2", "--workers", "2", "--out", str(tmp_path / "o"))
+    assert code == 2 and "not a folder" in err
     assert multiprocessing.active_children() == []
-    assert not (tmp_path / "o").exists()
+    assert (tmp_path / "o").read_text(encoding="utf-8") == "mine"
 
 
 def test_a_finished_experiment_resumed_asks_for_no_workers(capsys, tmp_path, monkeypatch):
@@ -68,3 +70,35 @@ def test_a_finished_experiment_resumed_asks_for_no_workers(capsys, tmp_path, mon
     code, _, _ = run_cli(capsys, "replicate", *tiny, "--workers", "2", "--quiet", "--out", out)
     assert code == 0
     assert asked == []  # the workers started with the command are stopped, not waited for
+
+
+def test_workers_end_with_a_command_killed_outright(tmp_path):
+    """``kill -9`` gives a command no chance to stop its workers: they notice and end themselves."""
+    script = (
+        "import multiprocessing, sys, time\n"
+        "from sim.experiments import processes\n"
+        "processes.start(2)\n"
+        "print(*(child.pid for child in multiprocessing.active_children()), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in command.stdout.readline().split()]
+        time.sleep(3)  # the workers have started watching their parent
+    finally:
+        command.kill()
+        command.wait()
+    assert len(workers) == 2
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended but not yet reaped by init, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.io.output import write_whole
+from sim.io.output import check_file_to_write, write_whole
 from sim.presentation.reports.pages import compare_report, replicate_report, run_report, sweep_report
 from sim.presentation.reports.reading import read_json
 
@@ -60,11 +60,22 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), whole or not at all."""
     folder = Path(folder)
     kind = folder_kind(folder)
+    out = Path(out) if out else folder / "report.html"
+    check_file_to_write(out, "--out", "a report", is_report)  # before the page is built
     from sim.presentation.reports.calibration import calibration_report
 
     builders = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}
     page = {**builders, "calibration": calibration_report}[kind](folder)
-    out = Path(out) if out else folder / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return out
+
+
+#: Every report page says in its head that crmsim wrote it (``templates/report/page.html.j2``).
+GENERATOR_TAG = b'<meta name="generator" content="crmsim'
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is a report page crmsim wrote (and so may be replaced by a new one)."""
+    with open(path, "rb") as file:
+        return GENERATOR_TAG in file.read(4096)

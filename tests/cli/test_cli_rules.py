@@ -1,0 +1,263 @@
+"""The command line keeps its rules where an outsider pushed on them: an imported organisation is
+found from any folder and its content is part of the experiment; nothing crmsim did not write is
+overwritten; bad input is one line and exit code 2, checked before a worker starts or a folder
+is touched; and a comparison of a thing with itself is refused rather than reported."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from calibration_helpers import synthetic_log, write_spec
+from cli_helpers import assert_one_line_error, run_cli
+from conftest import EDGES_HEADER, EDGES_ROWS, PEOPLE_HEADER, PEOPLE_ROWS, write_csv
+
+from sim.core.errors import InputError
+from sim.core.scenario import Scenario
+from sim.experiments import plan as plan_module
+from sim.experiments import processes
+from sim.experiments.plan import execute_plan, replicate_plan
+
+TINY = ["--set", "org.employees=40", "--set", "org.partners=6", "--set", "run.weeks=4"]
+
+
+@pytest.fixture(autouse=True)
+def no_workers_left():
+    yield
+    processes.stop_unused()
+    assert multiprocessing.active_children() == []
+
+
+@pytest.fixture
+def imported(tmp_path) -> Path:
+    """A scenario file importing its organisation from CSV files beside it, named relatively."""
+    folder = tmp_path / "org"
+    folder.mkdir()
+    write_csv(folder / "people.csv", PEOPLE_HEADER, PEOPLE_ROWS)
+    write_csv(folder / "edges.csv", EDGES_HEADER, EDGES_ROWS)
+    scenario = folder / "mine.toml"
+    scenario.write_text('[run]\nweeks = 4\n[org]\npeople_csv = "people.csv"\nedges_csv = "edges.csv"\n')
+    return scenario
+
+
+# --- an imported organisation in experiments ------------------------------------------------
+
+
+def test_an_experiment_finds_the_imported_files_beside_the_scenario_from_any_folder(
+    imported, tmp_path, monkeypatch, capsys
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, err = run_cli(capsys, "replicate", "../org/mine.toml", "-n", "2", "--workers", "1", "--out", "r")
+    assert code == 0, err
+    runs = pd.read_parquet(elsewhere / "r" / "runs")
+    assert list(runs["status"]) == ["ok", "ok"], runs["error"].tolist()
+    manifest = json.loads((elsewhere / "r" / "manifest.json").read_text())
+    digest = Scenario.load(imported).imported_files_digest()
+    assert digest is not None and manifest["scenarios"]["None"]["imported_files_sha256"] == digest
+
+
+def test_an_edited_imported_file_is_another_experiment(imported, tmp_path, capsys):
+    out = str(tmp_path / "r")
+    assert run_cli(capsys, "replicate", str(imported), "-n", "2", "--workers", "1", "--quiet", "--out", out)[0] == 0
+    with open(imported.parent / "people.csv", "a", encoding="utf-8") as people:
+        people.write("S9,sales,North,HQ,M1\n")
+    code, _, err = run_cli(capsys, "replicate", str(imported), "-n", "3", "--workers", "1", "--quiet", "--out", out)
+    assert_one_line_error(code, err, "holds another experiment")
+    assert len(pd.read_parquet(tmp_path / "r" / "runs")) == 2  # the first experiment's runs, untouched
+
+
+def test_a_missing_imported_file_is_named_before_anything_runs(imported, tmp_path, capsys):
+    (imported.parent / "edges.csv").unlink()
+    out = str(tmp_path / "r")
+    code, _, err = run_cli(capsys, "replicate", str(imported), "-n", "2", "--workers", "2", "--out", out)
+    assert_one_line_error(code, err, "mine.toml", "org.edges_csv", "edges.csv")
+    assert not (tmp_path / "r").exists()
+
+
+# --- never over what crmsim did not write ----------------------------------------------------
+
+
+@pytest.fixture
+def run_folder(tmp_path, capsys) -> Path:
+    out = tmp_path / "run"
+    assert run_cli(capsys, "run", *TINY, "--out", str(out), "--no-plots", "--quiet")[0] == 0
+    return out
+
+
+def test_a_report_is_not_written_over_a_file_crmsim_did_not_write_as_a_report(run_folder, tmp_path, capsys):
+    summary = (run_folder / "summary.json").read_bytes()
+    code, _, err = run_cli(capsys, "report", str(run_folder), "--out", str(run_folder / "summary.json"))
+    assert_one_line_error(code, err, "summary.json", "is not a report crmsim wrote")
+    assert (run_folder / "summary.json").read_bytes() == summary
+    notes = tmp_path / "notes.html"
+    notes.write_text("<html>my notes</html>", encoding="utf-8")
+    assert run_cli(capsys, "report", str(run_folder), "--out", str(notes))[0] == 2
+    assert notes.read_text(encoding="utf-8") == "<html>my notes</html>"
+
+
+def test_a_report_crmsim_wrote_is_replaced(run_folder, tmp_path, capsys):
+    page = tmp_path / "page.html"
+    assert run_cli(capsys, "report", str(run_folder), "--out", str(page), "--quiet")[0] == 0
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "OLD</body>"), encoding="utf-8")
+    assert run_cli(capsys, "report", str(run_folder), "--out", str(page), "--quiet")[0] == 0
+    assert "OLD" not in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["folder", "root", "under a file"])
+def test_a_report_to_a_place_that_is_no_file_name_is_one_line(run_folder, where, capsys):
+    out = {"folder": run_folder, "root": Path("/"), "under a file": run_folder / "summary.json" / "x.html"}[where]
+    code, _, err = run_cli(capsys, "report", str(run_folder), "--out", str(out))
+    assert_one_line_error(code, err, "--out")
+
+
+def test_an_animation_is_not_written_over_another_file_and_replaces_its_own(tmp_path, capsys):
+    mine = tmp_path / "slides.gif"
+    mine.write_bytes(b"GIF89a not crmsim's")
+    code, _, err = run_cli(capsys, "animate", *TINY, "--out", str(mine))
+    assert_one_line_error(code, err, "slides.gif", "is not an animation crmsim wrote")
+    assert mine.read_bytes() == b"GIF89a not crmsim's"
+    own = tmp_path / "own.gif"
+    assert run_cli(capsys, "animate", *TINY, "--out", str(own), "--every", "2", "--quiet")[0] == 0
+    first = own.stat().st_mtime_ns
+    assert run_cli(capsys, "animate", *TINY, "--out", str(own), "--every", "1", "--quiet")[0] == 0
+    assert own.stat().st_mtime_ns != first
+
+
+@pytest.mark.parametrize("fps", ["nan", "inf", "1e-9", "0", "500"])
+def test_a_frame_rate_a_gif_cannot_show_is_one_line(fps, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "animate", *TINY, "--out", str(tmp_path / "a.gif"), "--fps", fps)
+    assert_one_line_error(code, err, "--fps", "0.5 to 50")
+    assert not (tmp_path / "a.gif").exists()
+
+
+# --- refused before workers start or a folder is touched ------------------------------------
+
+
+@pytest.mark.parametrize("command", ["replicate", "calibrate"])
+def test_too_many_workers_are_refused_before_any_starts(command, pilot, capsys):
+    started = []
+    original = processes.new_pool
+    processes.new_pool = lambda workers: started.append(workers) or original(workers)
+    try:
+        if command == "calibrate":
+            synthetic_log(pilot, {}, 3)
+            args = ["calibrate", str(write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }'))]
+        else:
+            args = ["replicate", *TINY, "-n", "2"]
+        code, _, err = run_cli(capsys, *args, "--workers", "100000", "--out", str(pilot / "out"))
+    finally:
+        processes.new_pool = original
+    assert_one_line_error(code, err, "--workers", "got 100000", "allowed: 1 to")
+    assert started == []
+    assert not (pilot / "out").exists()
+
+
+def test_a_cluster_out_of_reach_is_refused_before_the_folder_is_touched(tmp_path, monkeypatch):
+    def unreachable(address, workers):
+        raise InputError("--dask", address, "cannot reach a Dask scheduler")
+
+    monkeypatch.setattr(plan_module, "dask_client", unreachable)
+    small = Scenario.default().with_overrides({"org.employees": 40, "org.partners": 6, "run.weeks": 4})
+    with pytest.raises(InputError):
+        execute_plan(replicate_plan(small, 2), tmp_path / "out", dask="tcp://nowhere:8786")
+    assert not (tmp_path / "out").exists()
+
+
+# --- a comparison of a thing with itself ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("vary", "words"),
+    [
+        (["policy.sanctions=0,0.0"], ["policy.sanctions=0.0", "same scenario as arm policy.sanctions=0"]),
+        (["policy.sanctions=0,1", "policy.sanctions=1"], ["policy.sanctions=1", "given twice"]),
+        (["run.seed=1,2"], ["run.seed", "same seeds"]),
+    ],
+    ids=["same value twice", "same arm twice", "seeds as arms"],
+)
+def test_arms_that_are_not_different_policies_are_refused(vary, words, tmp_path, capsys):
+    options = [item for v in vary for item in ("--vary", v)]
+    code, _, err = run_cli(capsys, "compare", *TINY, *options, "-n", "2", "--out", str(tmp_path / "c"))
+    assert_one_line_error(code, err, *words)
+    assert not (tmp_path / "c").exists()
+
+
+def test_set_applies_to_an_arm_given_as_a_file(tmp_path, capsys):
+    arm = tmp_path / "arm.toml"
+    arm.write_text('name = "strict"\n[policy]\nsanctions = 0.8\n', encoding="utf-8")
+    out = tmp_path / "c"
+    code, _, err = run_cli(
+        capsys, "compare", *TINY, "--arm", f"strict={arm}", "--vary", "policy.sanctions=0", "-n", "1",
+        "--workers", "1", "--quiet", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    tiny = {"org.employees": 40, "org.partners": 6, "run.weeks": 4}
+    assert manifest["scenarios"]["strict"]["hash"] == Scenario.load(arm).with_overrides(tiny).hash
+
+
+# --- sweep files say what they mean ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('samples = "12"', ["samples", "got '12'", "a whole number"]),
+        ('keep_series = "yes"', ["keep_series", "true or false"]),
+        ("samples = 0", ["samples", "got 0", ">= 1"]),
+        ('[set]\n"run.seed" = 3', ["set.run.seed", "sweep's seed"]),
+        (
+            '[uncertainties]\n"policy.commitment" = { uniform = [0, 1] }\n[levers]\n"policy.commitment" = [0.5]',
+            ["levers.policy.commitment", "also an uncertainty"],
+        ),
+    ],
+    ids=["text for a number", "text for a boolean", "below range", "run seed", "uncertainty and lever"],
+)
+def test_a_sweep_file_is_read_strictly(body, words, tmp_path, capsys):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(body + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "sweep", str(sweep), "--workers", "1", "--out", str(tmp_path / "o"))
+    assert_one_line_error(code, err, "s.toml", *words)
+    assert not (tmp_path / "o").exists()
+
+
+# --- small things that used to end in a traceback -------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["analyze", "sensitivity"], ["discover"]])
+def test_an_analysis_of_a_folder_that_is_not_there_says_so(command, tmp_path, capsys):
+    code, _, err = run_cli(capsys, *command, str(tmp_path / "nothere"))
+    assert_one_line_error(code, err, "nothere", "no such folder")
+
+
+def test_a_reader_that_goes_away_is_no_error():
+    """``crmsim keys | head -1``: the pipe closes before crmsim writes; no traceback, no second error."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "keys"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # before crmsim has imported enough to write
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141  # 128 + SIGPIPE, as the shell's own tools end
+    assert err == ""
+
+
+def test_a_calibration_stopped_by_ctrl_c_says_so_in_its_manifest(pilot, capsys, monkeypatch):
+    from sim.calibration import calibrate
+
+    synthetic_log(pilot, {}, 3)
+    spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }')
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(calibrate.smc, "fit", stopped)
+    code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--out", str(pilot / "out"))
+    assert code == 130 and "the same command resumes" in err
+    assert json.loads((pilot / "out" / "manifest.json").read_text())["status"] == "interrupted"
