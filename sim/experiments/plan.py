@@ -24,6 +24,7 @@ import pyarrow as pa
 
 import sim
 from sim.core.errors import InputError, Interrupted
+from sim.core.organisation import import_csv
 from sim.core.scenario import Scenario
 from sim.experiments import designs, seeds
 from sim.experiments.engine import Task, arrow_type, dask_client, row_schema, run_tasks
@@ -60,6 +61,9 @@ class Plan:
         # anywhere, and their content is part of what the experiment is
         self.arms = {arm: scenario.with_imports_located() for arm, scenario in self.arms.items()}
         self.imported_files = {str(a): s.imported_files_digest() for a, s in self.arms.items()}
+        for scenario in self.arms.values():
+            if scenario.org.people_csv:  # a bad line is named once, now, not by every run in its error
+                import_csv(scenario.org.people_csv, scenario.org.edges_csv)
 
     @property
     def total(self) -> int:

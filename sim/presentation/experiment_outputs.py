@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.analysis.bands import weekly_bands
 from sim.analysis.paired import compare_arms, to_markdown
+from sim.core.errors import InputError
 from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
 from sim.io.output import write_whole
@@ -16,10 +17,25 @@ from sim.presentation.plots import plot_bands, plot_comparison
 BAND_COLUMNS = ["intended_use", "gaming", "ignoring", "data_quality", "cost_per_sale", "roi"]
 
 
+def check_some_finished(store: RunStore, arm: str | None = None) -> None:
+    """An experiment (or a baseline arm) of which no run finished has nothing to summarise, or
+    nothing to compare with: say why, in one line."""
+    runs = store.read_runs()
+    if arm is not None:
+        runs = runs[runs["arm"] == arm]
+    if (runs["status"] == "ok").any():
+        return
+    errors = runs["error"].dropna()
+    first = errors.iloc[0] if len(errors) else "no error recorded"
+    which = f"of the baseline arm {arm} " if arm is not None else ""
+    raise InputError(str(store.root), "runs", f"all {len(runs)} runs {which}failed; the first said: {first}")
+
+
 def replication_outputs(store: RunStore, name: str) -> str:
     """bands.parquet/.csv and bands.png over the replications, and a closing summary."""
     import matplotlib.pyplot as plt
 
+    check_some_finished(store)
     bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
     write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
     write_whole(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False))
@@ -41,6 +57,7 @@ def comparison_outputs(store: RunStore, baseline: str) -> str:
     """comparison.csv/.md/.png: paired differences to the baseline arm, and the text of the table."""
     import matplotlib.pyplot as plt
 
+    check_some_finished(store, baseline)
     table = compare_arms(store.read_runs(), baseline, list(HEADLINE))
     write_whole(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False))
     text = to_markdown(table, baseline)

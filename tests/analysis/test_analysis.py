@@ -159,6 +159,9 @@ def test_sensitivity_bad_input_gives_one_line(sweeps, tmp_path, capsys):
     assert main(["analyze", "sensitivity", str(sweeps["sobol"]), "--outcome", "happiness"]) == 2
     _one_line_error(capsys, "happiness", "allowed:", "success")
     assert main(["analyze", "sensitivity", str(tmp_path / "nothing")]) == 2
+    _one_line_error(capsys, "nothing: no such folder")
+    (tmp_path / "empty").mkdir()
+    assert main(["analyze", "sensitivity", str(tmp_path / "empty")]) == 2
     _one_line_error(capsys, "not a crmsim results folder")
 
 

@@ -261,3 +261,26 @@ def test_a_calibration_stopped_by_ctrl_c_says_so_in_its_manifest(pilot, capsys, 
     code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--out", str(pilot / "out"))
     assert code == 130 and "the same command resumes" in err
     assert json.loads((pilot / "out" / "manifest.json").read_text())["status"] == "interrupted"
+
+
+def test_a_bad_line_of_an_imported_file_is_named_once_before_the_experiment(imported, tmp_path, capsys):
+    people = imported.parent / "people.csv"
+    people.write_text(people.read_text(encoding="utf-8").replace(",manager,", ",boss,", 1), encoding="utf-8")
+    code, _, err = run_cli(capsys, "replicate", str(imported), "-n", "2", "--out", str(tmp_path / "r"))
+    assert_one_line_error(code, err, "people.csv", "role", "boss")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("command", [["replicate"], ["compare", "--vary", "policy.sanctions=0,1"]])
+def test_an_experiment_whose_runs_all_failed_says_why_in_one_line(command, tmp_path, capsys, monkeypatch):
+    import sim.io.runner
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sim.io.runner, "run", boom)
+    monkeypatch.setattr(sim.io.runner, "run_batch", boom)
+    out = tmp_path / "r"
+    code, _, err = run_cli(capsys, *command, *TINY, "-n", "2", "--workers", "1", "--out", str(out))
+    assert_one_line_error(code, err, "runs", "failed; the first said: RuntimeError: boom")
+    assert set(pd.read_parquet(out / "runs")["status"]) == {"failed"}  # what ran is kept
