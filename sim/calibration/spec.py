@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.core.errors import InputError, read_toml
 from sim.core.scenario import Scenario, fields
-from sim.experiments.sweepfile import Distribution, non_finite
+from sim.experiments.sweepfile import Distribution, non_finite, one_line
 
 #: Prior kinds a fitted parameter may take: continuous ones (ABC-SMC perturbs particles with a
 #: continuous kernel; a choice or whole-number prior would need another kernel).
@@ -98,12 +98,10 @@ class CalibrationSpec(BaseModel):
             spec = cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or None
-            message = first["msg"]
-            if first["type"] == "extra_forbidden":
-                known = Settings.model_fields if first["loc"][0] == "settings" else cls.model_fields
-                message = "unknown key; allowed: " + ", ".join(known)
-            elif first["type"] == "missing":
+            field, message = one_line(first, cls, distributions="fit")
+            if first["type"] == "extra_forbidden" and first["loc"][0] == "settings":
+                message = "unknown key; allowed: " + ", ".join(Settings.model_fields)
+            elif first["type"] == "missing" and len(first["loc"]) == 1:
                 message = "missing; a spec needs scenario, observed and [fit]"
             raise InputError(str(path), field, message) from None
         spec._path = path.absolute()
@@ -122,7 +120,8 @@ class CalibrationSpec(BaseModel):
         path = self.path_of(self.scenario)
         if not path.is_file():
             raise InputError(self.source, "scenario", f"no such file: {path}")
-        return Scenario.load(path)
+        # the simulator gets the scenario as data: an imported organisation must be found from anywhere
+        return Scenario.load(path).with_imports_located()
 
     def arm_overrides(self) -> dict[str, dict[str, Any]]:
         """Each arm's overrides, named: ``KEY=VALUE`` for a list of values, the table's name otherwise."""
@@ -149,6 +148,9 @@ class CalibrationSpec(BaseModel):
             "scenario": self.base_scenario().resolved(),
             "observed": observed_digest,
         }
+        imported = self.base_scenario().imported_files_digest()
+        if imported is not None:  # an edited organisation file is another calibration
+            content["imported_files"] = imported
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _check(self, source: str) -> None:

@@ -84,17 +84,21 @@ DISTRIBUTION_FORMS = {
 }
 
 
-def _one_line(first: dict, model: type[BaseModel]) -> tuple[str | None, str]:
-    """The field and the message of pydantic's first error, said as every crmsim error is."""
+def one_line(first: dict, model: type[BaseModel], distributions: str = "uncertainties") -> tuple[str | None, str]:
+    """The field and the message of pydantic's first error, said as every crmsim error is.
+
+    ``distributions`` names the table whose entries are distributions (a sweep's uncertainties,
+    a calibration's fitted priors)."""
     loc = [str(p) for p in first["loc"]]
     field = ".".join(loc) or None
     kind, got = first["type"], first.get("input")
-    distribution = next((p for p in loc[2:3] if p in DISTRIBUTIONS), None) if loc[:1] == ["uncertainties"] else None
+    in_distributions = loc[:1] == [distributions]
+    distribution = next((p for p in loc[2:3] if p in DISTRIBUTIONS), None) if in_distributions else None
     if distribution and kind in ("missing", "too_short", "too_long", "tuple_type", "list_type"):
         form = DISTRIBUTION_FORMS[distribution]
         return ".".join(loc[:3]), f"got {got!r}; allowed: {distribution} = {form}"
     if kind == "extra_forbidden":
-        allowed = DISTRIBUTIONS if loc[:1] == ["uncertainties"] else tuple(model.model_fields)
+        allowed = DISTRIBUTIONS if in_distributions else tuple(model.model_fields)
         return field, "unknown key; allowed: " + ", ".join(allowed)
     if kind == "literal_error":
         return field, f"got {got!r}; allowed: {first['ctx']['expected']}"
@@ -208,7 +212,7 @@ class SweepFile(BaseModel):
         try:
             sweep = cls.model_validate(data)
         except ValidationError as exc:
-            field, message = _one_line(exc.errors()[0], cls)
+            field, message = one_line(exc.errors()[0], cls)
             raise InputError(str(path), field, message) from None
         sweep._path = path.absolute()
         sweep._check_against_scenario(str(path))

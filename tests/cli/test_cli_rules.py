@@ -284,3 +284,22 @@ def test_an_experiment_whose_runs_all_failed_says_why_in_one_line(command, tmp_p
     code, _, err = run_cli(capsys, *command, *TINY, "-n", "2", "--workers", "1", "--out", str(out))
     assert_one_line_error(code, err, "runs", "failed; the first said: RuntimeError: boom")
     assert set(pd.read_parquet(out / "runs")["status"]) == {"failed"}  # what ran is kept
+
+
+def test_a_calibration_of_an_imported_organisation_runs_from_any_folder(pilot, tmp_path, monkeypatch, capsys):
+    """A strategist's own organisation: its CSV files beside the scenario, the command run elsewhere."""
+    write_csv(pilot / "people.csv", PEOPLE_HEADER, PEOPLE_ROWS)
+    write_csv(pilot / "edges.csv", EDGES_HEADER, EDGES_ROWS)
+    synthetic_log(pilot, {}, 3)  # the log of the generated pilot: the fit need not be good here
+    with open(pilot / "pilot.toml", "a", encoding="utf-8") as scenario:
+        scenario.write('people_csv = "people.csv"\nedges_csv = "edges.csv"\n')  # under [org], the last section
+    spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }', "population = 10\ngenerations = 1")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--quiet", "--out", "cal")
+    assert code == 0, err
+    with open(pilot / "people.csv", "a", encoding="utf-8") as people:
+        people.write("S9,sales,North,HQ,M1\n")
+    code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--quiet", "--out", "cal")
+    assert_one_line_error(code, err, "holds another calibration")
