@@ -261,13 +261,9 @@ def cmd_run(args) -> int:
     if args.people or args.edges:
         if not (args.people and args.edges):
             raise InputError("--people/--edges", None, "give both a people CSV and an edge-list CSV")
-        for option, path in (("--people", args.people), ("--edges", args.edges)):
-            if not Path(path).is_file():
-                raise InputError(option, path, "no such file; allowed: a CSV file")
         scenario = scenario.with_overrides(
             {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())}
         )
-    scenario.imported_files_digest()  # a missing imported file is named with its scenario field, before the run
     out = Path(args.out or Path("out") / scenario.name)
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
     try:

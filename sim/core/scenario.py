@@ -838,13 +838,17 @@ class Scenario(Section):
         """
         if not self.org.people_csv:
             return None
+        source = str(self._source) if self._source else "scenario"
         digest = hashlib.sha256()
         for key in ("org.people_csv", "org.edges_csv"):
             path = self.resolve_path(self.get(key))
+            if not path.is_file():  # a device or a pipe is never read: it could block or never end
+                what = "is a folder" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
+                raise InputError(source, key, f"{path}: {what}; allowed: a CSV file")
             try:
-                digest.update(path.read_bytes())
+                with open(path, "rb") as file:
+                    digest.update(hashlib.file_digest(file, "sha256").digest())
             except OSError as exc:
-                source = str(self._source) if self._source else "scenario"
                 raise InputError(source, key, f"{path}: {exc.strerror or exc}; allowed: a readable CSV file") from None
         return digest.hexdigest()[:16]
 
