@@ -234,13 +234,14 @@ def load_scenario(path: str | None, overrides: list[str]):
 
 
 def scenario_or_case(text: str):
-    """A shipped case by its name (``global_giant_telco``), or a scenario file; a file of that name wins."""
+    """A shipped case by its name (``global_giant_telco``), or a scenario file; a file of that name
+    wins, a folder of that name does not (``crmsim run CASE --out CASE`` makes one)."""
     from sim.core.scenario import Scenario, cases
 
-    if Path(text).exists():
-        return Scenario.load(text)
+    if Path(text).is_file() or (Path(text).exists() and text not in cases()):
+        return Scenario.load(text)  # (a folder that is not a case's name: its own one-line error)
     if text in cases():
-        return Scenario.case(text)
+        return Scenario.case(text)  # also where a folder bears the case's name, as the dashboard does
     raise InputError(text, None, f"no such scenario file or case; cases: {', '.join(cases())} (crmsim cases)")
 
 
@@ -278,6 +279,8 @@ def cmd_run(args) -> int:
             f"use {o['intended_use']:.0%}, gaming {o['gaming']:.0%}, ignoring {o['ignoring']:.0%}, "
             f"data quality {o['data_quality']:.2f}, trust {o['trust']:.2f}"
         )
+        if result.summary["verdict"] == "undetermined":
+            print(f"verdict: undetermined: {result.summary['verdict_detail']['reason']}")
         print(f"wrote {out}/")
     return 0
 

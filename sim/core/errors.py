@@ -21,7 +21,7 @@ def read_toml(path: str | Path, what: str = "file") -> dict:
     """A TOML file's content; a missing, unreadable or malformed file is an InputError naming it."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark (Windows editors) is skipped
     except FileNotFoundError:
         raise InputError(str(path), None, f"no such {what}") from None
     except OSError as exc:

@@ -7,11 +7,13 @@ culture, the system, turnover, money) -> record.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.core import batch, organisation, perception, policies
 from sim.core.agents import ROLE_CLASSES
@@ -59,7 +61,7 @@ class CRMRollout(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario | str | None = None,
+        scenario: Scenario | str | os.PathLike | dict | None = None,
         *,
         seed: int | None = None,
         rng: int | None = None,
@@ -73,7 +75,7 @@ class CRMRollout(mesa.Model):
         scenario = _resolve(scenario, seed, kwargs)
         super().__init__(rng=scenario.run.seed)
         self.settings = scenario
-        self.seeds = [int(s) for s in seeds] if seeds is not None else [scenario.run.seed]
+        self.seeds = [whole_seed(s) for s in seeds] if seeds is not None else [scenario.run.seed]
         self._build_organisations()
         self.world = build_world(self.org, scenario, self.blocks)
         self.state.champion[:] = routine.choose_champions(  # from traits already drawn: no random number
@@ -407,6 +409,10 @@ class CRMRollout(mesa.Model):
         }
         if judged["verdict"] == "undetermined":
             judged["reason"] = money.UNDETERMINED_REASON
+        go_live = int(self.first_go_live_week[block])
+        if go_live > self.steps:  # nobody ever used the CRM: its use is no failure, there is none to judge
+            judged["verdict"] = "undetermined"
+            judged["reason"] = f"the run ended at week {self.steps}, before the CRM went live (week {go_live})"
         return judged
 
     @property
@@ -511,19 +517,37 @@ class CRMRollout(mesa.Model):
 
 
 def _resolve(scenario, seed: int | None, overrides: dict) -> Scenario:
-    """The crmsim scenario a model is asked for: a Scenario, a case's name or a file, or the default
-    (also when SolaraViz hands over Mesa's own scenario), with dotted overrides and the seed."""
-    if isinstance(scenario, str):
-        scenario = Scenario.case(scenario) if scenario in cases() else Scenario.load(scenario)
-    elif scenario is not None and not isinstance(scenario, Scenario):  # Mesa's own, from SolaraViz
+    """The crmsim scenario a model is asked for: a Scenario, a case's name, a file (a str or a
+    Path), a dict of sections, or the default (also when SolaraViz hands over Mesa's own
+    scenario), with dotted overrides and the seed. Anything else is a TypeError, never the default
+    in silence."""
+    if isinstance(scenario, str) and scenario in cases():
+        scenario = Scenario.case(scenario)
+    elif isinstance(scenario, str | os.PathLike):
+        scenario = Scenario.load(scenario)
+    elif isinstance(scenario, dict):
+        scenario = Scenario.from_dict(scenario, source="CRMRollout(scenario={...})")
+    elif isinstance(scenario, MesaScenario):  # Mesa's own, from SolaraViz
         seed = seed if seed is not None else getattr(scenario, "rng", None)
         scenario = None
+    elif scenario is not None and not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"scenario: got {type(scenario).__name__}; allowed: a Scenario, a case name, a scenario file or a dict"
+        )
     scenario = scenario if scenario is not None else Scenario.default()
     if overrides:  # dotted scenario keys (Mesa's batch_run and SolaraViz pass parameters this way)
         scenario = scenario.with_overrides(overrides, source="CRMRollout(...)")
     if seed is not None:
-        scenario = scenario.with_overrides({"run.seed": int(seed)}, source="CRMRollout(seed=...)")
+        scenario = scenario.with_overrides({"run.seed": whole_seed(seed)}, source="CRMRollout(seed=...)")
     return scenario
+
+
+def whole_seed(seed) -> int:
+    """A seed as a whole number: every stream of a run derives from it, so 7.9 is not taken as 7,
+    and a Generator (which Mesa also takes) cannot be one."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed: got {seed!r}; allowed: a whole number >= 0 (every stream of a run derives from it)")
+    return int(seed)
 
 
 def _draw_traits(sc: Scenario, org: organisation.Organisation, rng: np.random.Generator) -> dict[str, np.ndarray]:

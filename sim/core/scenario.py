@@ -13,9 +13,17 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.core.errors import InputError, read_toml
 from sim.core.names import FOLDER_NAME_RULE, folder_name_problem
@@ -23,11 +31,26 @@ from sim.core.names import FOLDER_NAME_RULE, folder_name_problem
 WeekOfYear = Annotated[int, Field(ge=1, le=52)]
 
 
+#: How the check that true and false are no numbers speaks; ``_input_error`` says what is allowed.
+NOT_A_BOOLEAN = "true or false is not a value of this setting"
+
+
 class Section(BaseModel):
     """A scenario section: unknown keys are errors, assignments are re-validated, and a number
     must be finite (``inf``, ``nan`` and ``1e309`` are valid TOML but no setting means them)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _true_is_no_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true`` and ``false`` are not 1 and 0: pydantic would take them as numbers, in silence
+        (``run.weeks = true`` would be a run of one week)."""
+        if isinstance(value, bool):
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and bool not in get_args(annotation):
+                raise ValueError(NOT_A_BOOLEAN)
+        return value
 
 
 class RunSettings(Section):
@@ -923,6 +946,8 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
         message = f"got {first['input']!r}; allowed: {first['ctx']['expected']}"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         message = f"got {first['input']!r}; {_range_text(field) or 'allowed: ' + _bound_text(first['ctx'])}"
+    elif kind == "value_error" and first["msg"].endswith(NOT_A_BOOLEAN):
+        message = f"got {str(first['input']).lower()}; {_allowed_of(field)}"
     elif kind == "value_error":
         message = first["msg"].removeprefix("Value error, ")
         if field and not isinstance(first.get("input"), dict | type(None)):
@@ -977,6 +1002,15 @@ def bounds(key: str) -> dict[str, float]:
         for attr in ("ge", "gt", "le", "lt")
         if getattr(meta, attr, None) is not None
     }
+
+
+def _allowed_of(field: str | None) -> str:
+    """What a field allows, in words: its choices, its range, or its type."""
+    info = fields().get(field or "")
+    if info is not None and "Literal" in str(info.annotation):
+        return "allowed: " + ", ".join(map(str, get_args(info.annotation)))
+    rng = _range_text(field)
+    return rng.replace("allowed: ", "allowed: a number ") if rng else "allowed: a number"
 
 
 def _range_text(field: str | None) -> str:

@@ -152,6 +152,11 @@ def replicate_plan(scenario: Scenario, n: int, seed: int | None = None) -> Plan:
 
 def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) -> Plan:
     """Policy arms on the same ``n`` seeds: the same organisation, network and shocks per seed."""
+    if baseline not in arms:
+        raise InputError("baseline", baseline, f"not an arm; arms: {', '.join(map(str, arms))}")
+    for name, scenario in arms.items():
+        if not isinstance(scenario, Scenario):
+            raise InputError("arms", str(name), f"got {type(scenario).__name__}; allowed: a Scenario")
     check_seed(seed)
     check_size(n, n * len(arms) if isinstance(n, int) else 0)
     return Plan(

@@ -88,3 +88,32 @@ def test_a_file_in_place_of_the_folder_is_refused(capsys, tmp_path, assets, no_s
 def test_the_join_address_of_an_ipv6_host_is_bracketed():
     assert classroom_server.join_address("::1", 8766) == "http://[::1]:8766"
     assert classroom_server.join_address("localhost", 8766) == "http://localhost:8766"
+
+
+def test_a_second_classroom_on_the_same_folder_is_refused_while_the_first_serves(capsys, tmp_path, assets, monkeypatch):
+    """Two classrooms writing one decisions file would each rewrite it with only their own rows."""
+    out = str(tmp_path / "lesson")
+    seen = []
+
+    def serving(command, env):  # while the first classroom serves, a second one starts on its folder
+        seen.append(run_cli(capsys, "classroom", "--port", str(free_port()), "--out", out, "--assets", str(assets)))
+        return 0
+
+    monkeypatch.setattr(app_server, "_serve_until_stopped", serving)
+    code, _, err = classroom(capsys, assets, "--port", str(free_port()), "--out", out)
+    assert code == 0, err
+    ((second_code, _, second_err),) = seen
+    first_says, refusal = second_err.strip().splitlines()  # (the first's own line is captured with it)
+    assert first_says.startswith("crmsim classroom for ")
+    assert_one_line_error(second_code, refusal, "lesson", "in use by another crmsim classroom")
+    # the first has stopped: the folder is free again
+    monkeypatch.setattr(app_server, "_serve_until_stopped", lambda command, env: 0)
+    assert classroom(capsys, assets, "--port", str(free_port()), "--out", out)[0] == 0
+
+
+def test_a_folder_under_a_file_is_refused_before_serving(capsys, tmp_path, assets, no_server):
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    code, _, err = classroom(capsys, assets, "--port", str(free_port()), "--out", str(tmp_path / "afile" / "sub"))
+    assert_one_line_error(code, err, "cannot be made")
+    assert no_server == []
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"

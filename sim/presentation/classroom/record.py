@@ -8,7 +8,8 @@ The file is rewritten whole after every played week, through a temporary file re
 it, so a reader (or a server stopped at any moment) finds the previous complete file or the
 new complete one, never half of one. The folder must be new, empty or an earlier classroom's
 (``manifest.json`` says ``"kind": "classroom"``); an earlier lesson's decisions are kept and
-the new ones added after them.
+the new ones added after them. The folder is locked while a classroom serves (``claim_folder``): a
+second classroom on it is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.experiments.store import FolderLock
 from sim.io.folders import check_writable_folder
 
 KIND = "classroom"
@@ -43,6 +45,31 @@ def check_folder(folder: str | Path) -> Path:
     return folder
 
 
+def claim_folder(folder: Path) -> FolderLock:
+    """Make the folder (with its manifest) and lock it for as long as this process serves, so
+    that a second classroom on the same folder is refused instead of writing over the first's
+    decisions. The lock ends with the process, however it ends."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(folder), None, f"cannot be made: {exc.strerror or exc}") from None
+    _write_manifest(folder)
+    lock = FolderLock(folder)
+    try:
+        lock.acquire(wait=False)
+    except InputError:
+        raise InputError(
+            str(folder), None, "is in use by another crmsim classroom; stop it, or choose another --out"
+        ) from None
+    return lock
+
+
+def _write_manifest(folder: Path) -> None:
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        _replace(manifest, json.dumps({"kind": KIND, "files": [FILE]}, indent=2).encode())
+
+
 class DecisionsFile:
     """The decisions of every classroom served, written to ``folder/decisions.parquet``."""
 
@@ -52,9 +79,7 @@ class DecisionsFile:
         self.earlier = pd.read_parquet(self.folder / FILE) if (self.folder / FILE).exists() else None
         self.classrooms: list = []
         self.folder.mkdir(parents=True, exist_ok=True)
-        manifest = self.folder / "manifest.json"
-        if not manifest.exists():
-            _replace(manifest, json.dumps({"kind": KIND, "files": [FILE]}, indent=2).encode())
+        _write_manifest(self.folder)
         self.write()
 
     def add(self, classroom) -> None:

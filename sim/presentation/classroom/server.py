@@ -23,6 +23,7 @@ def serve(case: str | None, host: str, port: int, out: str | Path | None, assets
     start = app_server.check_case(case)
     app_server._check_address(host, port)
     folder = record.check_folder(out).absolute() if out else None
+    lock = record.claim_folder(folder) if folder is not None else None  # held until the server stops
     app_server.warn_if_public(host, "join the classroom")
     assets = Path(assets or app_server.DEFAULT_ASSETS)
     if not app_server.ensure_assets(assets):
@@ -38,7 +39,11 @@ def serve(case: str | None, host: str, port: int, out: str | Path | None, assets
         file=sys.stderr,
     )
     command = app_server.solara_command("sim.presentation.classroom.pages", host, port)
-    return app_server._serve_until_stopped(command, app_server.solara_env(assets, extra))
+    try:
+        return app_server._serve_until_stopped(command, app_server.solara_env(assets, extra))
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def join_address(host: str, port: int) -> str:
