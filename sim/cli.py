@@ -265,7 +265,7 @@ def cmd_run(args) -> int:
         scenario = scenario.with_overrides(
             {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())}
         )
-    out = Path(args.out or Path("out") / scenario.name)
+    out = Path(args.out or Path("out") / default_folder(args.scenario, scenario))
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
     try:
         result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
@@ -283,6 +283,18 @@ def cmd_run(args) -> int:
             print(f"verdict: undetermined: {result.summary['verdict_detail']['reason']}")
         print(f"wrote {out}/")
     return 0
+
+
+def default_folder(given: str | None, scenario) -> str:
+    """The folder a run goes to without --out: its scenario's name, or, for a scenario file that
+    has no name, the file's name, so that two unnamed files do not both write out/baseline."""
+    from sim.core.errors import read_toml
+    from sim.core.names import folder_name_problem
+
+    path = Path(given) if given else None
+    if path is None or not path.is_file() or "name" in read_toml(path, "scenario file"):
+        return scenario.name
+    return path.stem if not folder_name_problem(path.stem) else scenario.name
 
 
 def cmd_show(args) -> int:

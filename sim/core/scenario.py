@@ -82,7 +82,9 @@ class OrgSettings(Section):
         False, description="All service teams sit at one new central centre (site 1), the rest in the countries."
     )
     people_csv: str | None = Field(
-        None, description="Import: people CSV (id,role,department,site[,manager]); replaces the generated organisation."
+        None,
+        description="Import: people CSV (id,role,department,site[,manager]); replaces the generated organisation "
+        "(the settings that make one, org.employees to org.central_service_site and [network], are then refused).",
     )
     edges_csv: str | None = Field(
         None, description="Import: edge-list CSV (source,target[,weight]); needed with people_csv."
@@ -734,7 +736,8 @@ class Scenario(Section):
     name: str = Field(
         "baseline",
         description="A short name for the scenario; also its output folder out/<name>, so one folder name "
-        "(up to 100 characters, no slashes or backslashes, not starting with a dot).",
+        "(up to 100 characters, no slashes or backslashes, not starting with a dot). `crmsim run` of a file "
+        "without a name writes to out/<the file's name>.",
     )
     description: str = Field("", description="What the scenario represents.")
 
@@ -776,7 +779,10 @@ class Scenario(Section):
     def load(cls, path: str | Path) -> Scenario:
         """Read and validate a TOML scenario file; errors name the file and the field."""
         path = Path(path)
-        scenario = cls.from_dict(read_toml(path, "scenario file"), source=str(path))
+        data = read_toml(path, "scenario file")
+        scenario = cls.from_dict(data, source=str(path))
+        given = {f"{section}.{key}" for section, table in data.items() if isinstance(table, dict) for key in table}
+        _refuse_unused_by_import(scenario, given, str(path))
         scenario._source = path.absolute()
         return scenario
 
@@ -813,6 +819,7 @@ class Scenario(Section):
                 node = node[part]
             node[parts[-1]] = value
         new = type(self).from_dict(data, source=source)
+        _refuse_unused_by_import(new, set(overrides), source)
         new._source = self._source
         return new
 
@@ -874,6 +881,31 @@ class Scenario(Section):
             except OSError as exc:
                 raise InputError(source, key, f"{path}: {exc.strerror or exc}; allowed: a readable CSV file") from None
         return digest.hexdigest()[:16]
+
+
+#: What a generated organisation is made of. An imported one (``org.people_csv``) takes its
+#: people and ties from its files, so these settings would be recorded as used but never read.
+GENERATOR_KEYS = frozenset(
+    {
+        "org.employees",
+        "org.partners",
+        "org.sales_share",
+        "org.span_of_control",
+        "org.departments",
+        "org.sites",
+        "org.central_service_site",
+        *(f"network.{key}" for key in Network.model_fields),
+    }
+)
+
+
+def _refuse_unused_by_import(scenario: Scenario, given: set[str], source: str) -> None:
+    """A generator setting given with an imported organisation is refused, not ignored in silence."""
+    unused = sorted(given & GENERATOR_KEYS) if scenario.org.people_csv else []
+    if unused:
+        raise InputError(
+            source, unused[0], "not used with an imported organisation (org.people_csv gives its people and ties)"
+        )
 
 
 def cases() -> list[str]:

@@ -291,8 +291,10 @@ def test_a_calibration_of_an_imported_organisation_runs_from_any_folder(pilot, t
     write_csv(pilot / "people.csv", PEOPLE_HEADER, PEOPLE_ROWS)
     write_csv(pilot / "edges.csv", EDGES_HEADER, EDGES_ROWS)
     synthetic_log(pilot, {}, 3)  # the log of the generated pilot: the fit need not be good here
-    with open(pilot / "pilot.toml", "a", encoding="utf-8") as scenario:
-        scenario.write('people_csv = "people.csv"\nedges_csv = "edges.csv"\n')  # under [org], the last section
+    # the pilot's scenario, its organisation imported instead of generated
+    (pilot / "pilot.toml").write_text(
+        '[run]\nseed = 1\nweeks = 36\n[org]\npeople_csv = "people.csv"\nedges_csv = "edges.csv"\n', encoding="utf-8"
+    )
     spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }', "population = 10\ngenerations = 1")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -303,3 +305,21 @@ def test_a_calibration_of_an_imported_organisation_runs_from_any_folder(pilot, t
         people.write("S9,sales,North,HQ,M1\n")
     code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--quiet", "--out", "cal")
     assert_one_line_error(code, err, "holds another calibration")
+
+
+def test_a_setting_of_a_generated_organisation_is_refused_with_an_imported_one(imported, capsys):
+    """An imported organisation's size comes from its files: org.employees would be recorded, not used."""
+    code, _, err = run_cli(capsys, "run", str(imported), "--set", "org.employees=5000", "--out", "x")
+    assert_one_line_error(code, err, "--set", "org.employees", "not used with an imported organisation")
+    with open(imported, "a", encoding="utf-8") as scenario:
+        scenario.write("departments = 3\n")  # under [org], the file's last section
+    code, _, err = run_cli(capsys, "show", str(imported))
+    assert_one_line_error(code, err, "mine.toml", "org.departments", "not used with an imported organisation")
+
+
+def test_a_run_of_a_scenario_file_without_a_name_goes_to_a_folder_of_the_files_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("alpha", "beta"):
+        (tmp_path / f"{name}.toml").write_text("[run]\nweeks = 4\n[org]\nemployees = 40\n", encoding="utf-8")
+        assert run_cli(capsys, "run", f"{name}.toml", "--no-plots", "--quiet")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "beta"]  # not one out/baseline
