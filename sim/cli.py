@@ -230,7 +230,7 @@ def load_scenario(path: str | None, overrides: list[str]):
     from sim.core.scenario import Scenario, parse_overrides
 
     scenario = scenario_or_case(path) if path else Scenario.default()
-    return scenario.with_overrides(parse_overrides(overrides)) if overrides else scenario
+    return scenario.with_overrides(parse_overrides(overrides), source="--set") if overrides else scenario
 
 
 def scenario_or_case(text: str):
@@ -263,7 +263,8 @@ def cmd_run(args) -> int:
         if not (args.people and args.edges):
             raise InputError("--people/--edges", None, "give both a people CSV and an edge-list CSV")
         scenario = scenario.with_overrides(
-            {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())}
+            {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())},
+            source="--people/--edges",
         )
     out = Path(args.out or Path("out") / default_folder(args.scenario, scenario))
     prepare_run_folder(out, args.force)  # refuse before the run, not after it

@@ -808,8 +808,11 @@ class Scenario(Section):
         except ValidationError as exc:
             raise _input_error(source, exc) from None
 
-    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
-        """A copy with dotted keys replaced, e.g. ``{"policy.integration": "full"}``."""
+    def with_overrides(self, overrides: dict[str, Any], source: str = "with_overrides") -> Scenario:
+        """A copy with dotted keys replaced, e.g. ``{"policy.integration": "full"}``; errors name
+        ``source`` (the command line's option, a file, or by default this method)."""
+        if not isinstance(overrides, dict) or not all(isinstance(key, str) for key in overrides):
+            raise InputError(source, None, "overrides must be a dict of dotted keys, e.g. {'policy.sanctions': 0.5}")
         data = self.model_dump()
         for key, value in overrides.items():
             parts = key.split(".")
@@ -935,13 +938,18 @@ def reference_rows() -> list[tuple[str, str, str, str]]:
     baseline = Scenario.default()
     rows = []
     for key, info in fields().items():
-        default = json.dumps(baseline.get(key))
+        value = baseline.get(key)
+        default = "absent" if value is None else json.dumps(value)  # TOML has no null: a key left out
         allowed = _range_text(key).removeprefix("allowed: ")
         annotation = str(info.annotation)
         if "Literal" in annotation:
             allowed = " \\| ".join(f"`{v}`" for v in info.annotation.__args__)
+        elif annotation.startswith("list[tuple["):
+            allowed = "a list of [first, last] pairs"
         elif not allowed:
             allowed = {"<class 'str'>": "text", "<class 'bool'>": "true, false"}.get(annotation, "text or absent")
+        elif "None" in annotation:
+            allowed += ", or absent (none)"
         rows.append((key, default, allowed, info.description or ""))
     return rows
 

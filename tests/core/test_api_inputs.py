@@ -89,3 +89,9 @@ def test_true_and_false_are_no_numbers_or_choices(key, allowed):
     with pytest.raises(InputError, match=f"{key}: got true; {allowed}"):
         Scenario.default().with_overrides({key: True})
     assert Scenario.default().with_overrides({"org.around_the_clock": True}).org.around_the_clock is True
+
+
+@pytest.mark.parametrize("overrides", [None, ["policy.sanctions"], {1: 0.5}])
+def test_overrides_that_are_no_dict_of_keys_are_an_input_error(overrides):
+    with pytest.raises(InputError, match="with_overrides: overrides must be a dict of dotted keys"):
+        Scenario.default().with_overrides(overrides)

@@ -147,7 +147,7 @@ def test_people_csv_without_edges_csv_is_rejected():
 def test_override_of_an_unknown_or_misplaced_key_is_an_input_error(key, fragment):
     with pytest.raises(InputError) as info:
         Scenario.default().with_overrides({key: 1})
-    assert info.value.source == "--set"
+    assert info.value.source == "with_overrides"  # from Python; the command line says --set
     assert info.value.field == key
     assert fragment in info.value.message
 
