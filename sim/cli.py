@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None and not args.out.strip():  # '' would mean the current folder
+            raise InputError("--out", None, "is empty; allowed: a folder or file name")
         return args.command(args)
     except BrokenPipeError:  # the reader went away (crmsim keys | head): not an error of crmsim's
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit

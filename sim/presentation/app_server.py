@@ -154,7 +154,7 @@ def _serve_until_stopped(command: list[str], env: dict) -> int:
         _catch(previous)
     if received[0] == signal.SIGINT:
         return 0  # Ctrl-C is the ordinary way to stop the dashboard
-    raise Interrupted(received[0], f"the dashboard server was stopped ({signal.Signals(received[0]).name})")
+    raise Interrupted(received[0], f"the server was stopped ({signal.Signals(received[0]).name})")
 
 
 def _catch(handlers: dict) -> dict:

@@ -323,3 +323,11 @@ def test_a_run_of_a_scenario_file_without_a_name_goes_to_a_folder_of_the_files_n
         (tmp_path / f"{name}.toml").write_text("[run]\nweeks = 4\n[org]\nemployees = 40\n", encoding="utf-8")
         assert run_cli(capsys, "run", f"{name}.toml", "--no-plots", "--quiet")[0] == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "beta"]  # not one out/baseline
+
+
+@pytest.mark.parametrize("command", [["run"], ["replicate", "-n", "1"], ["animate"], ["classroom"]])
+def test_an_empty_out_is_refused_not_taken_as_the_current_folder(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, *command, "--out", "")
+    assert_one_line_error(code, err, "--out", "is empty")
+    assert list(tmp_path.iterdir()) == []

@@ -26,6 +26,7 @@ import numpy as np
 
 from sim.core.scenario import Scenario
 from sim.core.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, ROLE_NAMES, Role
+from sim.core.vocabulary import ROLES
 from sim.presentation import plots
 from sim.presentation.narration import NarratedRollout, who
 
@@ -255,7 +256,9 @@ class Classroom:
                 raise ClassroomError(f"the CRM is not live for {who(self.model, seat.row)} yet: nothing to choose")
             options = options_of(seat.role)
             if option not in options:
-                raise ClassroomError(f"{option!r} is not an option of a {seat.role}; options: {', '.join(options)}")
+                raise ClassroomError(
+                    f"{option!r} is not an option of a {ROLES[seat.role].singular}; options: {', '.join(options)}"
+                )
             self.choices[student] = options.index(option)
             self._bump()
         self.advance_if_due()
