@@ -216,3 +216,13 @@ def test_reading_the_cues_does_not_change_the_run(scenario):
         alone.advance()
     assert (watched.model.state.routine == alone.model.state.routine).all()
     assert np.allclose(watched.model.state.trust, alone.model.state.trust)
+
+
+def test_a_choice_after_the_last_week_is_refused_not_kept_for_a_week_never_played(scenario):
+    room = Classroom(scenario.with_overrides({"run.weeks": scenario.policy.go_live_week + 1}), "END")
+    a = room.join()
+    while room.model.running:
+        room.advance()
+    with pytest.raises(ClassroomError, match="the rollout has ended"):
+        room.choose(a, options_of(room.seats[a].role)[0])
+    assert room.choices == {}

@@ -247,6 +247,8 @@ class Classroom:
         """The student's choice for this week (they may change it until the week is played);
         ``week``: the week the student chose for, refused once it has been played."""
         with self.lock:
+            if not self.model.running:  # a choice now would be kept and never played
+                raise ClassroomError(f"the rollout has ended at week {self.week}: nothing more to choose")
             if week is not None and week != self.week:
                 raise ClassroomError(f"week {week} has been played; the class is at week {self.week}")
             seat = self.seats.get(student)
