@@ -491,7 +491,7 @@ def cmd_calibrate(args) -> int:
     if not args.quiet:
         for key, p in summary["parameters"].items():
             lo, hi = p["ci90"]
-            shown = "identified" if p["identified"] else "not identified by the log"
+            shown = "identified" if p["identified"] else "not identified (by this log and search budget)"
             print(f"{key}: {p['median']:.3g} (90% {lo:.3g} to {hi:.3g}), {shown}")
         print(f"fit check: {'MISFIT, the model does not reproduce the log' if summary['fit']['misfit'] else 'ok'}")
         print(f"wrote {args.out}/ ({summary['simulations']} simulations)")

@@ -1,8 +1,9 @@
 """Paired policy comparison: every arm ran on the same seeds, so differences are taken seed by seed.
 
-For each arm and outcome: the mean difference to the baseline arm with a bootstrap confidence
-interval (resampling seeds), the probability that the arm beats the baseline on a seed, and
-the arm's verdict (success) rate.
+For each arm and outcome, over the seeds on which both ran to a value: the mean difference to the
+baseline arm with a bootstrap confidence interval (resampling seeds; none over too few seeds to
+say), the shares of seeds on which the arm did better, the same and worse, and the arm's
+success rate among its judged runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.rates import success_rate
 from sim.core import outcomes as registry
 
 
@@ -21,6 +23,12 @@ def better_direction(name: str) -> int:
         return registry.NEITHER
 
 
+#: Fewer paired seeds than this get no interval. A percentile bootstrap over n seeds can only
+#: take values between the smallest and largest difference: over 3 seeds it covers about 75%,
+#: not 95%, and over 1 seed it has no width at all.
+MIN_SEEDS = 10
+
+
 def compare_arms(
     runs: pd.DataFrame,
     baseline: str,
@@ -30,7 +38,9 @@ def compare_arms(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per (arm, outcome): means, paired mean difference, bootstrap CI, P(beats baseline)."""
+    """One row per (arm, outcome), over the seeds on which both the arm and the baseline have a value:
+    their means, the paired mean difference with a bootstrap interval (none under MIN_SEEDS seeds),
+    and the shares of seeds on which the arm did better, the same, or worse."""
     ok = runs[runs["status"] == "ok"]
     wide = {arm: frame.set_index("replication") for arm, frame in ok.groupby("arm", sort=False)}
     base = wide[baseline]
@@ -40,30 +50,32 @@ def compare_arms(
         if arm == baseline:
             continue
         shared = base.index.intersection(frame.index)
-        picks = rng.integers(0, len(shared), size=(resamples, len(shared))) if len(shared) else None
         for outcome in outcomes:
-            diff = (frame.loc[shared, outcome] - base.loc[shared, outcome]).to_numpy(dtype=float)
-            diff = diff[~np.isnan(diff)]
-            direction = better_direction(outcome)
-            if len(diff) and picks is not None:
-                boot = diff[picks[:, : len(diff)] % len(diff)].mean(axis=1)
+            pair = pd.DataFrame({"arm": frame.loc[shared, outcome], "base": base.loc[shared, outcome]}).dropna()
+            diff = (pair["arm"] - pair["base"]).to_numpy(dtype=float)
+            n = len(diff)
+            low = high = np.nan
+            if n >= MIN_SEEDS:
+                boot = diff[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
                 low, high = np.quantile(boot, [(1 - confidence) / 2, (1 + confidence) / 2])
-            else:
-                low = high = np.nan
+            direction = better_direction(outcome)
             rows.append(
                 {
                     "arm": arm,
                     "outcome": outcome,
-                    "seeds": len(diff),
-                    "baseline_mean": float(base.loc[shared, outcome].mean()),
-                    "arm_mean": float(frame.loc[shared, outcome].mean()),
-                    "mean_difference": float(diff.mean()) if len(diff) else np.nan,
+                    "seeds": n,
+                    "baseline_mean": float(pair["base"].mean()) if n else np.nan,
+                    "arm_mean": float(pair["arm"].mean()) if n else np.nan,
+                    "mean_difference": float(diff.mean()) if n else np.nan,
                     "ci_low": float(low),
                     "ci_high": float(high),
-                    "p_higher": float((diff > 0).mean()) if len(diff) else np.nan,
-                    "p_better": float((direction * diff > 0).mean()) if len(diff) and direction else np.nan,
-                    "verdict_rate": float((frame.loc[shared, "verdict"] == "success").mean()),
-                    "baseline_verdict_rate": float((base.loc[shared, "verdict"] == "success").mean()),
+                    "p_higher": _share(diff > 0),
+                    "p_better": _share(direction * diff > 0) if direction else np.nan,
+                    "p_tied": _share(diff == 0),
+                    "p_worse": _share(direction * diff < 0) if direction else np.nan,
+                    "verdict_rate": success_rate(frame.loc[shared, "verdict"]),
+                    "baseline_verdict_rate": success_rate(base.loc[shared, "verdict"]),
+                    "undetermined": int((frame.loc[shared, "verdict"] == "undetermined").sum()),
                 }
             )
     return pd.DataFrame(rows)
@@ -75,16 +87,32 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         f"# Paired comparison against `{baseline}`",
         "",
         f"Differences are arm minus baseline on the same seeds; intervals are {confidence:.0%} bootstrap intervals "
-        "over seeds. P(better) is the share of seeds on which the arm did better. The baseline's success rate: "
-        + (f"{table['baseline_verdict_rate'].iloc[0]:.0%}." if len(table) else "n/a."),
+        f"over seeds (none with fewer than {MIN_SEEDS} seeds: too few to say). Better / same / worse are the "
+        "shares of seeds on which the arm did better than the baseline, the same, or worse. Success rates count "
+        "the runs that were judged (a run that ended before the CRM went live is undetermined). "
+        "The baseline's success rate: "
+        + (_rate(table["baseline_verdict_rate"].iloc[0]) + "." if len(table) else "n/a."),
         "",
-        "| arm | outcome | baseline | arm | difference | interval | P(better) | success rate |",
+        "| arm | outcome | seeds | baseline | arm | difference | interval | better / same / worse |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
-        better = "" if np.isnan(r.p_better) else f"{r.p_better:.0%}"
+        shares = "" if np.isnan(r.p_better) else f"{r.p_better:.0%} / {r.p_tied:.0%} / {r.p_worse:.0%}"
+        interval = "too few seeds" if np.isnan(r.ci_low) else f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
         lines.append(
-            f"| {r.arm} | {r.outcome} | {r.baseline_mean:.3g} | {r.arm_mean:.3g} | {r.mean_difference:+.3g} | "
-            f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}] | {better} | {r.verdict_rate:.0%} |"
+            f"| {r.arm} | {r.outcome} | {r.seeds} | {r.baseline_mean:.3g} | {r.arm_mean:.3g} | "
+            f"{r.mean_difference:+.3g} | {interval} | {shares} |"
         )
+    lines += ["", "| arm | success rate | undetermined runs |", "|---|---|---|"]
+    for arm, rows in table.groupby("arm", sort=False):
+        lines.append(f"| {arm} | {_rate(rows['verdict_rate'].iloc[0])} | {rows['undetermined'].iloc[0]} |")
     return "\n".join(lines) + "\n"
+
+
+def _share(where: np.ndarray) -> float:
+    """The share of seeds where a condition holds (NaN for no seeds)."""
+    return float(where.mean()) if len(where) else np.nan
+
+
+def _rate(value: float) -> str:
+    return "n/a" if np.isnan(value) else f"{value:.0%}"

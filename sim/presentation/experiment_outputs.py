@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.analysis.bands import weekly_bands
 from sim.analysis.paired import compare_arms, to_markdown
+from sim.analysis.rates import JUDGED, wilson
 from sim.core.errors import InputError
 from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
@@ -44,8 +45,16 @@ def replication_outputs(store: RunStore, name: str) -> str:
     plt.close(fig)
     runs = store.read_runs()
     ok = runs[runs["status"] == "ok"]
-    success = (ok["verdict"] == "success").mean()
-    lines = [f"{name}: {len(ok)} runs ok, {len(runs) - len(ok)} failed; success rate {success:.0%}"]
+    judged = ok[ok["verdict"].isin(JUDGED)]
+    wins = int((judged["verdict"] == "success").sum())
+    crashed, undetermined = len(runs) - len(ok), len(ok) - len(judged)
+    head = f"{name}: {len(ok)} runs finished" + (f", {crashed} crashed" if crashed else "")
+    if len(judged):
+        low, high = wilson(wins, len(judged))
+        head += f"; success rate {wins / len(judged):.0%} (95% interval {low:.0%} to {high:.0%})"
+    if undetermined:
+        head += f"; {undetermined} ended before the CRM went live (undetermined)"
+    lines = [head]
     for outcome in HEADLINE:
         q = np.nanquantile(ok[outcome], [0.05, 0.5, 0.95])
         lines.append(f"  {outcome}: median {q[1]:.3g} (90% of runs in {q[0]:.3g} to {q[2]:.3g})")

@@ -15,13 +15,13 @@ from cli_helpers import assert_one_line_error, run_cli
 from PIL import Image
 
 from sim import CRMRollout
+from sim.analysis.rates import wilson
 from sim.cli import main
 from sim.core import outcomes as registry
 from sim.core.state import Role
 from sim.core.vocabulary import ROLES
 from sim.presentation.plots import draw_network, network_layout, network_sample
 from sim.presentation.reports.markup import markdown_html, scenario_toml
-from sim.presentation.reports.outcomes import wilson
 
 SMALL = ["--set", "org.employees=60", "--set", "org.partners=10", "--set", "run.weeks=20"]
 
@@ -214,3 +214,12 @@ def test_wilson_interval_of_a_success_rate():
     assert low == pytest.approx(0.6097, abs=1e-4) and high == 1.0
     low, high = wilson(3, 10)
     assert low == pytest.approx(0.1078, abs=1e-4) and high == pytest.approx(0.6032, abs=1e-4)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(0, 1), (1, 1), (3, 10), (5, 20), (21, 30), (77, 80), (0, 200)])
+def test_wilson_interval_is_scipys(successes, n):
+    """Written out to spare a command scipy.stats' import; it must give binomtest's numbers."""
+    from scipy.stats import binomtest
+
+    reference = binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson(successes, n) == pytest.approx((reference.low, reference.high), abs=1e-12)

@@ -43,9 +43,21 @@ def calibration_report(folder: Path) -> str:
         )
     else:
         page.para(
-            f"Yes: the log is as far from the calibrated model's runs as the model's own replicates are "
-            f"(posterior predictive p-value {fit['p_value']:.2f}; {fit['outside_90']:.0%} of the observed values "
-            "fall outside the 90% band of the calibrated runs)."
+            "No evidence of misfit: the log is not farther from the calibrated model's runs than the model's "
+            f"own replicates often are (posterior predictive p-value {fit['p_value']:.2f}; "
+            f"{fit['outside_90']:.0%} of the observed values fall outside the 90% band of the calibrated runs). "
+            "This is a weak check, not proof of a good fit: the log was used to fit the model, which makes the "
+            "p-value lean high, and a band wide enough holds every value."
+        )
+    generations = summary.get("generations") or []
+    if generations:
+        last = generations[-1]
+        page.para(
+            f"The search: {len(generations)} generations, {summary['simulations']} simulations; the last "
+            f"accepted runs within a distance of {last.get('epsilon', float('nan')):.3g} standard errors of the log, "
+            f"with an effective sample size of {summary.get('effective_sample_size', float('nan')):.0f} particles. "
+            "A small budget leaves intervals wide: a parameter may be 'not identified' by this search, not by "
+            "the log itself; more generations (the same command resumes) can tell which."
         )
 
     page.section("What the log pins down")

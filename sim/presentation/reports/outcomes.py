@@ -1,10 +1,8 @@
-"""The outcomes as a strategist reads them: their names in words, their numbers, their uncertainty."""
+"""The outcomes as a strategist reads them: their names in words and their numbers (rates: sim.analysis.rates)."""
 
 from __future__ import annotations
 
 import math
-
-from scipy.stats import binomtest
 
 from sim.core import outcomes as registry
 
@@ -78,15 +76,3 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
 def _signed_points(value: float) -> str:
     """A difference of shares in percentage points."""
     return f"{value * 100:+.1f} pts"
-
-
-def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The interval for a rate of success (or failure) over ``n`` runs; (0, 1) when there are no runs.
-
-    Wilson's score interval: unlike the textbook p +- z*se it stays inside 0 to 1 and keeps its
-    coverage for rates near 0 or 1 and for a few dozen runs, as an experiment often has.
-    """
-    if n == 0:
-        return 0.0, 1.0
-    interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)

@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from sim.analysis.paired import MIN_SEEDS
+from sim.analysis.rates import JUDGED, wilson
 from sim.core.outcomes import HEADLINE
 from sim.core.vocabulary import OPTIONS, PARTNER_OPTIONS, ROLES
 from sim.presentation.reports.document import Page
 from sim.presentation.reports.figures import figure_uri, file_uri, plot_bands_grid, plot_distributions, plot_paired
 from sim.presentation.reports.markup import markdown_html, scenario_toml
-from sim.presentation.reports.outcomes import OUTCOME_LABELS, RUN_HEADLINE, fmt, wilson
+from sim.presentation.reports.outcomes import OUTCOME_LABELS, RUN_HEADLINE, fmt
 from sim.presentation.reports.reading import read_bands, read_csv, read_json, read_parquet, read_runs
 
 
@@ -186,49 +188,68 @@ def compare_report(folder: Path) -> str:
 
     page.section("How often each policy succeeded")
     page.para(
-        "The share of runs whose verdict was success (enough people using the CRM as designed, and a return "
-        "on investment that meets the scenario's bar), with a 95% interval for the true rate."
+        "The share of judged runs whose verdict was success (enough people using the CRM as designed, and a "
+        "return on investment that meets the scenario's bar), with a 95% interval for the true rate. A run "
+        "that ended before the CRM went live is undetermined: counted apart, not as a failure."
     )
     rows = []
     for arm in arms:
         mine = ok[ok["arm"] == arm] if len(ok) else ok
-        wins = int((mine["verdict"] == "success").sum()) if len(mine) else 0
-        low, high = wilson(wins, len(mine))
-        rows.append([arm, len(mine), f"{wins / len(mine):.0%}" if len(mine) else "n/a", f"{low:.0%} to {high:.0%}"])
-    page.table(["arm", "runs", "success rate", "95% interval"], rows, numeric=[1, 2])
+        judged = mine[mine["verdict"].isin(JUDGED)] if len(mine) else mine
+        wins = int((judged["verdict"] == "success").sum()) if len(judged) else 0
+        low, high = wilson(wins, len(judged))
+        rate = f"{wins / len(judged):.0%}" if len(judged) else "n/a"
+        rows.append([arm, len(judged), len(mine) - len(judged), rate, f"{low:.0%} to {high:.0%}"])
+    page.table(["arm", "judged runs", "undetermined", "success rate", "95% interval"], rows, numeric=[1, 2, 3])
 
     page.section("Differences from the baseline, seed by seed")
     table = read_csv(folder / "comparison.csv")
-    if table is None and len(ok) and baseline:
+    if (table is None or "p_tied" not in table) and len(ok) and baseline:  # none yet, or an older crmsim's
         table = compare_arms(runs, baseline, list(HEADLINE))
     if table is None or table.empty:
         page.para("No comparison table yet: no runs of two arms have finished on the same seeds.")
     else:
         page.para(
-            "For each arm and outcome: the baseline's mean, the arm's mean, and their difference taken seed by "
-            "seed with a 95% bootstrap interval. Where the interval does not include zero the difference is "
-            "clear; 'better on' is the share of seeds on which the arm did better than the baseline."
+            "For each arm and outcome, over the seeds on which both the arm and the baseline have a value: the "
+            "baseline's mean, the arm's mean, and their difference taken seed by seed with a 95% bootstrap "
+            f"interval (none with fewer than {MIN_SEEDS} seeds: too few to say). Where the interval does not "
+            "include zero the difference is clear; with many outcomes and arms, one in twenty clear differences "
+            "can be luck. 'Better / same / worse' are the shares of seeds on which the arm did better than the "
+            "baseline, the same, or worse."
         )
         rows = []
         for r in table.itertuples():
             label, kind = OUTCOME_LABELS.get(r.outcome, (r.outcome.replace("_", " "), "num"))
-            clear = not (r.ci_low <= 0 <= r.ci_high) if not math.isnan(r.ci_low) else False
+            few = math.isnan(r.ci_low)
             rows.append(
                 [
                     r.arm,
                     label,
+                    r.seeds,
                     fmt(r.baseline_mean, kind),
                     fmt(r.arm_mean, kind),
                     fmt(r.mean_difference, kind, signed=True),
-                    f"{fmt(r.ci_low, kind, signed=True)} to {fmt(r.ci_high, kind, signed=True)}",
-                    "yes" if clear else "no",
-                    "" if pd.isna(r.p_better) else f"{r.p_better:.0%}",
+                    "too few seeds"
+                    if few
+                    else f"{fmt(r.ci_low, kind, signed=True)} to {fmt(r.ci_high, kind, signed=True)}",
+                    "" if few else ("no" if r.ci_low <= 0 <= r.ci_high else "yes"),
+                    "" if pd.isna(r.p_better) else f"{r.p_better:.0%} / {r.p_tied:.0%} / {r.p_worse:.0%}",
                 ]
             )
         page.table(
-            ["arm", "outcome", "baseline", "arm", "difference", "95% interval", "clear?", "better on"],
+            [
+                "arm",
+                "outcome",
+                "seeds",
+                "baseline",
+                "arm",
+                "difference",
+                "95% interval",
+                "clear?",
+                "better / same / worse",
+            ],
             rows,
-            numeric=[2, 3, 4, 5, 7],
+            numeric=[2, 3, 4, 5, 6],
             css="comparison",
         )
         page.section("The differences at a glance")
@@ -242,8 +263,8 @@ def compare_report(folder: Path) -> str:
     if bands is not None:
         page.section("Week by week")
         page.para(
-            "The median run of each arm (line) and the middle half of runs (shaded), over the weeks: how the "
-            "policies' paths part."
+            "Each arm's median (line) and the middle half of its runs (shaded), taken week by week: how the "
+            "policies' paths part. A band is not the path of any one run."
         )
         page.image(figure_uri(plot_bands_grid(bands, arms)), "weekly bands by arm")
     _crashes(page, runs)
@@ -272,7 +293,10 @@ def replicate_report(folder: Path) -> str:
     png = folder / "bands.png"
     if bands is not None or png.is_file():
         page.section("Week by week")
-        page.para("The median run (line), the middle half of runs (dark band) and 90% of runs (light band).")
+        page.para(
+            "The median (line), the middle half of runs (dark band) and 90% of runs (light band), each taken week "
+            "by week: a band is not the path of any one run, and a run may leave it in some weeks."
+        )
         if bands is not None:
             page.image(figure_uri(plot_bands_grid(bands, [])), "weekly bands")
         else:
@@ -322,7 +346,8 @@ def sweep_report(folder: Path) -> str:
         )
         page.table(["setting", "kind", "values"], params)
 
-    _success_rate(page, runs, levers=list((sweep.get("levers") or {}).keys()))
+    independent = sweep.get("design") in ("monte_carlo", "lhs") and not sweep.get("common_random_numbers")
+    _success_rate(page, runs, levers=list((sweep.get("levers") or {}).keys()), independent=independent)
     _distributions(page, runs)
 
     for path in sorted(folder.glob("sensitivity_*.png")):
@@ -375,31 +400,53 @@ def _status_note(page: Page, manifest: dict) -> None:
         )
 
 
-def _success_rate(page: Page, runs: pd.DataFrame, levers: list[str] | None = None) -> None:
+def _success_rate(page: Page, runs: pd.DataFrame, levers: list[str] | None = None, independent: bool = True) -> None:
+    """The failure rate over the judged runs; with a 95% interval only where the runs are independent
+    draws (replications, or a Monte Carlo or Latin hypercube sweep without common random numbers)."""
     page.section("How often the rollout failed")
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
-    if not len(ok):
-        page.para("No runs have finished yet.")
+    judged = ok[ok["verdict"].isin(JUDGED)] if len(ok) else ok
+    undetermined = len(ok) - len(judged)
+    if not len(judged):
+        page.para("No judged run has finished yet." + _undetermined_text(undetermined))
         return
-    fails = int((ok["verdict"] != "success").sum())
-    low, high = wilson(fails, len(ok))
+    fails = int((judged["verdict"] == "failure").sum())
+    low, high = wilson(fails, len(judged))
+    interval = f" (95% interval {low:.0%} to {high:.0%})" if independent else ""
     page.para(
         Markup(
-            "Of {n} runs, {fails} failed: a failure rate of <b>{rate:.0%}</b> (95% interval {low:.0%} to "
-            "{high:.0%}). A run fails when too few employees use the CRM as designed or it does not pay back, "
-            "by the scenario's criteria."
-        ).format(n=len(ok), fails=fails, rate=fails / len(ok), low=low, high=high)
+            "Of {n} judged runs, {fails} failed: a failure rate of <b>{rate:.0%}</b>{interval}. A run fails when "
+            "too few employees use the CRM as designed or it does not pay back, by the scenario's criteria."
+        ).format(n=len(judged), fails=fails, rate=fails / len(judged), interval=interval)
+        + _undetermined_text(undetermined)
+        + (
+            ""
+            if independent
+            else " No interval is given: these runs are not independent draws (they share seeds, or the design "
+            "makes points from one another), so a binomial interval would be too narrow."
+        )
     )
     for lever in levers or []:
-        if lever not in ok:
+        if lever not in judged:
             continue
         rows = []
-        for value, group in ok.groupby(lever, sort=True):
-            n_fail = int((group["verdict"] != "success").sum())
+        for value, group in judged.groupby(lever, sort=True):
+            n_fail = int((group["verdict"] == "failure").sum())
             lo, hi = wilson(n_fail, len(group))
-            rows.append([_plain_value(value), len(group), f"{n_fail / len(group):.0%}", f"{lo:.0%} to {hi:.0%}"])
+            rows.append(
+                [_plain_value(value), len(group), f"{n_fail / len(group):.0%}"]
+                + ([f"{lo:.0%} to {hi:.0%}"] if independent else [])
+            )
         page.para(f"The failure rate for each option of the lever {lever}:")
-        page.table([lever, "runs", "failure rate", "95% interval"], rows, numeric=[1, 2])
+        page.table(
+            [lever, "judged runs", "failure rate"] + (["95% interval"] if independent else []), rows, numeric=[1, 2]
+        )
+
+
+def _undetermined_text(count: int) -> str:
+    if not count:
+        return ""
+    return f" {count} run{'s' if count > 1 else ''} ended before the CRM went live: undetermined, not counted."
 
 
 def _distributions(page: Page, runs: pd.DataFrame) -> None:

@@ -1,0 +1,93 @@
+"""A paired comparison says no more than its seeds allow: no interval over too few of them, ties
+counted as ties, runs that never went live counted apart, and every share over the same seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis import paired
+from sim.analysis.rates import success_rate
+
+
+def runs(arms: dict[str, list[float]], outcome: str = "intended_use_last13", verdicts=None) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "arm": arm,
+                "replication": i,
+                "status": "ok",
+                "verdict": (verdicts or {}).get(arm, ["success"] * len(values))[i],
+                outcome: value,
+            }
+            for arm, values in arms.items()
+            for i, value in enumerate(values)
+        ]
+    )
+
+
+def row(table: pd.DataFrame) -> pd.Series:
+    return table.iloc[0]
+
+
+@pytest.mark.parametrize("seeds", [1, 3, paired.MIN_SEEDS - 1])
+def test_too_few_seeds_get_no_interval(seeds):
+    base = list(np.linspace(0.1, 0.5, seeds))
+    table = paired.compare_arms(runs({"base": base, "arm": [v + 0.2 for v in base]}), "base", ["intended_use_last13"])
+    r = row(table)
+    assert np.isnan(r.ci_low) and np.isnan(r.ci_high)
+    assert r.mean_difference == pytest.approx(0.2) and r.seeds == seeds
+    assert "| too few seeds |" in paired.to_markdown(table, "base")
+
+
+def test_enough_seeds_get_an_interval_around_the_mean_difference():
+    rng = np.random.default_rng(1)
+    base = rng.random(40)
+    r = row(
+        paired.compare_arms(
+            runs({"base": list(base), "arm": list(base + 0.1 + rng.normal(0, 0.05, 40))}),
+            "base",
+            ["intended_use_last13"],
+        )
+    )
+    assert r.ci_low < r.mean_difference < r.ci_high and r.ci_low > 0
+
+
+def test_ties_are_neither_better_nor_worse():
+    base = [0.5] * 12
+    arm = [0.6] * 3 + [0.5] * 7 + [0.4] * 2
+    r = row(paired.compare_arms(runs({"base": base, "arm": arm}), "base", ["intended_use_last13"]))
+    assert (r.p_better, r.p_tied, r.p_worse) == pytest.approx((3 / 12, 7 / 12, 2 / 12))
+    text = paired.to_markdown(
+        paired.compare_arms(runs({"base": base, "arm": arm}), "base", ["intended_use_last13"]), "base"
+    )
+    assert "25% / 58% / 17%" in text
+
+
+def test_seeds_missing_an_outcome_leave_both_arms_and_are_counted():
+    base = [0.1 * i for i in range(12)]
+    arm = [v + 0.05 for v in base]
+    arm[0] = arm[5] = np.nan
+    r = row(paired.compare_arms(runs({"base": base, "arm": arm}), "base", ["intended_use_last13"]))
+    kept = [v for i, v in enumerate(base) if i not in (0, 5)]
+    assert r.seeds == 10
+    assert r.baseline_mean == pytest.approx(np.mean(kept))  # the baseline over the same seeds as the arm
+    assert r.mean_difference == pytest.approx(0.05)
+    assert r.ci_low == pytest.approx(0.05) and r.ci_high == pytest.approx(0.05)  # every paired difference is 0.05
+
+
+def test_a_run_that_never_went_live_is_no_failure():
+    verdicts = pd.Series(["success", "failure", "undetermined", "undetermined"])
+    assert success_rate(verdicts) == 0.5
+    assert np.isnan(success_rate(pd.Series(["undetermined"])))
+    table = paired.compare_arms(
+        runs(
+            {"base": [0.5] * 4, "arm": [0.0] * 4},
+            verdicts={"base": ["success", "failure", "success", "success"], "arm": ["undetermined"] * 4},
+        ),
+        "base",
+        ["intended_use_last13"],
+    )
+    r = row(table)
+    assert np.isnan(r.verdict_rate) and r.undetermined == 4 and r.baseline_verdict_rate == 0.75

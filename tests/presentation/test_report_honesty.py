@@ -1,0 +1,54 @@
+"""Report pages say no more than the runs allow: runs that never went live are not failures,
+few seeds get no interval, and runs that are no independent draws get no binomial interval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cli_helpers import run_cli
+
+TINY = ["--set", "org.employees=40", "--set", "org.partners=6", "--set", "run.weeks=12", "--workers", "1", "--quiet"]
+
+
+def page(folder) -> str:
+    return re.sub(r"\s+", " ", (folder / "report.html").read_text(encoding="utf-8"))
+
+
+def test_a_comparison_with_an_arm_that_never_went_live_and_few_seeds(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code, _, err = run_cli(capsys, "compare", *TINY, "--vary", "policy.go_live_week=4,30", "-n", "3", "--out", str(out))
+    assert code == 0, err
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
+    html = page(out)
+    assert "too few seeds" in html
+    # the arm that went live after the run: none of its 3 runs judged, all 3 undetermined
+    assert re.search(r"policy.go_live_week=30</td><td[^>]*>0</td><td[^>]*>3</td><td[^>]*>n/a", html), html[:3000]
+    assert "| too few seeds |" in (out / "comparison.md").read_text(encoding="utf-8")
+
+
+def test_a_replication_that_never_went_live_has_no_failure_rate(tmp_path, capsys):
+    out = tmp_path / "rep"
+    args = ["replicate", *TINY, "--set", "policy.go_live_week=30", "-n", "3", "--out", str(out)]
+    assert run_cli(capsys, *args)[0] == 0
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
+    html = page(out)
+    assert "No judged run has finished yet. 3 runs ended before the CRM went live" in html
+    assert "failure rate of" not in html
+
+
+@pytest.mark.parametrize(("design", "interval"), [("monte_carlo", True), ("sobol", False)])
+def test_a_sweep_gives_a_binomial_interval_only_for_independent_runs(design, interval, tmp_path, capsys):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        f'design = "{design}"\nsamples = 4\n[set]\n"org.employees" = 40\n"org.partners" = 6\n"run.weeks" = 12\n'
+        '[uncertainties]\n"policy.commitment" = { uniform = [0.2, 1.0] }\n'
+        '"policy.mandate" = { uniform = [0.2, 1.0] }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sw"
+    assert run_cli(capsys, "sweep", str(sweep), "--workers", "1", "--quiet", "--out", str(out))[0] == 0
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
+    html = page(out)
+    assert ("95% interval" in html.split("How often the rollout failed")[1].split("</p>")[0]) is interval
+    assert ("not independent draws" in html) is not interval
