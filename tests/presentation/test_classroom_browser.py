@@ -117,4 +117,4 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
     stopped = pd.read_parquet(out / "decisions.parquet")
     assert len(stopped) == 2 * STUDENTS
     assert list(stopped.columns) == ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
-    assert sorted(p.name for p in out.iterdir()) == ["decisions.parquet", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".crmsim-lock", "decisions.parquet", "manifest.json"]
