@@ -394,8 +394,16 @@ def to_markdown(result: Discovery) -> str:
         f"peel alpha {result.peel_alpha:g}, minimum mass {result.mass_min:g}. Each box is the point of its peeling "
         "trajectory with the highest coverage at that density; coverage: share of the runs in the condition that "
         "the box holds; density: share of the box's runs in the condition; mass: share of all runs in the box. "
-        "Quasi-p: one-sided binomial test of each restriction (small is significant)."
+        "Quasi-p: one-sided binomial test of each restriction (small is significant); it takes the runs as "
+        "independent, so where they share seeds (common random numbers) or are made from one another (Sobol' "
+        "and Morris designs) it is too small."
     )
+    if share >= result.threshold:
+        lines.append(
+            f"Caution: the condition holds in {share:.0%} of all runs, at or above the density threshold, so a "
+            "box reaches the threshold with little or no restriction and says little; raise --threshold above "
+            f"{share:.0%}."
+        )
     lines.append("")
     if not result.boxes:
         lines += [f"No box found: {result.stopped}.", ""]

@@ -304,6 +304,11 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.3f}"
 
 
+#: A total-order index known to within more than this (95% half-width) cannot rank parameters
+#: whose indices differ by less: the table says so rather than let the order speak.
+WIDE_INTERVAL = 0.1
+
+
 def to_markdown(result: Sensitivity) -> str:
     """Tables per outcome (and lever combination), parameters ranked by ST or mu_star."""
     title = "Sobol' indices" if result.method == "sobol" else "Morris screening"
@@ -342,6 +347,13 @@ def to_markdown(result: Sensitivity) -> str:
             d = r._asdict()
             lines.append(f"| {r.parameter} | " + " | ".join(_fmt(d[c]) for c in cols) + " |")
         lines.append("")
+        widest = float(group["ST_conf"].max()) if result.method == "sobol" else 0.0
+        if widest > WIDE_INTERVAL:
+            lines += [
+                f"Caution: intervals up to ±{widest:.2f}, too wide to rank these parameters; the ranking above "
+                "may be chance. Draw more base samples (stable Sobol' indices often need hundreds).",
+                "",
+            ]
         if result.second_order is not None:
             s2 = result.second_order[
                 (result.second_order["levers"] == label) & (result.second_order["outcome"] == outcome)

@@ -100,6 +100,11 @@ def test_sobol_indices_rank_a_strong_driver_above_a_weak_one(sweeps, capsys):
     assert len(s2) == 4 and np.isfinite(s2["S2"]).all()  # one pair per outcome
     for suffix in ("md", "png"):
         assert (folder / f"sensitivity_sobol.{suffix}").stat().st_size > 0
+    # each outcome's table warns exactly when its intervals are too wide to rank by
+    sections = out.split("## ")[1:]
+    for (outcome, rows), section in zip(table.groupby("outcome", sort=False), sections, strict=True):
+        assert section.startswith(outcome)
+        assert ("Caution: intervals up to" in section) == (rows["ST_conf"].max() > 0.1)
 
 
 def test_morris_screens_per_lever_combination(sweeps):
@@ -204,6 +209,16 @@ def test_discovery_python_api_reports_boxes_with_limits(sweeps):
     limits = {limit["parameter"]: limit for limit in box.limits}
     assert "full" in limits["policy.integration"]["excluded"]
     assert result.trajectory is not None and {"coverage", "density"} <= set(result.trajectory.columns)
+
+
+def test_discovery_cautions_when_the_condition_is_as_common_as_the_threshold(sweeps):
+    from sim.analysis.discovery import discover, to_markdown
+
+    result = discover(sweeps["mc"], "verdict=failure", threshold=0.9, max_boxes=1)
+    share = result.cases / result.runs
+    assert ("Caution: the condition holds in" in to_markdown(result)) == (share >= 0.9)
+    low = discover(sweeps["mc"], "verdict=failure", threshold=min(share, 0.99), max_boxes=1)
+    assert f"Caution: the condition holds in {share:.0%} of all runs" in to_markdown(low)
 
 
 @pytest.mark.parametrize(
