@@ -239,7 +239,7 @@ def test_compare_reports_paired_differences_with_intervals(tmp_path):
                 "--vary",
                 "policy.integration=none,full",
                 "-n",
-                "8",
+                "10",  # paired.MIN_SEEDS: fewer get no interval
                 "--set",
                 "run.weeks=40",
                 "--set",
