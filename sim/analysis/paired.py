@@ -90,6 +90,8 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         f"over seeds (none with fewer than {MIN_SEEDS} seeds: too few to say). Better / same / worse are the "
         "shares of seeds on which the arm did better than the baseline, the same, or worse. Success rates count "
         "the runs that were judged (a run that ended before the CRM went live is undetermined). "
+        "Numbers are as recorded: shares from 0 to 1 (a difference of 0.1 is 10 percentage points), turnover "
+        "per week (x 52 for a year), money in thousands of the currency. "
         "The baseline's success rate: "
         + (_rate(table["baseline_verdict_rate"].iloc[0]) + "." if len(table) else "n/a."),
         "",

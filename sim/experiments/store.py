@@ -286,6 +286,10 @@ class RunStore:
         return manifest
 
 
+class FolderInUse(InputError):
+    """The folder's lock is held by another process (other failures to lock are plain InputErrors)."""
+
+
 class FolderLock:
     """An exclusive, advisory lock on a results folder, held through an open file descriptor.
 
@@ -308,7 +312,7 @@ class FolderLock:
             if not self._try(fd):
                 holder = self._holder(fd)
                 if not wait:
-                    raise InputError(
+                    raise FolderInUse(
                         str(self.folder),
                         None,
                         f"is in use by crmsim {holder}; run this command again when it is done, or add --wait",

@@ -14,6 +14,7 @@ from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
 from sim.io.output import write_whole
 from sim.presentation.plots import plot_bands, plot_comparison
+from sim.presentation.reports.outcomes import OUTCOME_LABELS, fmt
 
 BAND_COLUMNS = ["intended_use", "gaming", "ignoring", "data_quality", "cost_per_sale", "roi"]
 
@@ -57,7 +58,9 @@ def replication_outputs(store: RunStore, name: str) -> str:
     lines = [head]
     for outcome in HEADLINE:
         q = np.nanquantile(ok[outcome], [0.05, 0.5, 0.95])
-        lines.append(f"  {outcome}: median {q[1]:.3g} (90% of runs in {q[0]:.3g} to {q[2]:.3g})")
+        label, kind = OUTCOME_LABELS[outcome]  # as the report shows it: shares in %, turnover per year
+        low, median, high = (fmt(v, kind) for v in q)
+        lines.append(f"  {label} ({outcome}): median {median} (90% of runs in {low} to {high})")
     lines.append(f"wrote {store.root}/ (runs/, series/, bands.*, manifest.json)")
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.core import outcomes as registry
 from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES, Role
 from sim.core.vocabulary import OPTIONS, ROLES
 
@@ -388,6 +389,18 @@ def plot_bands(bands: pd.DataFrame, columns: list[str], title: str = ""):
     return fig
 
 
+#: A difference's unit on a comparison's axis, by the registry's unit (the numbers are as recorded).
+DIFFERENCE_UNITS = {
+    "share": "share (0.1 = 10 points)",
+    "signed_share": "return (0.1 = 10 points)",
+    "index": "index (0 to 1 scale)",
+    "per_week": "per week",
+    "money": "thousands of the currency",
+    "count": "count",
+    "week": "weeks",
+}
+
+
 def plot_comparison(table: pd.DataFrame, baseline: str):
     """Paired differences to the baseline with their intervals, one panel per outcome."""
     import matplotlib.pyplot as plt
@@ -408,7 +421,9 @@ def plot_comparison(table: pd.DataFrame, baseline: str):
         )
         ax.axvline(0, color="#888888", linewidth=1)
         ax.set_yticks(y, arms if ax is axes[0][0] else [""] * len(arms))
+        ax.invert_yaxis()  # the first arm on top, as in the table
         ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_xlabel(f"difference, {DIFFERENCE_UNITS[registry.outcome(outcome).unit]}", fontsize=8)
     fig.suptitle(f"Paired difference to {baseline} (95% bootstrap interval)")
     fig.tight_layout()
     return fig

@@ -91,3 +91,31 @@ def test_a_run_that_never_went_live_is_no_failure():
     )
     r = row(table)
     assert np.isnan(r.verdict_rate) and r.undetermined == 4 and r.baseline_verdict_rate == 0.75
+
+
+def test_the_comparison_figure_lists_arms_as_the_table_does_and_names_each_axis_unit():
+    rng = np.random.default_rng(3)
+    seeds = paired.MIN_SEEDS
+    data = pd.concat(
+        [
+            runs({arm: list(rng.random(seeds)) for arm in ("base", "first", "second")}, outcome)
+            for outcome in ("intended_use_last13", "cost_per_sale_last13")
+        ]
+    )
+    data = data.groupby(["arm", "replication"], as_index=False, sort=False).first()
+    table = paired.compare_arms(data, "base", ["intended_use_last13", "cost_per_sale_last13"])
+    import matplotlib.pyplot as plt
+
+    from sim.presentation.plots import plot_comparison
+
+    fig = plot_comparison(table, "base")
+    try:
+        first, second = fig.axes
+        labels = [t.get_text() for t in first.get_yticklabels()]
+        tops = sorted(zip(first.get_yticks(), labels, strict=True), key=lambda t: t[0])
+        shown_top_down = [label for _, label in tops] if first.yaxis_inverted() else [label for _, label in tops[::-1]]
+        assert shown_top_down == list(dict.fromkeys(table["arm"]))  # the table's order, top to bottom
+        assert first.get_xlabel() == "difference, share (0.1 = 10 points)"
+        assert second.get_xlabel() == "difference, thousands of the currency"
+    finally:
+        plt.close(fig)

@@ -7,6 +7,7 @@ and 3 generations keep each fit to seconds.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -137,6 +138,9 @@ def test_the_report_page_of_a_calibration(pilot_folder):
     for words in ("What the log pins down", "behaviour.habit", "Does the model reproduce the log?", "P(success)"):
         assert words in page
     assert page.count("data:image/png;base64,") == 3
+    # a difference of two shares is in percentage points, not a percentage of the baseline
+    assert "difference from carrying on (points)" in page
+    assert re.search(r"[+-]\d+\.\d pts \([+-]\d+\.\d to [+-]\d+\.\d\)", page)
 
 
 def test_killed_with_sigkill_and_resumed_ends_as_if_never_stopped(pilot_folder, tmp_path):

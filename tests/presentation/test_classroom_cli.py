@@ -117,3 +117,20 @@ def test_a_folder_under_a_file_is_refused_before_serving(capsys, tmp_path, asset
     assert_one_line_error(code, err, "cannot be made")
     assert no_server == []
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_folder_that_cannot_be_locked_says_so_not_that_another_classroom_holds_it(
+    capsys, tmp_path, assets, no_server, monkeypatch
+):
+    """Only a lock held by another process is 'in use'; a disk without locks (some network disks) is its own line."""
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    code, _, err = classroom(capsys, assets, "--port", str(free_port()), "--out", str(tmp_path / "lesson"))
+    assert_one_line_error(code, err, "cannot be locked")
+    assert "another crmsim classroom" not in err
+    assert no_server == []

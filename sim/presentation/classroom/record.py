@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.experiments.store import FolderLock
+from sim.experiments.store import FolderInUse, FolderLock
 from sim.io.folders import check_writable_folder
 
 KIND = "classroom"
@@ -57,7 +57,7 @@ def claim_folder(folder: Path) -> FolderLock:
     lock = FolderLock(folder)
     try:
         lock.acquire(wait=False)
-    except InputError:
+    except FolderInUse:  # only this case is reworded; a folder that cannot be locked or written says so
         raise InputError(
             str(folder), None, "is in use by another crmsim classroom; stop it, or choose another --out"
         ) from None

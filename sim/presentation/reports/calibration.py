@@ -119,12 +119,12 @@ def calibration_report(folder: Path) -> str:
                     name,
                     f"{arm['success_probability']:.0%}",
                     f"{use.get('median', float('nan')):.0%}",
-                    f"{diff['median']:+.1%} ({diff['ci90'][0]:+.1%} to {diff['ci90'][1]:+.1%})" if diff else "",
+                    _points(diff) if diff else "",
                     f"{versus['probability_better']:.0%}" if versus else "",
                 ]
             )
         page.table(
-            ["arm", "P(success)", "intended use, last 13 weeks", "difference from carrying on", "P(better)"],
+            ["arm", "P(success)", "intended use, last 13 weeks", "difference from carrying on (points)", "P(better)"],
             rows,
             numeric=[1, 2],
         )
@@ -132,3 +132,8 @@ def calibration_report(folder: Path) -> str:
         page.image(figure_uri(fig), "Arms against carrying on")
         plt.close(fig)
     return page.html()
+
+
+def _points(diff: dict) -> str:
+    """A difference of two shares in percentage points, with its interval (not a percentage of a percentage)."""
+    return f"{diff['median'] * 100:+.1f} pts ({diff['ci90'][0] * 100:+.1f} to {diff['ci90'][1] * 100:+.1f})"
