@@ -3,7 +3,7 @@
 For each arm and outcome, over the seeds on which both ran to a value: the mean difference to the
 baseline arm with a bootstrap confidence interval (resampling seeds; none over too few seeds to
 say), the shares of seeds on which the arm did better, the same and worse, and the arm's
-success rate among its judged runs.
+success rate among its judged runs, with McNemar's exact test of the two rates seed by seed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.rates import success_rate
+from sim.analysis.rates import paired_success, success_rate
 from sim.core import outcomes as registry
 
 
@@ -50,6 +50,7 @@ def compare_arms(
         if arm == baseline:
             continue
         shared = base.index.intersection(frame.index)
+        verdicts = paired_success(frame.loc[shared, "verdict"], base.loc[shared, "verdict"])
         for outcome in outcomes:
             pair = pd.DataFrame({"arm": frame.loc[shared, outcome], "base": base.loc[shared, outcome]}).dropna()
             diff = (pair["arm"] - pair["base"]).to_numpy(dtype=float)
@@ -76,6 +77,9 @@ def compare_arms(
                     "verdict_rate": success_rate(frame.loc[shared, "verdict"]),
                     "baseline_verdict_rate": success_rate(base.loc[shared, "verdict"]),
                     "undetermined": int((frame.loc[shared, "verdict"] == "undetermined").sum()),
+                    "success_won": verdicts["won"],  # seeds where only the arm succeeded
+                    "success_lost": verdicts["lost"],  # seeds where only the baseline did
+                    "success_p": verdicts["p"],  # McNemar's exact test of the two success rates
                 }
             )
     return pd.DataFrame(rows)
@@ -105,9 +109,21 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
             f"| {r.arm} | {r.outcome} | {r.seeds} | {r.baseline_mean:.3g} | {r.arm_mean:.3g} | "
             f"{r.mean_difference:+.3g} | {interval} | {shares} |"
         )
-    lines += ["", "| arm | success rate | undetermined runs |", "|---|---|---|"]
+    lines += [
+        "",
+        "Success seed by seed: on how many seeds only the arm succeeded, and only the baseline; seeds where "
+        "both succeeded or both failed do not tell them apart. p is McNemar's exact test that the two "
+        "success rates are the same.",
+        "",
+        "| arm | success rate | undetermined runs | only the arm succeeded | only the baseline succeeded | p |",
+        "|---|---|---|---|---|---|",
+    ]
     for arm, rows in table.groupby("arm", sort=False):
-        lines.append(f"| {arm} | {_rate(rows['verdict_rate'].iloc[0])} | {rows['undetermined'].iloc[0]} |")
+        r = rows.iloc[0]
+        lines.append(
+            f"| {arm} | {_rate(r['verdict_rate'])} | {r['undetermined']} | {r['success_won']} | "
+            f"{r['success_lost']} | {r['success_p']:.2g} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -37,3 +37,30 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, flo
     centre = (p + z * z / (2 * n)) / shrink
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / shrink
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def paired_success(arm: pd.Series, baseline: pd.Series) -> dict:
+    """Two arms' verdicts on the same seeds (indexed by seed), compared seed by seed.
+
+    Over the seeds both arms were judged on: ``won``, the seeds on which the arm succeeded and the
+    baseline failed; ``lost``, the reverse; and ``p``, McNemar's exact test (McNemar 1947; Fagerland,
+    Lydersen & Laake 2013) of whether the two arms' success rates differ. Seeds on which both
+    succeeded or both failed say nothing about the difference, and two rates' separate Wilson
+    intervals overlap where the paired seeds show a clear difference: common random numbers make
+    the arms' verdicts move together. ``p`` is 1 when no seed tells them apart.
+    """
+    both = arm.index.intersection(baseline.index)
+    a, b = arm.loc[both], baseline.loc[both]
+    judged = a.isin(JUDGED) & b.isin(JUDGED)
+    a, b = a[judged] == "success", b[judged] == "success"
+    won, lost = int((a & ~b).sum()), int((~a & b).sum())
+    return {"seeds": int(judged.sum()), "won": won, "lost": lost, "p": mcnemar_exact(won, lost)}
+
+
+def mcnemar_exact(won: int, lost: int) -> float:
+    """McNemar's exact two-sided p: the seeds that tell two arms apart split as a fair coin would?"""
+    n = won + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(won, lost) + 1)) / 2**n
+    return min(1.0, 2 * tail)

@@ -119,3 +119,41 @@ def test_the_comparison_figure_lists_arms_as_the_table_does_and_names_each_axis_
         assert second.get_xlabel() == "difference, thousands of the currency"
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("won, lost", [(0, 0), (0, 1), (3, 0), (8, 0), (5, 5), (12, 4), (2, 17), (40, 31)])
+def test_mcnemars_exact_p_is_the_two_sided_binomial_test_of_the_seeds_that_tell_arms_apart(won, lost):
+    from scipy.stats import binomtest
+
+    from sim.analysis.rates import mcnemar_exact
+
+    expected = 1.0 if won + lost == 0 else binomtest(won, won + lost, 0.5).pvalue
+    assert mcnemar_exact(won, lost) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_paired_success_difference_is_clear_where_separate_intervals_overlap():
+    """40 seeds: the baseline succeeds on 16, the arm on the same 16 and 8 more. The two Wilson
+    intervals overlap, yet every seed that tells them apart favours the arm (p = 2 / 2**8)."""
+    from sim.analysis.rates import wilson
+
+    base = ["success"] * 16 + ["failure"] * 24
+    arm = ["success"] * 24 + ["failure"] * 16
+    table = paired.compare_arms(
+        runs({"base": [0.0] * 40, "arm": [0.0] * 40}, verdicts={"base": base, "arm": arm}),
+        "base",
+        ["intended_use_last13"],
+    )
+    r = row(table)
+    assert (r.success_won, r.success_lost) == (8, 0)
+    assert r.success_p == pytest.approx(2 / 2**8)
+    assert wilson(24, 40)[0] < wilson(16, 40)[1]  # the separate intervals overlap
+    text = paired.to_markdown(table, "base")
+    assert "| arm | 60% | 0 | 8 | 0 | 0.0078 |" in text
+
+
+def test_seeds_not_judged_in_both_arms_are_left_out_of_the_paired_success_test():
+    from sim.analysis.rates import paired_success
+
+    arm = pd.Series(["success", "success", "undetermined", "failure"], index=[0, 1, 2, 3])
+    base = pd.Series(["failure", "undetermined", "failure", "failure"], index=[0, 1, 2, 3])
+    assert paired_success(arm, base) == {"seeds": 2, "won": 1, "lost": 0, "p": 1.0}

@@ -22,6 +22,7 @@ def test_a_comparison_with_an_arm_that_never_went_live_and_few_seeds(tmp_path, c
     assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
     html = page(out)
     assert "too few seeds" in html
+    assert "only the arm succeeded" in html and "p (paired)" in html  # success compared seed by seed
     # the arm that went live after the run: none of its 3 runs judged, all 3 undetermined
     assert re.search(r"policy.go_live_week=30</td><td[^>]*>0</td><td[^>]*>3</td><td[^>]*>n/a", html), html[:3000]
     assert "| too few seeds |" in (out / "comparison.md").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.analysis.paired import MIN_SEEDS
-from sim.analysis.rates import JUDGED, wilson
+from sim.analysis.rates import JUDGED, paired_success, wilson
 from sim.core.outcomes import HEADLINE
 from sim.core.vocabulary import OPTIONS, PARTNER_OPTIONS, ROLES
 from sim.presentation.reports.document import Page
@@ -190,8 +190,13 @@ def compare_report(folder: Path) -> str:
     page.para(
         "The share of judged runs whose verdict was success (enough people using the CRM as designed, and a "
         "return on investment that meets the scenario's bar), with a 95% interval for the true rate. A run "
-        "that ended before the CRM went live is undetermined: counted apart, not as a failure."
+        "that ended before the CRM went live is undetermined: counted apart, not as a failure. Every arm ran "
+        "on the same seeds, so two arms are best told apart seed by seed: on how many seeds only the arm "
+        "succeeded, and only the baseline (seeds where both succeeded or both failed say nothing about the "
+        "difference), and McNemar's exact test that the two rates are the same (p). Separate intervals "
+        "that overlap can hide a clear paired difference."
     )
+    verdicts = {arm: frame.set_index("replication")["verdict"] for arm, frame in ok.groupby("arm")} if len(ok) else {}
     rows = []
     for arm in arms:
         mine = ok[ok["arm"] == arm] if len(ok) else ok
@@ -199,8 +204,25 @@ def compare_report(folder: Path) -> str:
         wins = int((judged["verdict"] == "success").sum()) if len(judged) else 0
         low, high = wilson(wins, len(judged))
         rate = f"{wins / len(judged):.0%}" if len(judged) else "n/a"
-        rows.append([arm, len(judged), len(mine) - len(judged), rate, f"{low:.0%} to {high:.0%}"])
-    page.table(["arm", "judged runs", "undetermined", "success rate", "95% interval"], rows, numeric=[1, 2, 3])
+        paired = ["", "", ""]
+        if arm != baseline and arm in verdicts and baseline in verdicts:
+            seeds = paired_success(verdicts[arm], verdicts[baseline])
+            paired = [seeds["won"], seeds["lost"], f"{seeds['p']:.2g}"]
+        rows.append([arm, len(judged), len(mine) - len(judged), rate, f"{low:.0%} to {high:.0%}", *paired])
+    page.table(
+        [
+            "arm",
+            "judged runs",
+            "undetermined",
+            "success rate",
+            "95% interval",
+            "only the arm succeeded",
+            "only the baseline succeeded",
+            "p (paired)",
+        ],
+        rows,
+        numeric=[1, 2, 3, 5, 6, 7],
+    )
 
     page.section("Differences from the baseline, seed by seed")
     table = read_csv(folder / "comparison.csv")
