@@ -255,10 +255,16 @@ def cmd_cases(args) -> int:
     return 0
 
 
+def _run_figures():
+    """The run's figures, imported only when drawn (matplotlib costs a third of a second to import)."""
+    from sim.presentation.plots import save_run_figures
+
+    return save_run_figures
+
+
 def cmd_run(args) -> int:
     from sim.io.output import prepare_run_folder
     from sim.io.runner import run
-    from sim.presentation.plots import save_run_figures
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.people or args.edges:
@@ -272,7 +278,7 @@ def cmd_run(args) -> int:
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
     try:
         result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
-        result.save(out, figures=None if args.no_plots else save_run_figures, force=args.force)
+        result.save(out, figures=None if args.no_plots else _run_figures(), force=args.force)
     except KeyboardInterrupt:
         raise Interrupted(signal.SIGINT, f"{out} is as it was; the run was not finished") from None
     if not args.quiet:

@@ -58,3 +58,16 @@ def test_a_replication_does_not_wait_for_scipy_stats(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["0", "False"]
+
+
+def test_a_run_without_figures_does_not_load_matplotlib(tmp_path):
+    """``crmsim run --no-plots`` (a scripted run, or one that is timed) does not pay for the figures' library."""
+    args = ["run", "--set", "org.employees=30", "--set", "run.weeks=6", "--no-plots", "--quiet"]
+    code = (
+        "import sys; from sim.cli import main; "
+        f"code = main({[*args, '--out', str(tmp_path / 'out')]!r}); "
+        "print(code, 'matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["0", "False"]
+    assert not list((tmp_path / "out").glob("*.png"))

@@ -69,7 +69,7 @@ def behaviour_by_role(ts: pd.DataFrame, title: str = "", columns: int = 5):
         ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
     axes[0].set_ylabel("share of those live")
     fig.suptitle(title or "Behaviour by role")
-    fig.tight_layout()
+    fixed_margins(fig, left=0.65, right=0.15, bottom=0.6, top=0.7, wspace=0.07, hspace=0.35)
     return fig
 
 
@@ -82,7 +82,7 @@ def data_quality_and_trust(ts: pd.DataFrame, title: str = ""):
     ax.set_xlabel("week")
     ax.legend()
     ax.set_title(title or "Data quality and trust")
-    fig.tight_layout()
+    fixed_margins(fig, left=0.5, right=0.15, bottom=0.6, top=0.36)
     return fig
 
 
@@ -129,8 +129,19 @@ def organisation(ts: pd.DataFrame, title: str = ""):
         ax.set_xlabel("week")
         ax.legend(fontsize=7)
     fig.suptitle(title or "The organisation")
-    fig.tight_layout()
+    fixed_margins(fig, left=0.6, right=0.15, bottom=0.6, top=0.68, wspace=0.2, hspace=0.36)
     return fig
+
+
+def fixed_margins(fig, *, left: float, right: float, bottom: float, top: float, wspace=0.2, hspace=0.2) -> None:
+    """Margins in inches, for figures whose labels are known: a run's figures. ``tight_layout``
+    measures every label and took about a third of their drawing time (0.45 s of 1.3 s for the
+    three); these margins leave room for tick labels of up to six characters."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+        wspace=wspace, hspace=hspace,
+    )  # fmt: skip
 
 
 def save_run_figures(ts: pd.DataFrame, out_dir, name: str = "") -> list[str]:
