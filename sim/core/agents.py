@@ -119,7 +119,8 @@ class Person(mesa.Agent):
             reconsider_probability=float(state.reconsider_probability[row]),
             triggers={name: float(np.broadcast_to(value, (1,))[0]) for name, value in triggers.items()},
             main_trigger=routine.TRIGGERS[trigger] if trigger >= 0 else None,
-            weeks_in_routine=int(state.weeks_in_routine[row]),
+            weeks_in_routine=int(state.weeks_in_routine[row]),  # the old process's weeks before go-live too
+            live_since_week=int(state.go_live_week[row]),
             routine_strength=float(state.routine_strength[row]),
             previous=self.options[kept],
         )
@@ -131,11 +132,24 @@ class Person(mesa.Agent):
             for option in self.options
         }
         if not out["reconsidered"]:
-            out["why"] = (
-                f"Kept their way of working ({self.behaviour}) without weighing it again, as they have for "
-                f"{out['weeks_in_routine']} weeks; the chance they would reconsider this week was "
-                f"{out['reconsider_probability']:.0%}."
-            )
+            chance = f"the chance they would reconsider this week was {out['reconsider_probability']:.0%}"
+            live_since = out["live_since_week"]
+            if see.going_live[0]:
+                out["why"] = (
+                    f"The CRM went live for them this week; they carried on the old process ({self.behaviour}) "
+                    f"without weighing the change; {chance}."
+                )
+            elif kept == self.legacy_option and out["weeks_in_routine"] > model.steps - live_since:
+                # the old process's weeks before the CRM are no weeks of deciding against it
+                out["why"] = (
+                    f"Kept to the old process ({self.behaviour}) without weighing the CRM again, as they have "
+                    f"since it went live for them in week {live_since}; {chance}."
+                )
+            else:
+                out["why"] = (
+                    f"Kept their way of working ({self.behaviour}) without weighing it again, as they have for "
+                    f"{out['weeks_in_routine']} weeks; {chance}."
+                )
             return out
         best = max(out["terms"][self.behaviour].items(), key=lambda kv: abs(kv[1]))
         cause = out["main_trigger"] or "no particular trigger (the base rate)"

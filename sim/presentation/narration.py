@@ -114,9 +114,10 @@ def explain_in_words(model, row: int) -> str:
     holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
     choice = OPTIONS[chosen].phrase + (f" ({OPTIONS[chosen].detail})" if OPTIONS[chosen].detail else "")
     if not e["reconsidered"]:
+        weeks = min(e["weeks_in_routine"], e["week"] - e["live_since_week"] + 1)  # weeks with the CRM live
         return (
             f"**Week {e['week']}: {name} kept to their way of working: {choice}**, as for "
-            f"{e['weeks_in_routine']} weeks now. They did not weigh it again this week (a "
+            f"{weeks} week{'s' if weeks != 1 else ''} now. They did not weigh it again this week (a "
             f"{e['reconsider_probability']:.0%} chance; the strongest reason to would have been "
             f"{_trigger_words(e)})."
         )

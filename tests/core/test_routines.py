@@ -181,6 +181,9 @@ def test_explain_says_whether_and_why_a_person_reconsidered():
         seen[e["reconsidered"]] = True
         if e["reconsidered"]:
             assert e["why"].startswith("Reconsidered this week")
+        elif e["behaviour"] == "ignore" and e["weeks_in_routine"] > model.steps - e["live_since_week"]:
+            assert e["why"].startswith("Kept to the old process (ignore)")
+            assert f"since it went live for them in week {e['live_since_week']}" in e["why"]
         else:
             assert e["why"].startswith("Kept their way of working")
         for option, terms in e["terms"].items():
@@ -189,6 +192,27 @@ def test_explain_says_whether_and_why_a_person_reconsidered():
         keep = (1 - model.settings.routine.base_rate) * np.prod([1 - t for t in e["triggers"].values()])
         assert 1 - keep == pytest.approx(e["reconsider_probability"], abs=1e-9)
     assert seen[True] and seen[False]
+
+
+def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the_old_process():
+    """The old process's weeks before the CRM existed are no weeks of deciding against it."""
+    model = small_model()
+    go_live = model.settings.policy.go_live_week
+    step_n(model, go_live)
+    kept = [p.explain() for p in model.people[: model.org.employees]]
+    kept = [e for e in kept if e["live"] and not e["reconsidered"]]
+    assert kept, "someone carries on the old process at go-live"
+    for e in kept:
+        assert e["weeks_in_routine"] == go_live  # the state counts every week of the old process
+        assert e["why"].startswith("The CRM went live for them this week; they carried on the old process")
+        assert f"for {go_live} weeks" not in e["why"]
+    step_n(model, 5)
+    later = [p.explain() for p in model.people[: model.org.employees]]
+    old_process = [e for e in later if not e["reconsidered"] and e["weeks_in_routine"] == model.steps]
+    assert old_process, "someone has kept the old process since go-live"
+    for e in old_process:
+        assert e["why"].startswith("Kept to the old process")
+        assert f"in week {go_live}" in e["why"] and f"for {model.steps} weeks" not in e["why"]
 
 
 def _paired_use(overrides: dict, seeds=range(1, 9), weeks=80) -> np.ndarray:
