@@ -142,22 +142,25 @@ class Person(mesa.Agent):
             elif kept == self.legacy_option and out["weeks_in_routine"] > model.steps - live_since:
                 # the old process's weeks before the CRM are no weeks of deciding against it
                 out["why"] = (
-                    f"Kept to the old process ({self.behaviour}) without weighing the CRM again, as they have "
-                    f"since it went live for them in week {live_since}; {chance}."
+                    f"Kept to the old process ({self.behaviour}), not weighing the CRM this week; they have "
+                    f"worked this way since it went live for them in week {live_since}; {chance}."
                 )
             else:
                 out["why"] = (
-                    f"Kept their way of working ({self.behaviour}) without weighing it again, as they have for "
-                    f"{out['weeks_in_routine']} weeks; {chance}."
+                    f"Kept their way of working ({self.behaviour}), not weighing it this week; they have worked "
+                    f"this way for {out['weeks_in_routine']} weeks; {chance}."
                 )
             return out
-        best = max(out["terms"][self.behaviour].items(), key=lambda kv: abs(kv[1]))
         cause = out["main_trigger"] or "no particular trigger (the base rate)"
-        out["why"] = (
+        chose = (
             f"Reconsidered this week ({cause}) and chose {self.behaviour} "
             f"(probability {out['probabilities'][self.behaviour]:.0%}); "
-            f"the strongest term for it was {best[0]} ({best[1]:+.2f})."
         )
+        best = max(out["terms"][self.behaviour].items(), key=lambda kv: kv[1])
+        if best[1] > 0:
+            out["why"] = chose + f"the strongest term for it was {best[0]} ({best[1]:+.2f})."
+        else:  # every term counted against it: it was chosen as the least bad, or by chance
+            out["why"] = chose + "no term was for it: it was the least bad of the options, or chance chose it."
         return out
 
 

@@ -363,6 +363,7 @@ class CRMRollout(mesa.Model):
         state.just_hired[rows] = True
         state.engaged[rows] = False
         state.routine_strength[rows] = 0.0  # they take up the post's way of working, not yet a habit
+        state.weeks_in_routine[rows] = 0  # nor their own routine for the weeks their predecessor kept it
         self.flows.hires += self.blocks.total(np.ones(len(rows)), rows)
         if sc.policy.new_hire_training:
             trainees = np.zeros(self.org.n, dtype=bool)

