@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim  # noqa: E402
 from sim.core.metrics import settled_switching  # noqa: E402
-from sim.presentation.reports.outcomes import wilson  # noqa: E402
+from sim.analysis.rates import wilson  # noqa: E402
 
 SEEDS = range(1, 6)
 
@@ -88,25 +88,41 @@ def failure(folder: Path) -> None:
     failed = runs["verdict"] == "failure"
     low, high = wilson(int(failed.sum()), len(runs))
     print(f"4. Failure over {len(runs)} draws: {failed.mean():.1%} (95% Wilson interval {low:.1%} to {high:.1%})")
+    criteria = sim.Scenario.default().verdict
+    print(
+        f"   short on intended use (< {criteria.min_intended_use}): "
+        f"{(runs['intended_use_last13'] < criteria.min_intended_use).mean():.1%}; "
+        f"short on ROI (< {criteria.min_roi}): {(runs['roi'] < criteria.min_roi).mean():.1%}"
+    )
     for integration, group in runs.groupby("policy.integration"):
         f = group["verdict"] == "failure"
         lo, hi = wilson(int(f.sum()), len(group))
         print(f"   integration {integration:8} {f.mean():.0%} of {len(group)} ({lo:.0%}-{hi:.0%})")
-    full = runs[runs["policy.integration"] == "full"]
-    full_failed = full["verdict"] == "failure"
-    for key in ("policy.commitment", "policy.mandate"):
-        bands = pd.cut(full[key], [0, 0.5, 0.6, 0.7, 1.0])
-        shares = ", ".join(
-            f"{band}: {f.mean():.0%} of {len(f)}" for band, f in full_failed.groupby(bands, observed=True)
+    for level in ("partial", "full"):
+        group = runs[runs["policy.integration"] == level]
+        group_failed = group["verdict"] == "failure"
+        for key in ("policy.commitment", "policy.mandate"):
+            bands = pd.cut(group[key], [0, 0.5, 0.6, 0.7, 1.0])
+            shares = ", ".join(
+                f"{band}: {f.mean():.0%} of {len(f)}" for band, f in group_failed.groupby(bands, observed=True)
+            )
+            print(f"   {level} integration failing by {key}: {shares}")
+        use = group["intended_use_last13"]
+        counts, _ = np.histogram(use, bins=10, range=(0, 1))
+        print(
+            f"   {level} integration, final intended use per tenth: {' '.join(map(str, counts))} "
+            f"(below 0.2: {int((use < 0.2).sum())}, above 0.8: {int((use > 0.8).sum())}, of {len(group)})"
         )
-        print(f"   full integration failing by {key}: {shares}")
-    counts, _ = np.histogram(full["intended_use_last13"], bins=10, range=(0, 1))
-    print(f"   full integration, final intended use per tenth: {' '.join(map(str, counts))}")
-    print(
-        f"   full integration failures: {int(full_failed.sum())}, of which short on use "
-        f"{int((full_failed & (full['intended_use_last13'] < 0.6)).sum())}, "
-        f"negative ROI {int((full_failed & (full['roi'] < 0)).sum())}"
-    )
+        weak = (group["policy.commitment"] <= 0.6) & (group["policy.mandate"] <= 0.6)
+        print(
+            f"   {level} integration with commitment and mandate both <= 0.6: "
+            f"{group_failed[weak].mean():.0%} of {int(weak.sum())} failed"
+        )
+        print(
+            f"   {level} integration failures: {int(group_failed.sum())}, of which short on use "
+            f"{int((group_failed & (use < criteria.min_intended_use)).sum())}, "
+            f"negative ROI {int((group_failed & (group['roi'] < 0)).sum())}"
+        )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""What the documentation names exists: every ``sim.`` module or name and every ``sim/`` path that
+"""What the documentation names exists: every ``sim.`` module or name and every path under ``sim/``,
+``tests/``, ``benchmarks/``, ``scenarios/``, ``docs/`` or ``notebooks/`` that
 the README, the docs, the notebooks and the docstrings mention (a restructure moves code; the
 prose must follow it)."""
 
@@ -15,7 +16,7 @@ PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROO
 CODE = sorted((ROOT / "sim").rglob("*.py"))
 
 DOTTED = re.compile(r"(?<![\w./-])sim(?:\.[A-Za-z_]\w*)+")
-PATH = re.compile(r"(?<![\w./-])sim/[\w/]*\w(?:\.py)?/?")
+PATH = re.compile(r"(?<![\w./-])(?:sim|tests|benchmarks|scenarios|docs|notebooks)/[\w/-]*\w(?:\.(?:py|md|toml|ipynb|csv))?/?")
 FROM_IMPORT = re.compile(r"from (sim(?:\.\w+)*) import \(?([\w, ]+)")
 
 

@@ -161,7 +161,7 @@ class Policy(Section):
         0.0,
         ge=0,
         le=0.5,
-        description="Share of each team made key users: trained first and more, live from the start, and "
+        description="Share of each team made key users: given extra training as they go live, and "
         "watched by their colleagues [0-0.5]; seeds 000, 001 ('depends first and foremost on the people').",
     )
     value_returned: float = Field(
@@ -353,7 +353,7 @@ class Champions(Section):
     """Key users per team (seeds 000, 001): trained first and more, and watched by their colleagues."""
 
     extra_training_hours: float = Field(
-        16.0, ge=0, le=400, description="Extra training a champion gets before go-live [hours]; assumption."
+        16.0, ge=0, le=400, description="Extra training a champion gets in their go-live week [hours]; assumption."
     )
     visibility: float = Field(
         3.0,

@@ -43,7 +43,8 @@ def learn_by_use(skill: np.ndarray, using: np.ndarray, learn_rate: float, forget
 
 
 def fade_habit(habit: np.ndarray, on_legacy_path: np.ndarray, decay: float) -> None:
-    """The legacy habit fades for those who worked in the CRM this week."""
+    """The legacy habit fades for those off the legacy path this week: in the CRM, or (a partner)
+    disengaged, no longer ordering the old way either."""
     np.multiply(habit, 1.0 - decay, out=habit, where=~on_legacy_path)
 
 

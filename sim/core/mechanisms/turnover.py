@@ -6,7 +6,7 @@ exam period)" and "these vital, 24/7 systems cannot be down even for a few momen
 "expected costs savings are evaporating due to turnover, inefficiencies, and additional staff
 required to fill in the gaps".
 
-Each week a person leaves with their role's hazard (``turnover.<role>_weekly``), raised by
+Each week a person leaves with their role's hazard (``roles.<role>.quit_weekly``), raised by
 dissatisfaction (low morale, culture tension, effort). A leaver is replaced at once by a new
 hire in the same post (headcount is constant): no habit of the old process, the organisation's
 average tenure of zero, prior skill only, trained only if ``policy.new_hire_training``. Busy
