@@ -21,8 +21,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim  # noqa: E402
-from sim.core.metrics import settled_switching  # noqa: E402
 from sim.analysis.rates import wilson  # noqa: E402
+from sim.core.metrics import settled_switching  # noqa: E402
 
 SEEDS = range(1, 6)
 

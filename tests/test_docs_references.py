@@ -16,7 +16,9 @@ PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROO
 CODE = sorted((ROOT / "sim").rglob("*.py"))
 
 DOTTED = re.compile(r"(?<![\w./-])sim(?:\.[A-Za-z_]\w*)+")
-PATH = re.compile(r"(?<![\w./-])(?:sim|tests|benchmarks|scenarios|docs|notebooks)/[\w/-]*\w(?:\.(?:py|md|toml|ipynb|csv))?/?")
+PATH = re.compile(
+    r"(?<![\w./-])(?:sim|tests|benchmarks|scenarios|docs|notebooks)/[\w/-]*\w(?:\.(?:py|md|toml|ipynb|csv))?/?"
+)
 FROM_IMPORT = re.compile(r"from (sim(?:\.\w+)*) import \(?([\w, ]+)")
 
 
