@@ -37,8 +37,15 @@ def main(argv: list[str] | None = None) -> int:
         processes.stop_unused()  # workers started for a command that ended before it ran anything
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line like crmsim's own (the usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"crmsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crmsim", description="Simulate how a CRM rollout succeeds, drifts or fails.")
+    parser = _Parser(prog="crmsim", description="Simulate how a CRM rollout succeeds, drifts or fails.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario and write tables, a summary and plots")
@@ -445,6 +452,8 @@ def cmd_discover(args) -> int:
         args.folder, args.outcome, threshold=args.threshold, peel_alpha=args.peel_alpha, max_boxes=args.boxes
     )
     text, written = discovery.write_outputs(result)
+    if result.unfinished:
+        print(f"crmsim: warning: {args.folder}: {result.unfinished}", file=sys.stderr)
     if not args.quiet:
         print(text)
         print(f"wrote {', '.join(str(p) for p in written)}")

@@ -30,7 +30,7 @@ import pandas as pd
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
-from sim.io.output import plain, write_whole
+from sim.io.output import check_outputs_are_ours, plain, png_metadata, write_whole
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
 _PATTERN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|==|=|<|>)\s*(\S.*?)\s*$")
@@ -133,6 +133,7 @@ class Discovery:
     trajectory: pd.DataFrame | None = None  # first box: coverage, density, mass, res_dim, n, k per step
     constant: list[str] = field(default_factory=list)  # varied by the sweep, but one value in these runs
     stopped: str = ""
+    unfinished: str = ""  # why the runs are not the whole design, when they are not
 
     def table(self) -> pd.DataFrame:
         """One row per (box, restricted parameter)."""
@@ -211,6 +212,14 @@ def discover(
             "discovery needs a sweep with uncertainties or levers",
         )
     dropped: dict[str, int] = {}
+    planned = int(manifest.get("runs", len(runs)))
+    unfinished = ""
+    if len(runs) < planned:  # an interrupted sweep, or one still running: its first runs only
+        unfinished = (
+            f"the experiment is unfinished ({manifest.get('status', 'status unknown')}): {len(runs)} of its "
+            f"{planned} planned runs are done, so these boxes describe part of the design; finish it with "
+            "the same command (it resumes) and run discover again"
+        )
     failed = runs["status"] != "ok"
     if failed.any():
         dropped["failed"] = int(failed.sum())
@@ -259,6 +268,7 @@ def discover(
         peel_alpha=peel_alpha,
         mass_min=mass_min,
         constant=constant,
+        unfinished=unfinished,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -378,6 +388,8 @@ def describe_limit(limit: dict, ranges: dict) -> str:
 def to_markdown(result: Discovery) -> str:
     share = result.cases / result.runs
     lines = [f"# Scenario discovery: {result.name}", ""]
+    if result.unfinished:
+        lines += [f"**Caution: {result.unfinished}.**", ""]
     lines.append(
         f"Condition `{result.condition.text}`: {result.cases} of {result.runs} runs ({share:.0%})"
         + (
@@ -498,9 +510,11 @@ def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     for column in ("allowed", "excluded"):
         table[column] = table[column].map(lambda v: "" if v is None else "|".join(map(str, v)))
     table.insert(0, "condition", result.condition.text)
-    write_whole(written[0], lambda p: table.to_csv(p, index=False))
+    csv = table.to_csv(index=False)
     text = to_markdown(result)
+    check_outputs_are_ours(folder, "discover", {written[0]: csv, written[1]: text, written[2]: None})
+    write_whole(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"))
     write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
     fig = plot(result)
-    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()))
     return text, written

@@ -406,16 +406,22 @@ def plot(result: Sensitivity):
 
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
     """sensitivity_<method>.csv/.md/.png (and _s2.csv for second-order indices); the Markdown text."""
-    from sim.io.output import write_whole
+    from sim.io.output import check_outputs_are_ours, png_metadata, write_whole
 
     folder, stem = result.folder, f"sensitivity_{result.method}"
     written = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
-    write_whole(written[0], lambda p: result.table.to_csv(p, index=False))
+    tables = [result.table.to_csv(index=False)]
     text = to_markdown(result)
-    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
-    fig = plot(result)
-    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png"))
+    outputs = {written[0]: tables[0], written[1]: text, written[2]: None}
     if result.second_order is not None:
         written.append(folder / f"{stem}_s2.csv")
-        write_whole(written[-1], lambda p: result.second_order.to_csv(p, index=False))
+        tables.append(result.second_order.to_csv(index=False))
+        outputs[written[-1]] = tables[-1]
+    check_outputs_are_ours(folder, "analyze sensitivity", outputs)
+    write_whole(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"))
+    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
+    fig = plot(result)
+    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()))
+    if result.second_order is not None:
+        write_whole(written[-1], lambda p: Path(p).write_text(tables[1], encoding="utf-8"))
     return text, written

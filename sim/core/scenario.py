@@ -33,6 +33,12 @@ WeekOfYear = Annotated[int, Field(ge=1, le=52)]
 
 #: How the check that true and false are no numbers speaks; ``_input_error`` says what is allowed.
 NOT_A_BOOLEAN = "true or false is not a value of this setting"
+ONLY_A_BOOLEAN = "this setting is true or false"
+
+
+def _true_or_false(value: Any) -> bool:
+    """A Python bool, or a numpy one (as a table or a library hands it over)."""
+    return isinstance(value, bool) or (getattr(getattr(value, "dtype", None), "kind", "") == "b" and value.ndim == 0)
 
 
 class Section(BaseModel):
@@ -46,10 +52,12 @@ class Section(BaseModel):
     def _true_is_no_number(cls, value: Any, info: ValidationInfo) -> Any:
         """``true`` and ``false`` are not 1 and 0: pydantic would take them as numbers, in silence
         (``run.weeks = true`` would be a run of one week)."""
-        if isinstance(value, bool):
-            annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool and bool not in get_args(annotation):
-                raise ValueError(NOT_A_BOOLEAN)
+        annotation = cls.model_fields[info.field_name].annotation
+        takes_bool = annotation is bool or bool in get_args(annotation)
+        if isinstance(value, bool) and not takes_bool:
+            raise ValueError(NOT_A_BOOLEAN)
+        if takes_bool and value is not None and not _true_or_false(value):
+            raise ValueError(ONLY_A_BOOLEAN)  # nor are 1, 0, "yes" or "on" true or false
         return value
 
 
@@ -988,6 +996,8 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
         message = f"got {first['input']!r}; {_range_text(field) or 'allowed: ' + _bound_text(first['ctx'])}"
     elif kind == "value_error" and first["msg"].endswith(NOT_A_BOOLEAN):
         message = f"got {str(first['input']).lower()}; {_allowed_of(field)}"
+    elif kind == "value_error" and first["msg"].endswith(ONLY_A_BOOLEAN):
+        message = f"got {_shown(first['input'])}; allowed: true or false"
     elif kind == "value_error":
         message = first["msg"].removeprefix("Value error, ")
         if field and not isinstance(first.get("input"), dict | type(None)):

@@ -360,10 +360,25 @@ def comparison_arms(
         raise InputError("--vary/--arm", None, "give at least two arms, e.g. --vary policy.integration=none,full")
     seen: dict[str, str] = {}
     for name, scenario in arms.items():
-        other = seen.setdefault(scenario.hash, name)
+        other = seen.setdefault(_what_an_arm_runs(scenario), name)
         if other != name:
-            raise InputError("--vary/--arm", name, f"is the same scenario as arm {other}; allowed: arms that differ")
+            raise InputError(
+                "--vary/--arm",
+                name,
+                f"is the same scenario as arm {other} (a name, a description or run.seed do not make arms differ: "
+                "every arm runs on the same seeds); allowed: arms that differ",
+            )
     return arms
+
+
+def _what_an_arm_runs(scenario: Scenario) -> str:
+    """The scenario as an arm runs it: without its name and description, and without run.seed,
+    which every arm of a comparison shares (``--seed``)."""
+    content = scenario.resolved()
+    content.pop("name", None)
+    content.pop("description", None)
+    content.get("run", {}).pop("seed", None)
+    return json.dumps(content, sort_keys=True, default=str)
 
 
 def parse_vary(items: list[str], base: Scenario) -> dict[str, dict]:

@@ -118,8 +118,19 @@ class RunStore:
         if not self.root.is_dir():
             raise InputError(str(self.root), None, "exists and is not a folder; choose another --out")
         if self.manifest_path.exists():
-            return  # a results folder: whose experiment it is, is checked under the lock
-        foreign = _foreign_entries(self.root)
+            manifest, _ = self._manifest_for_resume()
+            if manifest is not None and "experiment_hash" in manifest:
+                return  # a results folder: whose experiment it is, is checked under the lock
+            if manifest is not None:  # readable, but no experiment's: someone else's, or another kind of folder
+                raise InputError(
+                    str(self.manifest_path),
+                    None,
+                    "is not the manifest of a crmsim experiment (no experiment_hash); choose another --out",
+                )
+        foreign = [name for name in _foreign_entries(self.root) if name != MANIFEST_NAME]
+        if self.manifest_path.exists() and (foreign or not _parts(self.runs_dir)):
+            # an unreadable manifest is crmsim's own, damaged, only beside crmsim's runs and nothing else
+            foreign.insert(0, f"{MANIFEST_NAME} (not readable)")
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise InputError(

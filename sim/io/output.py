@@ -272,10 +272,54 @@ def write_whole(path: Path, write: Callable[[Path], object], temporary: Path | N
         write(tmp)
         fsync_file(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # a read-only disk, a full one, a folder that is not there: one line, not a traceback
+        _remove_quietly(tmp)
+        raise InputError(str(path), None, f"cannot be written: {exc.strerror or exc}") from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # where the file could not be written, it may not be removable either
+
+
+#: The mark a PNG figure crmsim writes carries (its ``Software`` text), by which it is recognised as crmsim's.
+PNG_MARK = "crmsim"
+
+
+def png_metadata() -> dict:
+    """``savefig(..., metadata=png_metadata())``: marks a figure as crmsim's (see ``check_file_to_write``)."""
+    return {"Software": f"{PNG_MARK} {sim.__version__}"}
+
+
+def is_crmsim_png(path: Path) -> bool:
+    """Whether a PNG file carries crmsim's mark."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return str(image.info.get("Software", "")).startswith(PNG_MARK)
+    except (OSError, ValueError):
+        return False
+
+
+def starts_with(prefix: str) -> Callable[[Path], bool]:
+    """Recognises a text file crmsim wrote by how it begins (a table's header, a page's title)."""
+    expected = prefix.encode("utf-8")
+
+    def ours(path: Path) -> bool:
+        try:
+            with open(path, "rb") as file:
+                return file.read(len(expected)) == expected
+        except OSError:
+            return False
+
+    return ours
 
 
 def check_file_to_write(path: Path, source: str, what: str, ours: Callable[[Path], bool]) -> None:
@@ -299,6 +343,18 @@ def check_file_to_write(path: Path, source: str, what: str, ours: Callable[[Path
             str(path),
             f"exists and is not {what} crmsim wrote; allowed: a new file, or {what} crmsim wrote (it is replaced)",
         )
+
+
+def check_outputs_are_ours(folder: Path, command: str, outputs: dict[Path, str | None]) -> None:
+    """Before an analysis writes its files into a results folder: each one there already must be
+    one it wrote, else nothing is written. A table or a text is recognised by its first line (the
+    same header or title as the one about to be written), a figure (``None``) by its PNG mark."""
+    for path, text in outputs.items():
+        if text is None:
+            ours = is_crmsim_png
+        else:
+            ours = starts_with(text.split("\n", 1)[0] + "\n")
+        check_file_to_write(path, str(folder), f"a file `crmsim {command}` wrote", ours)
 
 
 def plain(value):

@@ -5,6 +5,7 @@ Each sweep is tiny (60 employees, 20 weeks) and runs once per module, in-process
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import warnings
@@ -196,6 +197,63 @@ def test_discovery_finds_the_integration_box(sweeps, capsys, condition):
         assert table[column].between(0, 1).all()
     assert first["density"].iloc[0] >= 0.8
     assert (folder / "discovery.md").exists() and (folder / "discovery.png").stat().st_size > 0
+
+
+def test_analyses_never_write_over_a_file_they_did_not_write(sweeps, tmp_path, capsys):
+    folder = tmp_path / "mc"
+    shutil.copytree(sweeps["mc"], folder)
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0  # its own: replaced
+    capsys.readouterr()
+    for name, own in (("discovery.md", b"MY OWN discovery notes\n"), ("discovery.png", b"\x89PNG my figure")):
+        mine = folder / name
+        kept = mine.read_bytes()
+        mine.write_bytes(own)
+        before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
+        _one_line_error(capsys, name, "is not a file `crmsim discover` wrote")
+        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before  # nothing written
+        mine.write_bytes(kept)
+    sobol = tmp_path / "sobol"
+    shutil.copytree(sweeps["sobol"], sobol)
+    (sobol / "sensitivity_sobol.csv").write_text("my,own\n1,2\n")
+    before = {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()}
+    assert main(["analyze", "sensitivity", str(sobol), "--method", "sobol", "--quiet"]) == 2
+    _one_line_error(capsys, "sensitivity_sobol.csv", "is not a file `crmsim analyze sensitivity` wrote")
+    assert {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()} == before
+
+
+def test_discovery_of_an_unfinished_sweep_says_it_describes_part_of_the_design(sweeps, tmp_path, capsys):
+    folder = tmp_path / "unfinished"
+    shutil.copytree(sweeps["mc"], folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    done, manifest["runs"], manifest["status"] = manifest["runs"], 90, "interrupted"  # as if stopped at 60 of 90
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
+    warning = capsys.readouterr().err.strip()
+    assert len(warning.splitlines()) == 1 and "warning" in warning and "(interrupted)" in warning
+    assert f"{done} of its 90 planned runs" in warning
+    assert (
+        (folder / "discovery.md")
+        .read_text(encoding="utf-8")
+        .split("\n")[2]
+        .startswith("**Caution: the experiment is unfinished")
+    )
+
+
+def test_an_analysis_that_cannot_write_its_files_says_so_in_one_line(sweeps, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "mc"
+    shutil.copytree(sweeps["mc"], folder)
+
+    def read_only(src, dst):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("sim.io.output.os.replace", read_only)
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
+    _one_line_error(capsys, "discovery.csv", "cannot be written: Read-only file system")
+    assert main(["report", str(folder), "--quiet"]) == 2
+    _one_line_error(capsys, "report.html", "cannot be written: Read-only file system")
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]  # no temporary left
 
 
 def test_discovery_python_api_reports_boxes_with_limits(sweeps):

@@ -105,9 +105,10 @@ def test_a_report_is_not_written_over_a_file_crmsim_did_not_write_as_a_report(ru
 def test_a_report_crmsim_wrote_is_replaced(run_folder, tmp_path, capsys):
     page = tmp_path / "page.html"
     assert run_cli(capsys, "report", str(run_folder), "--out", str(page), "--quiet")[0] == 0
-    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "OLD</body>"), encoding="utf-8")
+    older = "<p>an older page</p>"  # not a string base64 figures could hold by chance, as "OLD" was
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", older + "</body>"), encoding="utf-8")
     assert run_cli(capsys, "report", str(run_folder), "--out", str(page), "--quiet")[0] == 0
-    assert "OLD" not in page.read_text(encoding="utf-8")
+    assert older not in page.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("where", ["folder", "root", "under a file"])
@@ -186,6 +187,18 @@ def test_arms_that_are_not_different_policies_are_refused(vary, words, tmp_path,
     options = [item for v in vary for item in ("--vary", v)]
     code, _, err = run_cli(capsys, "compare", *TINY, *options, "-n", "2", "--out", str(tmp_path / "c"))
     assert_one_line_error(code, err, *words)
+    assert not (tmp_path / "c").exists()
+
+
+def test_arm_files_that_differ_only_in_name_or_seed_are_refused(tmp_path, capsys):
+    """Every arm runs on the comparison's seeds, so an arm file's own run.seed changes nothing."""
+    (tmp_path / "a.toml").write_text('name = "a"\n[run]\nseed = 42\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('name = "b"\ndescription = "other words"\n[run]\nseed = 3\n', encoding="utf-8")
+    code, _, err = run_cli(
+        capsys, "compare", *TINY, "--arm", f"a={tmp_path / 'a.toml'}", "--arm", f"b={tmp_path / 'b.toml'}",
+        "-n", "2", "--out", str(tmp_path / "c"),
+    )  # fmt: skip
+    assert_one_line_error(code, err, "same scenario as arm a", "run.seed")
     assert not (tmp_path / "c").exists()
 
 
@@ -331,3 +344,52 @@ def test_an_empty_out_is_refused_not_taken_as_the_current_folder(command, tmp_pa
     code, _, err = run_cli(capsys, *command, "--out", "")
     assert_one_line_error(code, err, "--out", "is empty")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- true or false, and nothing else -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1", "0", "maybe", '"yes"', "1.0"])
+def test_a_true_or_false_setting_takes_true_or_false_only(value, tmp_path, capsys):
+    code, _, err = run_cli(
+        capsys, "run", *TINY, "--set", f"policy.upsell_prompts={value}", "--out", str(tmp_path / "r"), "--quiet"
+    )
+    assert_one_line_error(code, err, "policy.upsell_prompts", "allowed: true or false")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_sweep_of_a_true_or_false_setting_over_numbers_is_refused(tmp_path, capsys):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        'name = "s"\nseed = 1\ndesign = "grid"\n[set]\n"org.employees" = 30\n"run.weeks" = 3\n'
+        '[levers]\n"policy.upsell_prompts" = [0, 1]\n',
+        encoding="utf-8",
+    )
+    code, _, err = run_cli(capsys, "sweep", str(sweep), "--out", str(tmp_path / "o"), "--workers", "1")
+    assert_one_line_error(code, err, "policy.upsell_prompts", "got 0", "allowed: true or false")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_true_or_false_from_a_table_is_still_true_or_false():
+    """A numpy bool (as a Parquet table or a library hands it over) is a bool."""
+    import numpy as np
+
+    assert Scenario.default().with_overrides({"policy.outsourced": np.bool_(True)}).policy.outsourced is True
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["replicate", "-n", "abc", "--out", "x"], ["crmsim replicate", "invalid int value: 'abc'", "--help"]),
+        (["replicate", "-n", "2"], ["crmsim replicate", "required: --out"]),
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+    ],
+)
+def test_a_malformed_command_line_is_one_line_too(args, words, capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert_one_line_error(2, err, *words)

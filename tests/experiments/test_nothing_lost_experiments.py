@@ -409,3 +409,28 @@ def test_a_resume_by_another_crmsim_version_is_refused_in_one_line(tmp_path, mon
     assert main(args) == 2
     line = one_line(capsys.readouterr().err)
     assert "99.0.0" in line and "never mix" in line
+
+
+@pytest.mark.parametrize(
+    "manifest, own",
+    [
+        ("my project manifest", {"bands.csv": "MY OWN bands table", "notes.txt": "notes"}),
+        ("", {"comparison.csv": "MY comparison"}),
+        ('{"my": "manifest"}', {}),
+        ("not json", {}),
+    ],
+)
+def test_a_manifest_crmsim_did_not_write_is_no_way_into_the_folder(tmp_path, capsys, manifest, own):
+    """A folder is a results folder by an experiment's manifest: a file of that name that is no
+    experiment's (unreadable beside anything but crmsim's runs, or another JSON) is refused, and
+    the folder is left exactly as it was, without even a lock file."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "manifest.json").write_text(manifest)
+    for name, text in own.items():
+        (out / name).write_text(text)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code = main(["replicate", *TINY_ARGS, "-n", "2", "--workers", "1", "--quiet", "--out", str(out)])
+    line = one_line(capsys.readouterr().err)
+    assert code == 2 and "manifest.json" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
