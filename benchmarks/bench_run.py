@@ -46,7 +46,9 @@ so that each run's peak memory is its own.
 
 3. `crmsim run` end to end at ``--cli-employees`` (100,000 by default; 0 skips it), as a user
    runs it: a fresh process from start-up to its written tables, events and figures; wall time
-   and the process's peak memory (``ru_maxrss``), the median of ``--repeats`` runs.
+   and the process's peak memory (``ru_maxrss``), the median of ``--repeats`` runs; and where
+   that time goes: a process that only imports, the same run with ``--no-plots``, and the
+   figures as the difference (the three interleaved, repeat by repeat).
 
 4. Targets:
    - >= 3 million agent-steps/s at 10,000 employees with every mechanism on (section 1), and
@@ -851,7 +853,7 @@ def report_decisions(args, extra: list[str]) -> dict[int, float]:
     return speedups
 
 
-def cli_end_to_end(employees: int) -> dict:
+def cli_end_to_end(employees: int, *options: str) -> dict:
     """Wall seconds and peak memory of `crmsim run` at ``employees`` (partners = employees / 5), as a
     user runs it: a fresh process from start-up to its written outputs (tables, events, figures).
 
@@ -870,6 +872,7 @@ def cli_end_to_end(employees: int) -> dict:
             "--out",
             str(Path(folder) / "run"),
             "--quiet",
+            *options,
         ]
         launcher = (
             "import json, resource, subprocess, sys, time\n"
@@ -884,13 +887,31 @@ def cli_end_to_end(employees: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def import_seconds() -> float:
+    """Wall seconds of a fresh process that only imports what `crmsim run` imports before its run."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sim.cli, sim.io.runner"], check=True, cwd=REPO)
+    return time.perf_counter() - started
+
+
 def report_cli(employees: int, repeats: int) -> dict:
-    runs = [cli_end_to_end(employees) for _ in range(repeats)]
+    runs, bare, imports = [], [], []
+    for _ in range(repeats):  # interleaved, so that the machine's drift falls on all three alike
+        runs.append(cli_end_to_end(employees))
+        bare.append(cli_end_to_end(employees, "--no-plots"))
+        imports.append(import_seconds())
     figures = {"wall": statistics.median(r["wall"] for r in runs), "peak": statistics.median(r["peak"] for r in runs)}
+    without = statistics.median(r["wall"] for r in bare)
+    started = statistics.median(imports)
     print(f"3. crmsim run at {employees:,} employees end to end (a fresh process: start-up, weeks, tables, figures)")
     print(
         f"   wall {figures['wall']:.1f} s (runs: {', '.join(f'{r["wall"]:.1f}' for r in runs)}), "
         f"peak {figures['peak'] / MIB:.0f} MiB"
+    )
+    print(
+        f"   where it goes: start-up and imports {started:.1f} s (a process that only imports), the organisation, "
+        f"its weeks and its tables {without - started:.1f} s (--no-plots: {without:.1f} s in all), the three "
+        f"figures {figures['wall'] - without:.1f} s (the difference)"
     )
     print()
     return figures
