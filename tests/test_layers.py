@@ -47,27 +47,23 @@ def test_the_import_contract_holds():
     assert out.returncode == 0, out.stdout[-3000:]
 
 
+def _command_loads(args: list[str], module: str) -> list[str]:
+    """A command run in a fresh process: its exit code, and whether it loaded ``module``."""
+    code = f"import sys; from sim.cli import main; code = main({args!r}); print(code, {module!r} in sys.modules)"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+
+
 def test_a_replication_does_not_wait_for_scipy_stats(tmp_path):
     """scipy.stats (one to two seconds of import) is for designs and distributions, which a
     replication has none of."""
     args = ["replicate", "--set", "org.employees=30", "--set", "run.weeks=6", "-n", "2", "--workers", "1"]
-    code = (
-        "import sys; from sim.cli import main; "
-        f"code = main({[*args, '--quiet', '--out', str(tmp_path / 'out')]!r}); "
-        "print(code, 'scipy.stats' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.split() == ["0", "False"]
+    assert _command_loads([*args, "--quiet", "--out", str(tmp_path / "out")], "scipy.stats") == ["0", "False"]
 
 
 def test_a_run_without_figures_does_not_load_matplotlib(tmp_path):
     """``crmsim run --no-plots`` (a scripted run, or one that is timed) does not pay for the figures' library."""
     args = ["run", "--set", "org.employees=30", "--set", "run.weeks=6", "--no-plots", "--quiet"]
-    code = (
-        "import sys; from sim.cli import main; "
-        f"code = main({[*args, '--out', str(tmp_path / 'out')]!r}); "
-        "print(code, 'matplotlib' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.split() == ["0", "False"]
+    assert _command_loads([*args, "--out", str(tmp_path / "out")], "matplotlib") == ["0", "False"]
     assert not list((tmp_path / "out").glob("*.png"))
