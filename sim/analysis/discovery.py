@@ -512,7 +512,7 @@ def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     table.insert(0, "condition", result.condition.text)
     csv = table.to_csv(index=False)
     text = to_markdown(result)
-    check_outputs_are_ours(folder, "discover", {written[0]: csv, written[1]: text, written[2]: None})
+    check_outputs_are_ours("discover", {written[0]: csv, written[1]: text, written[2]: None})
     write_whole(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"))
     write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
     fig = plot(result)

@@ -417,7 +417,7 @@ def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
         written.append(folder / f"{stem}_s2.csv")
         tables.append(result.second_order.to_csv(index=False))
         outputs[written[-1]] = tables[-1]
-    check_outputs_are_ours(folder, "analyze sensitivity", outputs)
+    check_outputs_are_ours("analyze sensitivity", outputs)
     write_whole(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"))
     write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
     fig = plot(result)

@@ -269,6 +269,18 @@ def _run_plan(
             f"{counts['finished_runs']} of {plan.total} runs are saved in {store.root}; "
             "the same command resumes the rest",
         ) from None
+    except InputError as failed:  # a part or the manifest could not be written (a full or read-only disk)
+        counts = _counts(store, plan)
+        try:
+            store.write_manifest({**manifest, **counts, "status": "interrupted"})
+        except InputError:
+            pass  # the disk takes nothing more: the manifest says "running", and the parts say what is done
+        raise InputError(
+            failed.source,
+            failed.field,
+            f"{failed.message}; {counts['finished_runs']} of {plan.total} runs are saved in {store.root}; "
+            "the same command resumes the rest",
+        ) from None
     counts = _counts(store, plan)
     with signals.held():
         store.write_manifest(

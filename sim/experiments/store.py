@@ -15,7 +15,10 @@ Nothing is lost, whatever stops crmsim:
   part is missing (a crash between the two) is removed on the next start, so its runs run again
   once, never twice;
 - a part that cannot be read (truncated, empty) or a manifest that is not JSON is reported in
-  one line, set aside as ``.damaged-<name>`` (never deleted) and its runs run again;
+  one line, set aside as ``.damaged-<name>`` (never deleted) and its runs run again; a manifest
+  that is not JSON is taken as crmsim's own only beside ``runs/`` and nothing else crmsim would
+  not have left (its outputs' names prove nothing: a user's file can have them), else the folder
+  is refused and the user told to move the manifest aside if the folder is crmsim's;
 - every part carries the hash of its experiment, so a folder whose manifest was lost can still
   be resumed by the same experiment, and by no other.
 """
@@ -128,9 +131,18 @@ class RunStore:
                     "is not the manifest of a crmsim experiment (no experiment_hash); choose another --out",
                 )
         foreign = [name for name in _foreign_entries(self.root) if name != MANIFEST_NAME]
-        if self.manifest_path.exists() and (foreign or not _parts(self.runs_dir)):
-            # an unreadable manifest is crmsim's own, damaged, only beside crmsim's runs and nothing else
-            foreign.insert(0, f"{MANIFEST_NAME} (not readable)")
+        damaged = self.manifest_path.exists()  # and unreadable
+        if damaged and (foreign or not self.runs_dir.is_dir()):
+            # crmsim's own manifest, damaged, only beside its runs/ (made before its first manifest) and nothing
+            # else: its outputs' names (bands.csv, ...) prove nothing, a user's file can have them too
+            shown = ", ".join([f"{MANIFEST_NAME} (not readable)", *foreign][:4])
+            raise InputError(
+                str(self.root),
+                None,
+                f"holds {shown}: not a crmsim results folder, or one whose manifest was damaged; if it is crmsim's, "
+                "move manifest.json aside and run the command again (it resumes from the runs saved), else choose "
+                "another --out",
+            )
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise InputError(

@@ -299,13 +299,18 @@ def png_metadata() -> dict:
 
 def is_crmsim_png(path: Path) -> bool:
     """Whether a PNG file carries crmsim's mark."""
+    return _png_software(path).startswith(PNG_MARK)
+
+
+def _png_software(path: Path) -> str:
+    """A PNG's ``Software`` text ('' for none, or for a file that is no PNG)."""
     from PIL import Image
 
     try:
         with Image.open(path) as image:
-            return str(image.info.get("Software", "")).startswith(PNG_MARK)
+            return str(image.info.get("Software", ""))
     except (OSError, ValueError):
-        return False
+        return ""
 
 
 def starts_with(prefix: str) -> Callable[[Path], bool]:
@@ -345,16 +350,24 @@ def check_file_to_write(path: Path, source: str, what: str, ours: Callable[[Path
         )
 
 
-def check_outputs_are_ours(folder: Path, command: str, outputs: dict[Path, str | None]) -> None:
+def check_outputs_are_ours(command: str, outputs: dict[Path, str | None]) -> None:
     """Before an analysis writes its files into a results folder: each one there already must be
     one it wrote, else nothing is written. A table or a text is recognised by its first line (the
-    same header or title as the one about to be written), a figure (``None``) by its PNG mark."""
-    for path, text in outputs.items():
-        if text is None:
-            ours = is_crmsim_png
-        else:
-            ours = starts_with(text.split("\n", 1)[0] + "\n")
-        check_file_to_write(path, str(folder), f"a file `crmsim {command}` wrote", ours)
+    same header or title as the one about to be written), a figure (``None``) by its PNG mark.
+
+    Figures written before crmsim marked them carry only matplotlib's mark; such a figure is taken
+    as crmsim's when the text written with it is recognised as crmsim's."""
+    source, what = f"crmsim {command}", f"a {command.split()[-1]} output"  # "a discover output"
+    texts = {path: text for path, text in outputs.items() if text is not None}
+    for path, text in texts.items():
+        check_file_to_write(path, source, what, starts_with(text.split("\n", 1)[0] + "\n"))
+    earlier = any(path.exists() for path in texts)  # and, checked above, crmsim's own
+
+    def figure_is_ours(path: Path) -> bool:
+        return is_crmsim_png(path) or (earlier and _png_software(path).startswith("Matplotlib"))
+
+    for path in (path for path, text in outputs.items() if text is None):
+        check_file_to_write(path, source, what, figure_is_ours)
 
 
 def plain(value):

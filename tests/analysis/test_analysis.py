@@ -211,7 +211,11 @@ def test_analyses_never_write_over_a_file_they_did_not_write(sweeps, tmp_path, c
         mine.write_bytes(own)
         before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
         assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
-        _one_line_error(capsys, name, "is not a file `crmsim discover` wrote")
+        line = _one_line_error(capsys)
+        assert line == (
+            f"crmsim: error: crmsim discover: {mine}: exists and is not a discover output crmsim wrote; "
+            "allowed: a new file, or a discover output crmsim wrote (it is replaced)"
+        )
         assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before  # nothing written
         mine.write_bytes(kept)
     sobol = tmp_path / "sobol"
@@ -219,8 +223,37 @@ def test_analyses_never_write_over_a_file_they_did_not_write(sweeps, tmp_path, c
     (sobol / "sensitivity_sobol.csv").write_text("my,own\n1,2\n")
     before = {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()}
     assert main(["analyze", "sensitivity", str(sobol), "--method", "sobol", "--quiet"]) == 2
-    _one_line_error(capsys, "sensitivity_sobol.csv", "is not a file `crmsim analyze sensitivity` wrote")
+    _one_line_error(
+        capsys, "crmsim analyze sensitivity: ", "sensitivity_sobol.csv: exists and is not a sensitivity output"
+    )
     assert {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()} == before
+
+
+def test_a_figure_of_an_earlier_crmsim_beside_its_text_is_replaced(sweeps, tmp_path, capsys):
+    """Figures written before crmsim marked them carry matplotlib's mark only; beside the text
+    crmsim wrote with them they are crmsim's, and re-running the analysis replaces them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = tmp_path / "mc"
+    shutil.copytree(sweeps["mc"], folder)
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
+    fig = plt.figure()
+    fig.savefig(folder / "discovery.png")  # as an earlier crmsim saved it: no crmsim mark
+    plt.close(fig)
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
+    from sim.io.output import is_crmsim_png
+
+    assert is_crmsim_png(folder / "discovery.png")
+    (folder / "discovery.md").write_text("my notes\n")  # without crmsim's text beside it, the figure is not taken
+    fig = plt.figure()
+    fig.savefig(folder / "discovery.png")
+    plt.close(fig)
+    capsys.readouterr()
+    assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
+    _one_line_error(capsys, "discovery.md")
 
 
 def test_discovery_of_an_unfinished_sweep_says_it_describes_part_of_the_design(sweeps, tmp_path, capsys):

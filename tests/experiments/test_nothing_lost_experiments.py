@@ -434,3 +434,46 @@ def test_a_manifest_crmsim_did_not_write_is_no_way_into_the_folder(tmp_path, cap
     line = one_line(capsys.readouterr().err)
     assert code == 2 and "manifest.json" in line
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_crmsim_folder_whose_manifest_was_damaged_after_its_outputs_says_how_to_resume(tmp_path, capsys):
+    """Beside bands.csv (a name a user's file can have too) a damaged manifest is not set aside:
+    the line says to move it aside, and the folder is left as it was."""
+    out = tmp_path / "out"
+    assert main(["replicate", *TINY_ARGS, "-n", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    (out / "manifest.json").write_text('{"experiment_hash": ')
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert main(["replicate", *TINY_ARGS, "-n", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "manifest.json (not readable)" in line and "move manifest.json aside" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    (out / "manifest.json").rename(out / "my-damaged-manifest.json")
+    for name in ("bands.csv", "bands.parquet", "bands.png", "my-damaged-manifest.json"):
+        (out / name).rename(tmp_path / name)  # the user moves aside what makes the folder look foreign
+    assert main(["replicate", *TINY_ARGS, "-n", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert RunStore(out).read_manifest()["timings"]["ran_now"] == 0  # resumed from the runs saved
+
+
+def test_a_disk_that_fills_up_mid_experiment_keeps_what_is_saved_and_says_how_to_resume(
+    tmp_path, capsys, small_parts, whole, monkeypatch
+):
+    out = tmp_path / "out"
+    real = store_module.pq.write_table
+    parts = []
+
+    def fills_up(table, where, *args, **kwargs):
+        if len(parts) == 2:  # the first series part and its runs part go in; then the disk is full
+            raise OSError(28, "No space left on device")
+        parts.append(where)
+        real(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.pq, "write_table", fills_up)
+    code = main(["replicate", *TINY_ARGS, "-n", "6", "--workers", "1", "--quiet", "--out", str(out)])
+    line = one_line(capsys.readouterr().err)
+    assert code == 2 and "cannot be written: No space left on device" in line, line
+    assert "2 of 6 runs are saved" in line and "the same command resumes the rest" in line, line
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    monkeypatch.setattr(store_module.pq, "write_table", real)
+    assert main(["replicate", *TINY_ARGS, "-n", "6", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    same_results(out, whole)

@@ -32,7 +32,8 @@ def neighbour_shares(
     across_weight: np.ndarray | float = 1.0,
     visibility: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(3, n) weighted shares of each option among a person's live neighbours (0 if none is live).
+    """(3, n) weighted shares of each option among a person's engaged neighbours (0 if none is):
+    ``behaviour`` gives the not yet engaged the legacy option, which counts for no option.
 
     One sparse product for everyone; a neighbour's option is read as a column index, so
     employees' (use, game, ignore) and partners' (self-serve, go-around, disengage) line up.
