@@ -23,8 +23,14 @@ JUDGED = ("success", "failure")
 
 def success_rate(verdicts: pd.Series) -> float:
     """Successes among the judged runs (NaN when none was judged)."""
+    successes, judged = tally(verdicts)
+    return successes / judged if judged else np.nan
+
+
+def tally(verdicts: pd.Series) -> tuple[int, int]:
+    """(successes, judged runs) among ``verdicts``: an undetermined run counts in neither."""
     judged = verdicts.isin(JUDGED)
-    return float((verdicts[judged] == "success").mean()) if judged.any() else np.nan
+    return int((verdicts[judged] == "success").sum()), int(judged.sum())
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.analysis.bands import weekly_bands
 from sim.analysis.paired import compare_arms, to_markdown
-from sim.analysis.rates import JUDGED, wilson
+from sim.analysis.rates import tally, wilson
 from sim.core.errors import InputError
 from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
@@ -46,13 +46,12 @@ def replication_outputs(store: RunStore, name: str) -> str:
     plt.close(fig)
     runs = store.read_runs()
     ok = runs[runs["status"] == "ok"]
-    judged = ok[ok["verdict"].isin(JUDGED)]
-    wins = int((judged["verdict"] == "success").sum())
-    crashed, undetermined = len(runs) - len(ok), len(ok) - len(judged)
+    wins, judged = tally(ok["verdict"])
+    crashed, undetermined = len(runs) - len(ok), len(ok) - judged
     head = f"{name}: {len(ok)} runs finished" + (f", {crashed} crashed" if crashed else "")
-    if len(judged):
-        low, high = wilson(wins, len(judged))
-        head += f"; success rate {wins / len(judged):.0%} (95% interval {low:.0%} to {high:.0%})"
+    if judged:
+        low, high = wilson(wins, judged)
+        head += f"; success rate {wins / judged:.0%} (95% interval {low:.0%} to {high:.0%})"
     if undetermined:
         head += f"; {undetermined} ended before the CRM went live (undetermined)"
     lines = [head]

@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.analysis.paired import MIN_SEEDS
-from sim.analysis.rates import JUDGED, paired_success, wilson
+from sim.analysis.rates import JUDGED, tally, wilson
 from sim.core.outcomes import HEADLINE
 from sim.core.vocabulary import OPTIONS, PARTNER_OPTIONS, ROLES
 from sim.presentation.reports.document import Page
@@ -186,6 +186,9 @@ def compare_report(folder: Path) -> str:
     page.table(["arm", "scenario hash", "runs", "runs that crashed"], rows, numeric=[2, 3])
     _status_note(page, manifest)
 
+    table = read_csv(folder / "comparison.csv")
+    if (table is None or "success_p" not in table) and len(ok) and baseline:  # none yet, or an older crmsim's
+        table = compare_arms(runs, baseline, list(HEADLINE))
     page.section("How often each policy succeeded")
     page.para(
         "The share of judged runs whose verdict was success (enough people using the CRM as designed, and a "
@@ -196,19 +199,19 @@ def compare_report(folder: Path) -> str:
         "difference), and McNemar's exact test that the two rates are the same (p). Separate intervals "
         "that overlap can hide a clear paired difference."
     )
-    verdicts = {arm: frame.set_index("replication")["verdict"] for arm, frame in ok.groupby("arm")} if len(ok) else {}
+    # the paired counts of each arm against the baseline, as the comparison table holds them
+    paired = None if table is None or table.empty else table.groupby("arm", sort=False).first()
     rows = []
     for arm in arms:
         mine = ok[ok["arm"] == arm] if len(ok) else ok
-        judged = mine[mine["verdict"].isin(JUDGED)] if len(mine) else mine
-        wins = int((judged["verdict"] == "success").sum()) if len(judged) else 0
-        low, high = wilson(wins, len(judged))
-        rate = f"{wins / len(judged):.0%}" if len(judged) else "n/a"
-        paired = ["", "", ""]
-        if arm != baseline and arm in verdicts and baseline in verdicts:
-            seeds = paired_success(verdicts[arm], verdicts[baseline])
-            paired = [seeds["won"], seeds["lost"], f"{seeds['p']:.2g}"]
-        rows.append([arm, len(judged), len(mine) - len(judged), rate, f"{low:.0%} to {high:.0%}", *paired])
+        wins, judged = tally(mine["verdict"]) if len(mine) else (0, 0)
+        low, high = wilson(wins, judged)
+        rate = f"{wins / judged:.0%}" if judged else "n/a"
+        seeds = ["", "", ""]
+        if paired is not None and arm != baseline and arm in paired.index:
+            r = paired.loc[arm]
+            seeds = [int(r["success_won"]), int(r["success_lost"]), f"{r['success_p']:.2g}"]
+        rows.append([arm, judged, len(mine) - judged, rate, f"{low:.0%} to {high:.0%}", *seeds])
     page.table(
         [
             "arm",
@@ -225,9 +228,6 @@ def compare_report(folder: Path) -> str:
     )
 
     page.section("Differences from the baseline, seed by seed")
-    table = read_csv(folder / "comparison.csv")
-    if (table is None or "p_tied" not in table) and len(ok) and baseline:  # none yet, or an older crmsim's
-        table = compare_arms(runs, baseline, list(HEADLINE))
     if table is None or table.empty:
         page.para("No comparison table yet: no runs of two arms have finished on the same seeds.")
     else:
