@@ -223,6 +223,23 @@ def test_turnover_keeps_headcount_constant_and_new_hires_start_with_tenure_0():
     assert np.array_equal(model.state.tenure_weeks[rows], model.steps - weeks + 1)
 
 
+def test_the_crms_effort_makes_people_leave_only_once_it_is_live_for_them():
+    # Same seeds (common random numbers), the service staff's CRM effort 0.5 or 5 (the most allowed),
+    # go-live in week 30. Before it nobody bears the effort, so every week's turnover is the same to
+    # the bit; after it the heavier system loses more people on every one of 4 seeds.
+    def turnover(effort: float, seed: int):
+        overrides = {**CHURN, "roles.service.base_effort": effort, "policy.go_live_week": 30, "run.weeks": 50}
+        ts = run_small(overrides, seed).timeseries
+        return ts.loc[ts["week"] < 30, "turnover_service"], ts.loc[ts["week"] >= 30, "turnover_service"].sum()
+
+    for seed in FEW:
+        light_before, light_after = turnover(0.5, seed)
+        heavy_before, heavy_after = turnover(5.0, seed)
+        assert light_before.sum() > 0
+        assert np.array_equal(light_before.to_numpy(), heavy_before.to_numpy())
+        assert heavy_after > light_after
+
+
 @pytest.mark.parametrize("trained", [False, True])
 def test_new_hires_keep_their_prior_skill_unless_trained(trained):
     model = small_model({**CHURN, "policy.new_hire_training": trained, **STEADY_COMMITMENT})

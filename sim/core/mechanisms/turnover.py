@@ -7,8 +7,9 @@ exam period)" and "these vital, 24/7 systems cannot be down even for a few momen
 required to fill in the gaps".
 
 Each week a person leaves with their role's hazard (``roles.<role>.quit_weekly``), raised by
-dissatisfaction (low morale, culture tension, effort). A leaver is replaced at once by a new
-hire in the same post (headcount is constant): no habit of the old process, the organisation's
+dissatisfaction (low morale, culture tension, and the CRM's effort once it is live for them: a
+system not yet there makes no one leave). A leaver is replaced at once by a new hire in the same
+post (headcount is constant): no habit of the old process, the organisation's
 average tenure of zero, prior skill only, trained only if ``policy.new_hire_training``. Busy
 weeks (``org.busy_weeks``, weeks of the year) lower capacity, which raises effort, and leave
 no time for training: a go-live inside them trains people only in part; a 24/7 operation
@@ -79,7 +80,7 @@ def people_leave(sc: Scenario, world: World, state: State, flows: Flows, draw: n
         world.role.quit_weekly,
         state.morale,
         state.tension,
-        state.felt_effort,
+        state.felt_effort * state.live,  # the CRM's effort weighs on those it is live for
         cal.turnover_sensitivity,
         cal.tolerated_effort,
     )
