@@ -190,7 +190,10 @@ def _symmetric(pairs: np.ndarray, weight: np.ndarray, n: int, binary: bool) -> s
     pairs, weight = pairs[keep], weight[keep]
     lo, hi = pairs.min(axis=1), pairs.max(axis=1)
     if binary:
-        key = np.unique(lo.astype(np.int64) * n + hi)
+        key = np.sort(lo.astype(np.int64) * n + hi)
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        key = key[first]  # each tie once, as np.unique would give it (which hashes here: 15-40 times slower)
         weight = np.ones(len(key))
     else:
         tie = lo.astype(np.int64) * n + hi
