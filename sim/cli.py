@@ -358,9 +358,11 @@ def cmd_replicate(args) -> int:
     if args.runs < 1:
         raise InputError("-n", "runs", f"got {args.runs}; allowed: >= 1")
     scenario = load_scenario(args.scenario, args.overrides)
+    from sim.presentation import experiment_outputs
+
+    experiment_outputs.check_outputs_unchanged(args.out, "crmsim replicate")
     _start_workers(args)
     from sim.experiments.plan import execute_plan, replicate_plan
-    from sim.presentation import experiment_outputs
 
     store = execute_plan(
         replicate_plan(scenario, args.runs, args.seed),
@@ -398,8 +400,10 @@ def cmd_compare(args) -> int:
         raise InputError("--baseline", baseline, f"not an arm; arms: {', '.join(arms)}")
     seed = base.run.seed if args.seed is None else args.seed
     plan = compare_plan(arms, args.runs, seed, baseline)
-    _start_workers(args)
     from sim.presentation import experiment_outputs
+
+    experiment_outputs.check_outputs_unchanged(args.out, "crmsim compare")
+    _start_workers(args)
 
     store = execute_plan(
         plan,

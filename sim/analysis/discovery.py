@@ -30,7 +30,7 @@ import pandas as pd
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
-from sim.io.output import check_outputs_are_ours, plain, png_metadata, write_whole
+from sim.io.output import check_outputs_are_ours, plain, png_metadata, write_output
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
 _PATTERN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|==|=|<|>)\s*(\S.*?)\s*$")
@@ -512,9 +512,10 @@ def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     table.insert(0, "condition", result.condition.text)
     csv = table.to_csv(index=False)
     text = to_markdown(result)
+    command = "crmsim discover"
     check_outputs_are_ours("discover", {written[0]: csv, written[1]: text, written[2]: None})
-    write_whole(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"))
-    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
+    write_output(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"), command)
+    write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
     fig = plot(result)
-    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()))
+    write_output(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()), command)
     return text, written

@@ -406,7 +406,7 @@ def plot(result: Sensitivity):
 
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
     """sensitivity_<method>.csv/.md/.png (and _s2.csv for second-order indices); the Markdown text."""
-    from sim.io.output import check_outputs_are_ours, png_metadata, write_whole
+    from sim.io.output import check_outputs_are_ours, png_metadata, write_output
 
     folder, stem = result.folder, f"sensitivity_{result.method}"
     written = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
@@ -417,11 +417,12 @@ def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
         written.append(folder / f"{stem}_s2.csv")
         tables.append(result.second_order.to_csv(index=False))
         outputs[written[-1]] = tables[-1]
+    command = "crmsim analyze sensitivity"
     check_outputs_are_ours("analyze sensitivity", outputs)
-    write_whole(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"))
-    write_whole(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"))
+    write_output(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"), command)
+    write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
     fig = plot(result)
-    write_whole(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()))
+    write_output(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()), command)
     if result.second_order is not None:
-        write_whole(written[-1], lambda p: Path(p).write_text(tables[1], encoding="utf-8"))
+        write_output(written[-1], lambda p: Path(p).write_text(tables[1], encoding="utf-8"), command)
     return text, written

@@ -24,6 +24,7 @@ import pandas as pd
 
 import sim
 from sim.core.errors import InputError
+from sim.io import written
 from sim.io.folders import RUN_MARKER, check_writable_folder, foreign_entries, is_run_folder
 
 #: the marker in a ``.NAME.old`` folder: crmsim moved a replaced output in here and may put it back
@@ -281,6 +282,26 @@ def write_whole(path: Path, write: Callable[[Path], object], temporary: Path | N
     fsync_dir(path.parent)
 
 
+def write_output(path: Path, write: Callable[[Path], object], command: str) -> None:
+    """Write one of a command's outputs into its results folder, whole (``write_whole``), and
+    record what was written (``sim.io.written``): a later command replaces it only while it is
+    still as written, not once a user has changed it.
+
+    The new file's digest is recorded beside the old one's before it takes the old one's place,
+    and the old one's dropped after, so a command killed in between leaves a record of both."""
+    path = Path(path)
+    new: list[str] = []
+
+    def write_and_remember(tmp: Path) -> None:
+        write(tmp)
+        new.append(written.digest(tmp))
+        written.remember(path, new[0], keep_earlier=True)
+
+    written.check_unchanged([path], command)
+    write_whole(path, write_and_remember)
+    written.remember(path, new[0], keep_earlier=False)
+
+
 def _remove_quietly(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
@@ -352,12 +373,15 @@ def check_file_to_write(path: Path, source: str, what: str, ours: Callable[[Path
 
 def check_outputs_are_ours(command: str, outputs: dict[Path, str | None]) -> None:
     """Before an analysis writes its files into a results folder: each one there already must be
-    one it wrote, else nothing is written. A table or a text is recognised by its first line (the
-    same header or title as the one about to be written), a figure (``None``) by its PNG mark.
+    one it wrote, and unchanged since, else nothing is written. Where crmsim recorded what it wrote
+    (``sim.io.written``), the file must still be that; otherwise a table or a text is recognised
+    by its first line (the same header or title as the one about to be written), a figure
+    (``None``) by its PNG mark.
 
     Figures written before crmsim marked them carry only matplotlib's mark; such a figure is taken
     as crmsim's when the text written with it is recognised as crmsim's."""
     source, what = f"crmsim {command}", f"a {command.split()[-1]} output"  # "a discover output"
+    written.check_unchanged(outputs, source)  # a file a user changed since crmsim wrote it
     texts = {path: text for path, text in outputs.items() if text is not None}
     for path, text in texts.items():
         check_file_to_write(path, source, what, starts_with(text.split("\n", 1)[0] + "\n"))

@@ -12,11 +12,20 @@ from sim.analysis.rates import tally, wilson
 from sim.core.errors import InputError
 from sim.core.outcomes import HEADLINE
 from sim.experiments.store import SERIES, RunStore
-from sim.io.output import write_whole
+from sim.io.output import write_output
+from sim.io.written import check_unchanged
 from sim.presentation.plots import plot_bands, plot_comparison
 from sim.presentation.reports.outcomes import OUTCOME_LABELS, fmt
 
 BAND_COLUMNS = ["intended_use", "gaming", "ignoring", "data_quality", "cost_per_sale", "roi"]
+#: What an experiment writes beside its runs, anew each time it runs or resumes
+OUTPUTS = ("bands.parquet", "bands.csv", "bands.png", "comparison.csv", "comparison.md", "comparison.png")
+
+
+def check_outputs_unchanged(folder: str | Path, command: str) -> None:
+    """Before an experiment runs: it will write its outputs anew, so none of them may have been
+    changed since crmsim wrote them (``sim.io.written``): say so now, not after the runs."""
+    check_unchanged([Path(folder) / name for name in OUTPUTS], command)
 
 
 def check_some_finished(store: RunStore, arm: str | None = None) -> None:
@@ -37,12 +46,14 @@ def replication_outputs(store: RunStore, name: str) -> str:
     """bands.parquet/.csv and bands.png over the replications, and a closing summary."""
     import matplotlib.pyplot as plt
 
+    command = "crmsim replicate"
+    check_outputs_unchanged(store.root, command)  # all of them, before any is written
     check_some_finished(store)
     bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
-    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
-    write_whole(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False))
+    write_output(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False), command)
+    write_output(store.root / "bands.csv", lambda p: bands.to_csv(p, index=False), command)
     fig = plot_bands(bands, BAND_COLUMNS, title=f"{name}: median, 50% and 90% bands over replications")
-    write_whole(store.root / "bands.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_output(store.root / "bands.png", lambda p: fig.savefig(p, dpi=100, format="png"), command)
     plt.close(fig)
     runs = store.read_runs()
     ok = runs[runs["status"] == "ok"]
@@ -68,14 +79,16 @@ def comparison_outputs(store: RunStore, baseline: str) -> str:
     """comparison.csv/.md/.png: paired differences to the baseline arm, and the text of the table."""
     import matplotlib.pyplot as plt
 
+    command = "crmsim compare"
+    check_outputs_unchanged(store.root, command)  # all of them, before any is written
     check_some_finished(store, baseline)
     table = compare_arms(store.read_runs(), baseline, list(HEADLINE))
-    write_whole(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    write_output(store.root / "comparison.csv", lambda p: table.to_csv(p, index=False), command)
     text = to_markdown(table, baseline)
-    write_whole(store.root / "comparison.md", lambda p: Path(p).write_text(text))
+    write_output(store.root / "comparison.md", lambda p: Path(p).write_text(text), command)
     fig = plot_comparison(table, baseline)
-    write_whole(store.root / "comparison.png", lambda p: fig.savefig(p, dpi=100, format="png"))
+    write_output(store.root / "comparison.png", lambda p: fig.savefig(p, dpi=100, format="png"), command)
     plt.close(fig)
     bands = weekly_bands(store.read_series(), [c for c in SERIES if c in BAND_COLUMNS])
-    write_whole(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False))
+    write_output(store.root / "bands.parquet", lambda p: bands.to_parquet(p, index=False), command)
     return text + f"\nwrote {store.root}/ (runs/, series/, comparison.*, bands.parquet, manifest.json)"

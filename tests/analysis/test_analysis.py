@@ -205,27 +205,34 @@ def test_analyses_never_write_over_a_file_they_did_not_write(sweeps, tmp_path, c
     assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
     assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0  # its own: replaced
     capsys.readouterr()
+    record = folder / ".crmsim-written.json"
     for name, own in (("discovery.md", b"MY OWN discovery notes\n"), ("discovery.png", b"\x89PNG my figure")):
         mine = folder / name
-        kept = mine.read_bytes()
+        kept, recorded = mine.read_bytes(), record.read_bytes()
         mine.write_bytes(own)
         before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
+        line = _one_line_error(capsys)
+        assert line == (  # crmsim recorded what it wrote there, and this is not it
+            f"crmsim: error: {mine}: was changed after crmsim wrote it, and crmsim discover would write it anew; "
+            "allowed: move it aside (or delete it) and run the command again"
+        )
+        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before  # nothing written
+        record.unlink()  # as an earlier crmsim left it, without a record: judged by how the file begins
         assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
         line = _one_line_error(capsys)
         assert line == (
             f"crmsim: error: crmsim discover: {mine}: exists and is not a discover output crmsim wrote; "
             "allowed: a new file, or a discover output crmsim wrote (it is replaced)"
         )
-        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before  # nothing written
         mine.write_bytes(kept)
+        record.write_bytes(recorded)
     sobol = tmp_path / "sobol"
     shutil.copytree(sweeps["sobol"], sobol)
     (sobol / "sensitivity_sobol.csv").write_text("my,own\n1,2\n")
     before = {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()}
     assert main(["analyze", "sensitivity", str(sobol), "--method", "sobol", "--quiet"]) == 2
-    _one_line_error(
-        capsys, "crmsim analyze sensitivity: ", "sensitivity_sobol.csv: exists and is not a sensitivity output"
-    )
+    _one_line_error(capsys, "sensitivity_sobol.csv: ", "crmsim analyze sensitivity")  # by its record, or its header
     assert {p.name: p.read_bytes() for p in sobol.iterdir() if p.is_file()} == before
 
 
@@ -240,6 +247,7 @@ def test_a_figure_of_an_earlier_crmsim_beside_its_text_is_replaced(sweeps, tmp_p
     folder = tmp_path / "mc"
     shutil.copytree(sweeps["mc"], folder)
     assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 0
+    (folder / ".crmsim-written.json").unlink()  # an earlier crmsim kept no record of what it wrote
     fig = plt.figure()
     fig.savefig(folder / "discovery.png")  # as an earlier crmsim saved it: no crmsim mark
     plt.close(fig)
@@ -283,7 +291,7 @@ def test_an_analysis_that_cannot_write_its_files_says_so_in_one_line(sweeps, tmp
 
     monkeypatch.setattr("sim.io.output.os.replace", read_only)
     assert main(["discover", str(folder), "--outcome", "verdict=failure", "--quiet"]) == 2
-    _one_line_error(capsys, "discovery.csv", "cannot be written: Read-only file system")
+    _one_line_error(capsys, str(folder), "cannot be written: Read-only file system")  # its record or its table
     assert main(["report", str(folder), "--quiet"]) == 2
     _one_line_error(capsys, "report.html", "cannot be written: Read-only file system")
     assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]  # no temporary left

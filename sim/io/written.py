@@ -1,0 +1,103 @@
+"""What crmsim wrote into a results folder, and whether each file is still as it wrote it.
+
+A results folder is crmsim's, but a user may open ``comparison.md`` and add their notes, or
+fix a label in ``discovery.csv``. Running the command again (or resuming it) would write its
+outputs anew over that work. So each output crmsim writes into a results folder is recorded,
+in the folder's ``.crmsim-written.json``, by the SHA-256 of its bytes as written. A later
+command replaces a file only while its bytes are still one of those recorded: a file changed
+since is not replaced, and the command says so before it writes anything.
+
+A file with no record (written by a crmsim from before the record, or the record was deleted)
+is judged as before, by the folder being crmsim's and by how the file begins
+(``output.check_outputs_are_ours``).
+
+The record is read and rewritten under an exclusive ``flock`` on the folder itself, so two
+commands writing into one folder do not lose each other's entries; where the disk has no locks,
+it is written without one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sim.core.errors import InputError
+
+RECORD_NAME = ".crmsim-written.json"
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def check_unchanged(paths: Iterable[Path], command: str) -> None:
+    """Refuse, before anything is written, to replace a file changed since crmsim wrote it."""
+    for path in map(Path, paths):
+        known = _read(path.parent).get(path.name)
+        if known is None or not path.is_file():
+            continue  # never recorded, or not there (any more): nothing of the user's to lose
+        if digest(path) not in known:
+            raise InputError(
+                str(path),
+                None,
+                f"was changed after crmsim wrote it, and {command} would write it anew; "
+                "allowed: move it aside (or delete it) and run the command again",
+            )
+
+
+def remember(path: Path, written: str, keep_earlier: bool) -> None:
+    """Record ``written`` (a digest) as what crmsim wrote to ``path``. ``keep_earlier`` keeps the
+    digests recorded before, for the moment between recording a new file and its taking the old
+    one's place: a command killed in between leaves a record that knows both."""
+    folder, name = path.parent, path.name
+    with _locked(folder):
+        record = _read(folder)
+        record[name] = sorted({*record.get(name, ()), written}) if keep_earlier else [written]
+        _write(folder, record)
+
+
+def _read(folder: Path) -> dict[str, list[str]]:
+    """The folder's record ({} if it has none; a damaged one is taken as none: crmsim rewrites it)."""
+    try:
+        record = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {str(name): [str(d) for d in known] for name, known in record.items() if isinstance(known, list)}
+
+
+def _write(folder: Path, record: dict[str, list[str]]) -> None:
+    """The record written whole: a reader finds the old one or the new one."""
+    target = folder / RECORD_NAME
+    tmp = folder / f".tmp-{os.getpid()}-{RECORD_NAME}"
+    try:
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise InputError(str(target), None, f"cannot be written: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder for the record's read and rewrite (released when closed)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+        yield
+    finally:
+        os.close(fd)
