@@ -3,6 +3,9 @@ students' choices taken as their people's behaviour, the decisions file, several
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,12 +168,40 @@ def test_decisions_are_written_as_the_class_plays(scenario, tmp_path):
 def test_an_earlier_lessons_decisions_are_kept(scenario, tmp_path):
     out = tmp_path / "lesson"
     for lesson in range(2):
-        registry = Registry("global_giant_telco", DecisionsFile(out))
-        registry.scenario = lambda: scenario
-        classroom = registry.open()
-        s = classroom.join()
-        classroom.choose(s, options_of(classroom.seats[s].role)[lesson])
+        with DecisionsFile(out) as decisions:
+            registry = Registry("global_giant_telco", decisions)
+            registry.scenario = lambda: scenario
+            classroom = registry.open()
+            s = classroom.join()
+            classroom.choose(s, options_of(classroom.seats[s].role)[lesson])
     assert len(pd.read_parquet(out / "decisions.parquet")) == 2
+
+
+def test_a_second_decisions_file_on_a_folder_in_use_is_refused(scenario, tmp_path):
+    out = tmp_path / "lesson"
+    first = DecisionsFile(out)
+    registry = Registry("global_giant_telco", first)
+    registry.scenario = lambda: scenario
+    classroom = registry.open()
+    s = classroom.join()
+    classroom.choose(s, options_of(classroom.seats[s].role)[0])
+    written = (out / "decisions.parquet").read_bytes()
+    with pytest.raises(InputError, match="in use by another crmsim classroom"):
+        DecisionsFile(out)  # in this process or another: flock is per open file
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from sim.presentation.classroom.record import DecisionsFile; DecisionsFile({str(out)!r})",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert child.returncode != 0 and "in use by another crmsim classroom" in child.stderr
+    assert (out / "decisions.parquet").read_bytes() == written  # the first lesson's decisions untouched
+    first.close()
+    with DecisionsFile(out):  # free again
+        pass
 
 
 def test_a_folder_with_someone_elses_files_is_refused(tmp_path):

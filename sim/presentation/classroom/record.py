@@ -8,8 +8,8 @@ The file is rewritten whole after every played week, through a temporary file re
 it, so a reader (or a server stopped at any moment) finds the previous complete file or the
 new complete one, never half of one. The folder must be new, empty or an earlier classroom's
 (``manifest.json`` says ``"kind": "classroom"``); an earlier lesson's decisions are kept and
-the new ones added after them. The folder is locked while a classroom serves (``claim_folder``): a
-second classroom on it is refused.
+the new ones added after them. The folder is locked while a classroom serves (``claim_folder``), or
+while a ``DecisionsFile`` made from Python is open: a second classroom on it is refused.
 """
 
 from __future__ import annotations
@@ -71,16 +71,34 @@ def _write_manifest(folder: Path) -> None:
 
 
 class DecisionsFile:
-    """The decisions of every classroom served, written to ``folder/decisions.parquet``."""
+    """The decisions of every classroom served, written to ``folder/decisions.parquet``.
 
-    def __init__(self, folder: str | Path):
+    It holds the folder's lock until ``close()`` (or the end of a ``with`` block, or of the
+    process), so a second one on the same folder, in this process or another, is refused instead
+    of writing over the first's decisions. ``claimed=True`` is for a folder locked already by the
+    process that serves the classroom (``crmsim classroom`` locks it, its page server writes)."""
+
+    def __init__(self, folder: str | Path, claimed: bool = False):
         self.folder = check_folder(folder)
+        self.claim = None if claimed else claim_folder(self.folder)
         self.lock = threading.Lock()
         self.earlier = pd.read_parquet(self.folder / FILE) if (self.folder / FILE).exists() else None
         self.classrooms: list = []
         self.folder.mkdir(parents=True, exist_ok=True)
         _write_manifest(self.folder)
         self.write()
+
+    def close(self) -> None:
+        """Let another classroom have the folder."""
+        if self.claim is not None:
+            self.claim.release()
+            self.claim = None
+
+    def __enter__(self) -> DecisionsFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def add(self, classroom) -> None:
         with self.lock:

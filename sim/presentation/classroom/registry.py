@@ -87,6 +87,6 @@ def registry() -> Registry:
             out = os.environ.get("CRMSIM_CLASSROOM_OUT")
             _REGISTRY = Registry(
                 os.environ.get("CRMSIM_CLASSROOM_CASE", "global_giant_telco"),
-                DecisionsFile(out) if out else None,
+                DecisionsFile(out, claimed=True) if out else None,  # locked by the server that set it
             )
         return _REGISTRY
