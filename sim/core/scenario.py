@@ -847,8 +847,16 @@ class Scenario(Section):
 
     @property
     def hash(self) -> str:
-        """Stable hash of the resolved scenario: same content, same hash, on any machine."""
-        canonical = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        """Stable hash of the resolved scenario: same content, same hash, on any machine.
+
+        An imported organisation counts by its files' content, not by where they lie: the same
+        scenario file hashes the same in ``crmsim show``, in a run and in an experiment's
+        manifest (which names the files by absolute paths), and an edited file hashes anew."""
+        content = self.resolved()
+        if self.org.people_csv:
+            located = {"people_csv": None, "edges_csv": None, "imported_files": self.imported_files_digest()}
+            content["org"] = {**content["org"], **located}
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def resolve_path(self, relative: str) -> Path:
@@ -873,8 +881,8 @@ class Scenario(Section):
     def imported_files_digest(self) -> str | None:
         """The content of an imported organisation's files, hashed (None when it is generated).
 
-        The scenario's hash covers only the files' paths; a run or an experiment that imports an
-        organisation records this too, so an edited file is not taken for the same organisation.
+        The scenario's hash covers it in place of the files' paths; a run or an experiment that
+        imports an organisation records it too, so an edited file is not taken for the same one.
         A missing or unreadable file is an InputError naming the scenario and the field.
         """
         if not self.org.people_csv:

@@ -61,9 +61,11 @@ class Plan:
         # anywhere, and their content is part of what the experiment is
         self.arms = {arm: scenario.with_imports_located() for arm, scenario in self.arms.items()}
         self.imported_files = {str(a): s.imported_files_digest() for a, s in self.arms.items()}
-        for scenario in self.arms.values():
-            if scenario.org.people_csv:  # a bad line is named once, now, not by every run in its error
-                import_csv(scenario.org.people_csv, scenario.org.edges_csv)
+        # a bad line is named once, now, not by every run in its error; each organisation read once,
+        # however many arms share it
+        imported = {(s.org.people_csv, s.org.edges_csv) for s in self.arms.values() if s.org.people_csv}
+        for people, edges in sorted(imported):
+            import_csv(people, edges)
 
     @property
     def total(self) -> int:

@@ -63,6 +63,27 @@ def test_an_experiment_finds_the_imported_files_beside_the_scenario_from_any_fol
     assert digest is not None and manifest["scenarios"]["None"]["imported_files_sha256"] == digest
 
 
+def test_an_imported_organisations_scenario_has_one_hash_wherever_it_is_read(imported, tmp_path, capsys):
+    """show, a run's summary and an experiment's manifest agree (the files by content, not by the
+    absolute paths an experiment names them by); moved with its files it keeps it; edited, not."""
+    code, shown, _ = run_cli(capsys, "show", str(imported))
+    shown_hash = shown.splitlines()[0].removeprefix("# hash ")
+    assert code == 0 and shown_hash == Scenario.load(imported).hash
+    assert run_cli(capsys, "run", str(imported), "--no-plots", "--quiet", "--out", str(tmp_path / "run"))[0] == 0
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["scenario_hash"] == shown_hash
+    out = tmp_path / "r"
+    assert (
+        run_cli(capsys, "replicate", str(imported), "-n", "2", "--workers", "1", "--quiet", "--out", str(out))[0] == 0
+    )
+    assert json.loads((out / "manifest.json").read_text())["scenarios"]["None"]["hash"] == shown_hash
+    moved = tmp_path / "moved"
+    imported.parent.rename(moved)
+    assert Scenario.load(moved / "mine.toml").hash == shown_hash
+    with open(moved / "people.csv", "a", encoding="utf-8") as people:
+        people.write("S9,sales,North,HQ,M1\n")
+    assert Scenario.load(moved / "mine.toml").hash != shown_hash
+
+
 def test_an_edited_imported_file_is_another_experiment(imported, tmp_path, capsys):
     out = str(tmp_path / "r")
     assert run_cli(capsys, "replicate", str(imported), "-n", "2", "--workers", "1", "--quiet", "--out", out)[0] == 0
