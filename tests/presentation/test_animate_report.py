@@ -163,6 +163,19 @@ def test_report_on_a_compare_folder_has_the_comparison_table(compare_dir, tmp_pa
     assert resource_urls(page) == []
 
 
+def test_a_report_in_a_results_folder_is_replaced_only_while_unchanged(compare_dir, tmp_path, capsys):
+    folder = tmp_path / "compare"
+    shutil.copytree(compare_dir, folder)
+    assert run_cli(capsys, "report", str(folder))[0] == 0
+    assert run_cli(capsys, "report", str(folder))[0] == 0  # as written: replaced
+    page = folder / "report.html"
+    annotated = page.read_text(encoding="utf-8").replace("</body>", "<p>Board: go with full integration.</p></body>")
+    page.write_text(annotated, encoding="utf-8")  # still a report crmsim made, but with the user's note
+    code, _, err = run_cli(capsys, "report", str(folder))
+    assert_one_line_error(code, err, f"{page}: was changed after crmsim wrote it, and crmsim report")
+    assert page.read_text(encoding="utf-8") == annotated
+
+
 def test_report_on_a_folder_that_is_not_results_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("hello")
     code, _, err = run_cli(capsys, "report", str(tmp_path))

@@ -20,7 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.io.output import check_file_to_write, write_whole
+from sim.io.output import check_file_to_write, write_output, write_whole
+from sim.io.written import check_unchanged
 from sim.presentation.reports.pages import compare_report, replicate_report, run_report, sweep_report
 from sim.presentation.reports.reading import read_json
 
@@ -62,12 +63,19 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     kind = folder_kind(folder)
     out = Path(out) if out else folder / "report.html"
     check_file_to_write(out, "--out", "a report", is_report)  # before the page is built
+    # beside an experiment's outputs, a report is one of them: replaced only while unchanged (sim.io.written)
+    recorded = kind in ("replicate", "compare", "sweep") and out.parent.absolute() == folder.absolute()
+    if recorded:
+        check_unchanged([out], "crmsim report")
     from sim.presentation.reports.calibration import calibration_report
 
     builders = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}
     page = {**builders, "calibration": calibration_report}[kind](folder)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    if recorded:
+        write_output(out, lambda tmp: tmp.write_text(page, encoding="utf-8"), "crmsim report")
+    else:
+        write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return out
 
 
