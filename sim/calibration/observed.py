@@ -1,10 +1,12 @@
 """The observed log: weekly shares from the CRM's own records, checked against what the model produces.
 
 A log is a CSV with a ``week`` column and one or more columns named as in ``timeseries.parquet``
-(shares between 0 and 1). Weeks may be missing, and a cell may be empty. A ``COLUMN_n`` column
-gives how many people a share was counted over (a survey, a sample of accounts): the fit then
-treats the share as a binomial count of them (``sim.calibration.distance``). Without it the
-share is taken as counted over the whole organisation, as the model counts it.
+(shares between 0 and 1, with the model's denominators: ``live`` of all employees, the behaviour
+shares of those live; docs/calibration.md). Weeks may be missing, and a cell may be empty. A
+``COLUMN_n`` column gives how many people a share was counted over (a survey, a sample of
+accounts): the fit then treats the share as a binomial count of them
+(``sim.calibration.distance``). Without it the share is taken as counted over everyone it is a
+share of (all employees, or all those live), as the model counts it.
 """
 
 from __future__ import annotations

@@ -375,12 +375,14 @@ class CRMRollout(mesa.Model):
         """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
         21"): the settings are replaced and the standing cues rebuilt from them. A full integration
         decided half-way is built from then on: all its interfaces are still to build, at the pace
-        commitment funds (``governance.build_interfaces``). Draws are unaffected (common random
+        commitment funds (``governance.build_interfaces``). A changed schedule applies to those not
+        yet live (``reschedule_go_live``). Draws are unaffected (common random
         numbers: a changed run and one carrying on share every draw)."""
         was_full = self.settings.policy.integration == "full"
         self.settings = self.settings.with_overrides(overrides, source)
         self.world = build_world(self.org, self.settings, self.blocks)
         self.role_settings = role_settings(self.settings)
+        self.reschedule_go_live()
         if self.settings.policy.integration == "full" and not was_full:
             stocks = self.stocks
             stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)
@@ -388,6 +390,15 @@ class CRMRollout(mesa.Model):
                 policies.DOUBLE_ENTRY["full"], stocks.unbuilt_interfaces, self.settings.org.legacy_systems
             )
             stocks.integration_gap = np.maximum(stocks.integration_gap, floor)
+
+    def reschedule_go_live(self) -> None:
+        """The rollout's schedule as the settings now have it, from next week on ("bring everyone
+        live now", "extend the pilot"): whoever is live stays live; whoever the new schedule would
+        have had live by now goes live next week; the others when it says."""
+        state = self.state
+        planned = policies.go_live_weeks(self.org, self.settings.policy, self.blocks.count)
+        state.go_live_week[:] = np.where(state.live, state.go_live_week, np.maximum(planned, self.steps + 1))
+        self.first_go_live_week = np.array([int(state.go_live_week[rows].min()) for rows in self.blocks.rows])
 
     # --- set-up and output helpers -------------------------------------------------------
 

@@ -39,14 +39,18 @@ def workaround_ease(integration: str, integration_gap: np.ndarray) -> np.ndarray
     return WORKAROUND["full"] + open_share * (WORKAROUND["partial"] - WORKAROUND["full"])
 
 
-def go_live_weeks(org: Organisation, policy: Policy) -> np.ndarray:
-    """The week each person's CRM goes live."""
-    dept_week = np.full(org.departments, policy.go_live_week, dtype=np.int32)
+def go_live_weeks(org: Organisation, policy: Policy, organisations: int = 1) -> np.ndarray:
+    """The week each person's CRM goes live: the first department first (in a phased rollout
+    one department after another, in a pilot the first alone for the pilot's weeks). In a batch
+    of ``organisations`` (each with the same departments, numbered one organisation after
+    another) each one's departments follow the plan on their own."""
+    departments = org.departments // organisations
+    dept_week = np.full(departments, policy.go_live_week, dtype=np.int32)
     if policy.rollout == "phased":
-        dept_week += policy.phase_interval_weeks * np.arange(org.departments, dtype=np.int32)
+        dept_week += policy.phase_interval_weeks * np.arange(departments, dtype=np.int32)
     elif policy.rollout == "pilot":
         dept_week[1:] += policy.pilot_weeks
-    weeks = dept_week[org.department]
+    weeks = dept_week[org.department % departments]
     partners = org.role == Role.PARTNER
     weeks[partners] = weeks[org.manager[partners]]
     return weeks

@@ -39,6 +39,48 @@ def test_go_live_weeks_follow_the_rollout_policy_by_department():
         assert np.array_equal(weeks[partners], weeks[org.manager[partners]])
 
 
+def live_after(change: dict | None, weeks: int = 14, at: int = 8, seeds: tuple[int, ...] = (1,)) -> list:
+    """Each week's share of employees live, per organisation, in a pilot (first department from
+    week 3, the rest after 20 weeks), with ``change`` made after week ``at``; ``seeds`` run as one batch."""
+    from sim.core.model import CRMRollout
+
+    pilot = {"org.departments": 4, "policy.go_live_week": 3, "policy.rollout": "pilot", "policy.pilot_weeks": 20}
+    model = CRMRollout(small_model({**pilot, "run.weeks": 60}).settings, seeds=list(seeds))
+    employees = model.org.role != Role.PARTNER
+    shares = []
+    for _ in range(weeks):
+        if change and model.steps == at:
+            model.change_policy(change, "arm")
+        model.step()
+        shares.append([float(model.state.live[rows][employees[rows]].mean()) for rows in model.blocks.rows])
+    return shares
+
+
+def test_a_changed_schedule_acts_on_those_not_yet_live():
+    """A strategist's arm decided mid-pilot: bring everyone live now, extend the pilot, or set a
+    go-live week; whoever is live stays live. Before, such an arm was taken and did nothing."""
+    carry_on = live_after(None)
+    pilot = carry_on[7][0]
+    assert 0 < pilot < 1 and carry_on[13][0] == pilot  # the pilot's department alone until week 23
+    everyone = live_after({"policy.rollout": "big_bang"})
+    assert everyone[:8] == carry_on[:8] and everyone[8][0] == 1.0  # live the week after the decision
+    longer = live_after({"policy.pilot_weeks": 30}, weeks=40)
+    assert longer[31][0] == pilot and longer[32][0] == 1.0  # week 33 = 3 + 30, not 23
+    sooner = live_after({"policy.go_live_week": 2, "policy.pilot_weeks": 9}, weeks=14)
+    assert sooner[9][0] == pilot and sooner[10][0] == 1.0  # 2 + 9 = 11: the planned week, still ahead
+    late = live_after({"policy.go_live_week": 1, "policy.pilot_weeks": 2})
+    assert late[8][0] == 1.0  # already past in the new plan: next week
+    mandate = live_after({"policy.mandate": 0.9})
+    assert mandate == carry_on  # a change that keeps the schedule keeps it
+
+
+def test_a_changed_schedule_in_a_batch_is_each_organisations_own():
+    together = live_after({"policy.rollout": "big_bang"}, seeds=(1, 2, 3))
+    for b, seed in enumerate((1, 2, 3)):
+        alone = live_after({"policy.rollout": "big_bang"}, seeds=(seed,))
+        assert [week[b] for week in together] == [week[0] for week in alone]
+
+
 def live_share_by_week(overrides: dict, weeks: int) -> pd.Series:
     ts = run_small({"org.departments": 4, "policy.go_live_week": 3, "run.weeks": weeks, **overrides}).timeseries
     return ts.set_index("week")["live"]
