@@ -88,7 +88,10 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, None, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
     except pd.errors.EmptyDataError:
         raise InputError(where, None, "is empty; allowed: a CSV with a week column and observed columns") from None
-    table.columns = [str(c).strip() for c in table.columns]
+    table.columns = [str(c).strip().lower() for c in table.columns]  # "Week", "gaming " as the model names them
+    twice = table.columns[table.columns.duplicated()]
+    if len(twice):
+        raise InputError(where, twice[0], "appears twice among the columns; allowed: each column once")
     if "week" not in table.columns:
         raise InputError(where, "week", "missing; a log needs a week column")
     if table.empty:
@@ -112,11 +115,19 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
     rows = []
     for column in shares:
         value = pd.to_numeric(table[column], errors="coerce")
-        if (value.isna() & table[column].notna()).any():
-            raise InputError(where, column, "allowed: numbers between 0 and 1 (or an empty cell)")
-        if ((value < 0) | (value > 1)).any():
-            bad = float(value[(value < 0) | (value > 1)].iloc[0])
-            raise InputError(where, column, f"got {bad}; a share is between 0 and 1")
+        unreadable = value.isna() & table[column].notna()
+        if unreadable.any():
+            at = unreadable.idxmax()
+            raise InputError(
+                where,
+                column,
+                f"week {week[at]}: got {table[column][at]!r}; allowed: numbers between 0 and 1 (or an empty cell)",
+            )
+        outside = (value < 0) | (value > 1)
+        if outside.any():
+            at = outside.idxmax()
+            hint = " (a percentage? give 0.45 for 45%)" if 1 < value[at] <= 100 else ""
+            raise InputError(where, column, f"week {week[at]}: got {value[at]}; a share is between 0 and 1{hint}")
         n = pd.Series(0.0, index=table.index)
         if column + COUNT_SUFFIX in counts:
             n = pd.to_numeric(table[column + COUNT_SUFFIX], errors="coerce")

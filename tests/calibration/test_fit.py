@@ -20,7 +20,7 @@ import pytest
 from calibration_helpers import SCENARIO, synthetic_log, write_spec
 
 from sim.calibration.calibrate import calibrate
-from sim.calibration.predictive import QUANTILES
+from sim.calibration.predictive import QUANTILES, share_outside
 from sim.cli import main
 
 FIT = '"behaviour.habit" = { uniform = [0.1, 0.8] }\n"costs.licence_per_user_week" = { uniform = [0.0, 0.1] }'
@@ -178,3 +178,12 @@ def test_the_same_command_on_a_complete_folder_runs_nothing(pilot_folder):
     written = (folder / "out" / "posterior.parquet").stat().st_mtime_ns
     assert main(["calibrate", str(folder / "spec.toml"), "--out", str(folder / "out"), "--quiet"]) == 0
     assert (folder / "out" / "posterior.parquet").stat().st_mtime_ns == written
+
+
+def test_a_rounded_log_is_not_counted_outside_a_band_of_no_width():
+    """Who is live in a pilot is the same in every run (90 of 301); a log gives it as 0.2990."""
+    runs = np.column_stack([np.full(50, 90 / 301), np.linspace(0.2, 0.4, 50)])  # (runs, cells)
+    assert share_outside(np.array([0.2990, 0.30]), runs) == 0.0  # rounded: inside
+    assert share_outside(np.array([0.30, 0.30]), runs) == 0.0  # to whole percentages: inside
+    assert share_outside(np.array([0.31, 0.30]), runs) == 0.5  # a point off: outside
+    assert share_outside(np.array([0.2990, 0.45]), runs) == 0.5  # beyond the band of a varying share

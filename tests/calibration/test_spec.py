@@ -49,9 +49,12 @@ def test_a_bad_fit_key_is_named(pilot, fit, field, words):
         ("week,adoption\n1,0.1\n", "adoption", "allowed: live, live_partners, intended_use"),
         ("week,intended_use\n1,0.1\n40,0.2\n", "week", "got 40; allowed: 1 to 36"),
         ("week,intended_use\n0,0.1\n", "week", "allowed: 1 to 36"),
-        ("week,intended_use\n1,0.1\n2,1.4\n", "intended_use", "got 1.4; a share is between 0 and 1"),
+        ("week,intended_use\n1,0.1\n2,1.4\n", "intended_use", "week 2: got 1.4; a share is between 0 and 1"),
         ("week,intended_use\n1,-0.1\n", "intended_use", "between 0 and 1"),
-        ("week,intended_use\n1,abc\n", "intended_use", "allowed: numbers between 0 and 1"),
+        ("week,intended_use\n1,abc\n", "intended_use", "week 1: got 'abc'; allowed: numbers between 0 and 1"),
+        ("week,intended_use\n3,0.2\n4,12%\n", "intended_use", "week 4: got '12%'"),
+        ("week,intended_use\n1,45\n", "intended_use", "a percentage? give 0.45 for 45%"),
+        ("week,gaming,Gaming \n1,0.1,0.2\n", "gaming", "appears twice among the columns"),
         ("week,intended_use,intended_use_n\n1,0.1,0\n", "intended_use_n", "whole numbers >= 1"),
         ("", None, "is empty"),
         ("week,intended_use\n", None, "has no rows"),
@@ -63,6 +66,14 @@ def test_a_bad_log_is_named(pilot, content, field, words):
     error = refused(write_spec(pilot, HABIT))
     assert error.source.endswith("log.csv")
     assert error.field == field and words in error.message
+
+
+def test_a_logs_headers_are_read_as_the_model_names_its_columns(pilot):
+    from sim.calibration.observed import read_observed
+
+    (pilot / "log.csv").write_text("Week,Intended_Use , gaming\r\n1,0.1,0.2\r\n2,,0.3\r\n", encoding="utf-8")
+    cells = read_observed(pilot / "log.csv", 10, "spec").cells
+    assert set(cells["column"]) == {"intended_use", "gaming"} and len(cells) == 3
 
 
 def test_missing_files_and_unknown_settings(pilot):
