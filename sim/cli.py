@@ -491,21 +491,24 @@ def cmd_animate(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from sim.calibration.calibrate import calibrate
+    from sim.experiments.stopping import terminate_as_interrupt
     from sim.presentation.calibration_plots import save_calibration_figures
 
     try:
-        summary = calibrate(
-            args.spec,
-            args.out,
-            workers=args.workers,
-            dask=args.dask,
-            wait=args.wait,
-            progress=_progress(args),
-            figures=save_calibration_figures,
-        )
-    except KeyboardInterrupt:
+        with terminate_as_interrupt():
+            summary = calibrate(
+                args.spec,
+                args.out,
+                workers=args.workers,
+                dask=args.dask,
+                wait=args.wait,
+                progress=_progress(args),
+                figures=save_calibration_figures,
+            )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         raise Interrupted(
-            signal.SIGINT, f"complete generations are kept in {args.out}; the same command resumes"
+            getattr(stop, "signal_number", signal.SIGINT),
+            f"complete generations are kept in {args.out}; the same command resumes",
         ) from None
     if not args.quiet:
         for key, p in summary["parameters"].items():

@@ -73,6 +73,31 @@ class StopSignals:
             self.check()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken as a Ctrl-C (``terminate_as_interrupt``)."""
+
+    signal_number = signal.SIGTERM
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While entered (in the main thread), SIGTERM raises ``Terminated``, a KeyboardInterrupt: a
+    command that keeps its finished work and says so on Ctrl-C (a calibration) does on SIGTERM
+    too, instead of dying with its workers and its manifest saying "running"."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(number, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def ignore_interrupts() -> None:
     """In a worker process: leave Ctrl-C to the main process, which stops the workers itself (a
     Ctrl-C at a terminal reaches every process of the group, and a worker killed by it would

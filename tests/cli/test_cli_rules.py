@@ -297,6 +297,26 @@ def test_a_calibration_stopped_by_ctrl_c_says_so_in_its_manifest(pilot, capsys, 
     assert json.loads((pilot / "out" / "manifest.json").read_text())["status"] == "interrupted"
 
 
+def test_a_calibration_stopped_by_sigterm_says_so_and_exits_143(pilot, capsys, monkeypatch):
+    import os
+    import signal
+
+    from sim.calibration import calibrate
+
+    synthetic_log(pilot, {}, 3)
+    spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }')
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` sends it, mid-fit
+        raise AssertionError("SIGTERM did not stop the calibration")
+
+    monkeypatch.setattr(calibrate.smc, "fit", terminated)
+    code, _, err = run_cli(capsys, "calibrate", str(spec), "--workers", "1", "--out", str(pilot / "out"))
+    assert code == 143 and "the same command resumes" in err
+    assert json.loads((pilot / "out" / "manifest.json").read_text())["status"] == "interrupted"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the command's handler is gone with it
+
+
 def test_a_bad_line_of_an_imported_file_is_named_once_before_the_experiment(imported, tmp_path, capsys):
     people = imported.parent / "people.csv"
     people.write_text(people.read_text(encoding="utf-8").replace(",manager,", ",boss,", 1), encoding="utf-8")
