@@ -273,7 +273,7 @@ def cmd_run(args) -> int:
     from sim.io.output import prepare_run_folder
     from sim.io.runner import run
 
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario = load_scenario(args.scenario, [])
     if args.people or args.edges:
         if not (args.people and args.edges):
             raise InputError("--people/--edges", None, "give both a people CSV and an edge-list CSV")
@@ -281,6 +281,10 @@ def cmd_run(args) -> int:
             {"org.people_csv": str(Path(args.people).absolute()), "org.edges_csv": str(Path(args.edges).absolute())},
             source="--people/--edges",
         )
+    if args.overrides:  # after the import: a --set of the generated organisation's size is refused, not ignored
+        from sim.core.scenario import parse_overrides
+
+        scenario = scenario.with_overrides(parse_overrides(args.overrides), source="--set")
     out = Path(args.out or Path("out") / default_folder(args.scenario, scenario))
     prepare_run_folder(out, args.force)  # refuse before the run, not after it
     try:

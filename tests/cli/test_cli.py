@@ -181,6 +181,16 @@ def test_run_with_people_and_edges_files(tmp_path, capsys):
     assert summary["people"]["employees"] == 6 and summary["people"]["partners"] == 2
 
 
+def test_a_set_of_the_generated_organisation_is_refused_with_people_and_edges_files(tmp_path, capsys):
+    people = write_csv(tmp_path / "people.csv", PEOPLE_HEADER, PEOPLE_ROWS)
+    edges = write_csv(tmp_path / "edges.csv", EDGES_HEADER, EDGES_ROWS)
+    out = tmp_path / "out"
+    files = ["--people", str(people), "--edges", str(edges), "--out", str(out), "--no-plots", "--quiet"]
+    code, _, err = run_cli(capsys, "run", *files, "--set", "org.employees=5000")
+    assert_one_line_error(code, err, "--set: org.employees", "not used with an imported organisation")
+    assert not out.exists()
+
+
 def test_scenario_file_import_keys_are_relative_to_the_scenario_file(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "cases"
     folder.mkdir()
