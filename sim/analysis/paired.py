@@ -85,6 +85,12 @@ def compare_arms(
     return pd.DataFrame(rows)
 
 
+def _difference(value: float, scale: float) -> str:
+    """A signed difference to three significant digits; one that is rounding error of the means it
+    is taken between (below 1e-12 of them) is shown as the 0 it is, not as +2.6e-18."""
+    return "+0" if abs(value) <= 1e-12 * max(scale, 1e-300) else f"{value:+.3g}"
+
+
 def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) -> str:
     """A readable table: per arm and outcome, the paired difference to the baseline with its interval."""
     lines = [
@@ -99,15 +105,20 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         "The baseline's success rate: "
         + (_rate(table["baseline_verdict_rate"].iloc[0]) + "." if len(table) else "n/a."),
         "",
-        "| arm | outcome | seeds | baseline | arm | difference | interval | better / same / worse |",
+        "| arm | outcome | seeds | baseline mean | arm mean | mean difference | interval | better / same / worse |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
         shares = "" if np.isnan(r.p_better) else f"{r.p_better:.0%} / {r.p_tied:.0%} / {r.p_worse:.0%}"
-        interval = "too few seeds" if np.isnan(r.ci_low) else f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
+        scale = max(abs(r.baseline_mean), abs(r.arm_mean))
+        interval = (
+            "too few seeds"
+            if np.isnan(r.ci_low)
+            else f"[{_difference(r.ci_low, scale)}, {_difference(r.ci_high, scale)}]"
+        )
         lines.append(
             f"| {r.arm} | {r.outcome} | {r.seeds} | {r.baseline_mean:.3g} | {r.arm_mean:.3g} | "
-            f"{r.mean_difference:+.3g} | {interval} | {shares} |"
+            f"{_difference(r.mean_difference, scale)} | {interval} | {shares} |"
         )
     lines += [
         "",

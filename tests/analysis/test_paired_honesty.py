@@ -157,3 +157,11 @@ def test_seeds_not_judged_in_both_arms_are_left_out_of_the_paired_success_test()
     arm = pd.Series(["success", "success", "undetermined", "failure"], index=[0, 1, 2, 3])
     base = pd.Series(["failure", "undetermined", "failure", "failure"], index=[0, 1, 2, 3])
     assert paired_success(arm, base) == {"seeds": 2, "won": 1, "lost": 0, "p": 1.0}
+
+
+def test_a_difference_that_is_rounding_error_reads_as_zero():
+    base = [0.1, 0.7, 0.2, 0.3, 0.9, 0.6, 0.4, 0.8, 0.5, 0.35]  # the same values in another order: means equal
+    table = paired.compare_arms(runs({"base": base, "arm": base[::-1]}), "base", ["intended_use_last13"])
+    text = paired.to_markdown(table, "base")
+    assert "e-1" not in text and "| +0 |" in text
+    assert "| baseline mean | arm mean | mean difference |" in text
