@@ -23,7 +23,12 @@ GIT_TIMEOUT_SECONDS = 2.0
 
 def provenance() -> dict:
     """Versions, platform, command line and git commit, as plain JSON-able values (None when unknown)."""
-    return {**_software(), "command_line": [str(arg) for arg in sys.argv], "git_commit": git_commit()}
+    return {
+        **_software(),
+        "command_line": [str(arg) for arg in sys.argv],
+        "git_commit": git_commit(),
+        "git_code_modified": git_code_modified(),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -70,3 +75,26 @@ def git_commit() -> str | None:
     if Path(top).resolve() != package.parent:
         return None
     return commit
+
+
+@lru_cache(maxsize=1)
+def git_code_modified() -> bool | None:
+    """Whether the package's code in that checkout differs from its commit (edited, not committed):
+    then the commit alone does not say what made a result. None where there is no commit to compare."""
+    if git_commit() is None:
+        return None
+    package = Path(sim.__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return any(line.strip() and not line.endswith(".pyc") for line in done.stdout.splitlines())

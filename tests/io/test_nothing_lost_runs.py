@@ -396,3 +396,21 @@ def test_no_commit_is_recorded_when_git_is_missing(monkeypatch):
         assert module.git_commit() is None
     finally:
         module.git_commit.cache_clear()
+
+
+@pytest.mark.parametrize(("status", "modified"), [("", False), (" M core/model.py\n", True), ("?? new.py\n", True)])
+def test_code_edited_since_the_commit_is_recorded(monkeypatch, status, modified):
+    import subprocess
+
+    from sim.io import provenance as module
+
+    monkeypatch.setattr(module, "git_commit", lambda: "a" * 40)
+    monkeypatch.setattr(module.subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 0, status, ""))
+    module.git_code_modified.cache_clear()
+    try:
+        assert module.git_code_modified() is modified
+    finally:
+        module.git_code_modified.cache_clear()
+    monkeypatch.setattr(module, "git_commit", lambda: None)  # installed, not a checkout: nothing to compare
+    assert module.git_code_modified() is None
+    module.git_code_modified.cache_clear()
