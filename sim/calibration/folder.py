@@ -43,7 +43,8 @@ class CalibrationFolder:
             raise InputError(
                 str(self.root),
                 None,
-                f"holds another calibration (hash {manifest.get('hash')}, this one is {calibration_hash}); "
+                f"holds another calibration (hash {manifest.get('hash')}, this one is {calibration_hash}: the "
+                "scenario, the log, the fitted keys and priors, the arms or the settings differ); "
                 "allowed: a new or empty folder, or this calibration's own",
             )
         return manifest
