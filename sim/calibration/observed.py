@@ -11,6 +11,7 @@ share of (all employees, or all those live), as the model counts it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,12 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, None, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
     except pd.errors.EmptyDataError:
         raise InputError(where, None, "is empty; allowed: a CSV with a week column and observed columns") from None
-    table.columns = [str(c).strip().lower() for c in table.columns]  # "Week", "gaming " as the model names them
+    if not isinstance(table.index, pd.RangeIndex):  # pandas took the first field of each row as its label
+        raise InputError(where, None, "its rows have more fields than its header names; allowed: one per column")
+    header = _header(raw)  # as written: pandas renames a column given twice ("gaming.1")
+    if len(header) != len(table.columns):
+        header = [str(c) for c in table.columns]
+    table.columns = [c.strip().lower() for c in header]  # "Week", "gaming " as the model names them
     twice = table.columns[table.columns.duplicated()]
     if len(twice):
         raise InputError(where, twice[0], "appears twice among the columns; allowed: each column once")
@@ -126,7 +132,7 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         outside = (value < 0) | (value > 1)
         if outside.any():
             at = outside.idxmax()
-            hint = " (a percentage? give 0.45 for 45%)" if 1 < value[at] <= 100 else ""
+            hint = f" (a percentage? give {value[at] / 100:g} for {value[at]:g}%)" if 1 < value[at] <= 100 else ""
             raise InputError(where, column, f"week {week[at]}: got {value[at]}; a share is between 0 and 1{hint}")
         n = pd.Series(0.0, index=table.index)
         if column + COUNT_SUFFIX in counts:
@@ -141,3 +147,9 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
     if not np.isfinite(cells["value"]).all():
         raise InputError(where, None, "allowed: finite numbers")
     return ObservedLog(cells=cells, digest=hashlib.sha256(raw).hexdigest()[:16])
+
+
+def _header(raw: bytes) -> list[str]:
+    """The names on a CSV's first line, as written (a byte-order mark dropped)."""
+    first = raw.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    return next(csv.reader(first), []) if first else []

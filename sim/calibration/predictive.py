@@ -16,7 +16,8 @@ posterior; each is run twice on fresh seeds over the observed weeks and observed
 is: the p-value is the share of draws with ``d(y2, y1) >= d(log, y1)``. **Misfit** (the rule):
 p-value below ``MISFIT_P`` (0.01), i.e. the log is farther from the calibrated model's runs than
 99% of the model's own replicates. ``outside_90`` reports the share of observed cells outside
-the 90% band of the ``y1`` runs (about 0.1 or less for a log the model reproduces).
+the 90% band of the ``y1`` runs, give or take half a percentage point for a rounded log (about
+0.1 or less for a log the model reproduces).
 """
 
 from __future__ import annotations

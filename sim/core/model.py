@@ -398,7 +398,7 @@ class CRMRollout(mesa.Model):
         state = self.state
         planned = policies.go_live_weeks(self.org, self.settings.policy, self.blocks.count)
         state.go_live_week[:] = np.where(state.live, state.go_live_week, np.maximum(planned, self.steps + 1))
-        self.first_go_live_week = np.array([int(state.go_live_week[rows].min()) for rows in self.blocks.rows])
+        self.first_go_live_week = self._first_go_live_weeks()
 
     # --- set-up and output helpers -------------------------------------------------------
 
@@ -507,10 +507,14 @@ class CRMRollout(mesa.Model):
     def _open_the_books(self) -> None:
         """Money, this week's flows, the event logs and the last perception, all empty."""
         self.ledger = money.Ledger.empty(self.blocks.count)
-        self.first_go_live_week = np.array([int(self.state.go_live_week[rows].min()) for rows in self.blocks.rows])
+        self.first_go_live_week = self._first_go_live_weeks()
         self.flows = Flows.empty(self.blocks.count)
         self.block_events: list[list[tuple[int, str, str]]] = [[] for _ in range(self.blocks.count)]
         self.last_perception: Perception | None = None
+
+    def _first_go_live_weeks(self) -> np.ndarray:
+        """Per organisation, the week the CRM first goes live in it (its costs are booked then)."""
+        return np.array([int(self.state.go_live_week[rows].min()) for rows in self.blocks.rows])
 
     def _prepare_records(self) -> None:
         """Weekly aggregates, optional snapshots, and a DataCollector for Mesa's own tools."""

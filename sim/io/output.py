@@ -291,15 +291,16 @@ def write_output(path: Path, write: Callable[[Path], object], command: str) -> N
     and the old one's dropped after, so a command killed in between leaves a record of both."""
     path = Path(path)
     new: list[str] = []
+    with written.recording(path.parent) as record:
 
-    def write_and_remember(tmp: Path) -> None:
-        write(tmp)
-        new.append(written.digest(tmp))
-        written.remember(path, new[0], keep_earlier=True)
+        def write_and_remember(tmp: Path) -> None:
+            write(tmp)
+            new.append(written.digest(tmp))
+            record.remember(path.name, new[0], keep_earlier=True)
 
-    written.check_unchanged([path], command)
-    write_whole(path, write_and_remember)
-    written.remember(path, new[0], keep_earlier=False)
+        record.check_unchanged(path, command)
+        write_whole(path, write_and_remember)
+        record.remember(path.name, new[0], keep_earlier=False)
 
 
 def _remove_quietly(path: Path) -> None:

@@ -11,9 +11,9 @@ A file with no record (written by a crmsim from before the record, or the record
 is judged as before, by the folder being crmsim's and by how the file begins
 (``output.check_outputs_are_ours``).
 
-The record is read and rewritten under an exclusive ``flock`` on the folder itself, so two
-commands writing into one folder do not lose each other's entries; where the disk has no locks,
-it is written without one.
+A file is checked, written and recorded under an exclusive ``flock`` (``.crmsim-written.lock``),
+so two commands writing into one folder do not lose each other's entries, nor leave a record of
+one's bytes beside the other's file; where the disk has no locks, it is written without one.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 from sim.core.errors import InputError
 
 RECORD_NAME = ".crmsim-written.json"
+LOCK_NAME = ".crmsim-written.lock"
 
 
 def digest(path: Path) -> str:
@@ -41,27 +42,45 @@ def digest(path: Path) -> str:
 def check_unchanged(paths: Iterable[Path], command: str) -> None:
     """Refuse, before anything is written, to replace a file changed since crmsim wrote it."""
     for path in map(Path, paths):
-        known = _read(path.parent).get(path.name)
-        if known is None or not path.is_file():
-            continue  # never recorded, or not there (any more): nothing of the user's to lose
-        if digest(path) not in known:
-            raise InputError(
-                str(path),
-                None,
-                f"was changed after crmsim wrote it, and {command} would write it anew; "
-                "allowed: move it aside (or delete it) and run the command again",
-            )
+        _check(path, _read(path.parent).get(path.name), command)
 
 
-def remember(path: Path, written: str, keep_earlier: bool) -> None:
-    """Record ``written`` (a digest) as what crmsim wrote to ``path``. ``keep_earlier`` keeps the
-    digests recorded before, for the moment between recording a new file and its taking the old
-    one's place: a command killed in between leaves a record that knows both."""
-    folder, name = path.parent, path.name
+@contextlib.contextmanager
+def recording(folder: Path) -> Iterator[Record]:
+    """The folder's record, held alone from a file's check through its writing to its entry, so
+    that two commands writing the same file cannot leave a record of the other's bytes."""
     with _locked(folder):
-        record = _read(folder)
+        yield Record(folder)
+
+
+class Record:
+    """What crmsim wrote into one folder, while ``recording`` holds it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def check_unchanged(self, path: Path, command: str) -> None:
+        _check(path, _read(self.folder).get(path.name), command)
+
+    def remember(self, name: str, written: str, keep_earlier: bool) -> None:
+        """Record ``written`` (a digest) as what crmsim wrote to the file ``name``. ``keep_earlier``
+        keeps the digests recorded before, for the moment between recording a new file and its
+        taking the old one's place: a command killed in between leaves a record that knows both."""
+        record = _read(self.folder)
         record[name] = sorted({*record.get(name, ()), written}) if keep_earlier else [written]
-        _write(folder, record)
+        _write(self.folder, record)
+
+
+def _check(path: Path, known: list[str] | None, command: str) -> None:
+    if known is None or not path.is_file():
+        return  # never recorded, or not there (any more): nothing of the user's to lose
+    if digest(path) not in known:
+        raise InputError(
+            str(path),
+            None,
+            f"was changed after crmsim wrote it, and {command} would write it anew; "
+            "allowed: move it aside (or delete it) and run the command again",
+        )
 
 
 def _read(folder: Path) -> dict[str, list[str]]:
@@ -90,13 +109,19 @@ def _write(folder: Path, record: dict[str, list[str]]) -> None:
 
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock on the folder for the record's read and rewrite (released when closed)."""
-    fd = os.open(folder, os.O_RDONLY)
+    """An exclusive lock on the folder's record, through a lock file beside it, opened for writing
+    (as NFS needs for an exclusive lock); released when it is closed. Where there is no lock to
+    be had (a read-only folder, a disk without locks), the record is read and written without."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield  # the writes that follow say, in one line, why the folder cannot be written
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:
-            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.EBADF, errno.ENOSYS):
                 raise
         yield
     finally:

@@ -54,6 +54,8 @@ def test_a_bad_fit_key_is_named(pilot, fit, field, words):
         ("week,intended_use\n1,abc\n", "intended_use", "week 1: got 'abc'; allowed: numbers between 0 and 1"),
         ("week,intended_use\n3,0.2\n4,12%\n", "intended_use", "week 4: got '12%'"),
         ("week,intended_use\n1,45\n", "intended_use", "a percentage? give 0.45 for 45%"),
+        ("week,gaming,gaming\n1,0.1,0.2\n", "gaming", "appears twice among the columns"),
+        ("week,intended_use\nA,1,0.1\nA,2,0.2\n", None, "rows have more fields than its header names"),
         ("week,gaming,Gaming \n1,0.1,0.2\n", "gaming", "appears twice among the columns"),
         ("week,intended_use,intended_use_n\n1,0.1,0\n", "intended_use_n", "whole numbers >= 1"),
         ("", None, "is empty"),

@@ -74,10 +74,13 @@ def test_a_changed_schedule_acts_on_those_not_yet_live():
     assert mandate == carry_on  # a change that keeps the schedule keeps it
 
 
-def test_a_changed_schedule_in_a_batch_is_each_organisations_own():
-    together = live_after({"policy.rollout": "big_bang"}, seeds=(1, 2, 3))
+@pytest.mark.parametrize(
+    "change", [{"policy.rollout": "big_bang"}, {"policy.pilot_weeks": 30}, {"policy.rollout": "phased"}]
+)
+def test_a_changed_schedule_in_a_batch_is_each_organisations_own(change):
+    together = live_after(change, weeks=40, seeds=(1, 2, 3))
     for b, seed in enumerate((1, 2, 3)):
-        alone = live_after({"policy.rollout": "big_bang"}, seeds=(seed,))
+        alone = live_after(change, weeks=40, seeds=(seed,))
         assert [week[b] for week in together] == [week[0] for week in alone]
 
 

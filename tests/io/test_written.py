@@ -87,6 +87,30 @@ def test_writers_in_one_folder_at_once_keep_each_others_entries(tmp_path):
     assert sorted(record(tmp_path)) == sorted(names)  # each read-and-rewrite of the record was alone
 
 
+def test_writers_of_the_same_file_at_once_leave_a_record_of_what_is_there(tmp_path):
+    # each write is checked, written and recorded alone: the record ends knowing the last writer's bytes
+    table = tmp_path / "comparison.md"
+    threads = [threading.Thread(target=save, args=(table, f"written by {i}\n")) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert record(tmp_path) == {"comparison.md": [written.digest(table)]}
+    written.check_unchanged([table], "crmsim test")  # no false refusal
+
+
+def test_a_disk_without_locks_still_records(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.EBADF, "Bad file descriptor")  # as NFS answers a lock it cannot take
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    save(tmp_path / "t.csv", "x\n")
+    assert record(tmp_path) == {"t.csv": [written.digest(tmp_path / "t.csv")]}
+
+
 def test_an_experiment_refuses_before_it_runs_when_its_output_was_changed(tmp_path, capsys, monkeypatch):
     out = str(tmp_path / "r")
     args = ("replicate", "-n", "2", "--workers", "1", "--quiet", "--set", "org.employees=40", "--set", "run.weeks=8")

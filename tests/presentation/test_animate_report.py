@@ -174,6 +174,11 @@ def test_a_report_in_a_results_folder_is_replaced_only_while_unchanged(compare_d
     code, _, err = run_cli(capsys, "report", str(folder))
     assert_one_line_error(code, err, f"{page}: was changed after crmsim wrote it, and crmsim report")
     assert page.read_text(encoding="utf-8") == annotated
+    (tmp_path / "link").symlink_to(folder)
+    for other_spelling in (folder / ".." / "compare" / "report.html", tmp_path / "link" / "report.html"):
+        code, _, err = run_cli(capsys, "report", str(folder), "--out", str(other_spelling))
+        assert_one_line_error(code, err, "was changed after crmsim wrote it")  # the same file, however named
+    assert page.read_text(encoding="utf-8") == annotated
 
 
 def test_report_on_a_folder_that_is_not_results_is_a_one_line_error(tmp_path, capsys):

@@ -3,6 +3,7 @@ students' choices taken as their people's behaviour, the decisions file, several
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 
@@ -200,7 +201,12 @@ def test_a_second_decisions_file_on_a_folder_in_use_is_refused(scenario, tmp_pat
     assert child.returncode != 0 and "in use by another crmsim classroom" in child.stderr
     assert (out / "decisions.parquet").read_bytes() == written  # the first lesson's decisions untouched
     first.close()
-    with DecisionsFile(out):  # free again
+    with pytest.raises(ValueError, match="closed"):
+        first.write()  # not under a lock it no longer holds
+    again = DecisionsFile(out)  # free again
+    del again  # dropped (a notebook cell run again): the folder is let go with it
+    gc.collect()
+    with DecisionsFile(out):
         pass
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,10 @@ class DecisionsFile:
 
     def __init__(self, folder: str | Path, claimed: bool = False):
         self.folder = check_folder(folder)
-        self.claim = None if claimed else claim_folder(self.folder)
+        claim = None if claimed else claim_folder(self.folder)
+        # the folder is let go when closed, or when this object is dropped (a notebook cell run again)
+        self._release = weakref.finalize(self, claim.release) if claim is not None else None
+        self.closed = False
         self.lock = threading.Lock()
         self.earlier = pd.read_parquet(self.folder / FILE) if (self.folder / FILE).exists() else None
         self.classrooms: list = []
@@ -89,10 +93,10 @@ class DecisionsFile:
         self.write()
 
     def close(self) -> None:
-        """Let another classroom have the folder."""
-        if self.claim is not None:
-            self.claim.release()
-            self.claim = None
+        """Let another classroom have the folder; no decision is written after."""
+        self.closed = True
+        if self._release is not None:
+            self._release()
 
     def __enter__(self) -> DecisionsFile:
         return self
@@ -106,6 +110,8 @@ class DecisionsFile:
 
     def write(self, classroom=None) -> Path:
         """Rewrite the file with every decision so far (called after each played week)."""
+        if self.closed:
+            raise ValueError(f"{self.folder / FILE}: the decisions file was closed; its folder may be another's now")
         with self.lock:
             rows = [row for c in self.classrooms for row in c.table()]
             table = pd.DataFrame(rows, columns=COLUMNS).astype(

@@ -64,7 +64,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     out = Path(out) if out else folder / "report.html"
     check_file_to_write(out, "--out", "a report", is_report)  # before the page is built
     # beside an experiment's outputs, a report is one of them: replaced only while unchanged (sim.io.written)
-    recorded = kind in ("replicate", "compare", "sweep") and out.parent.absolute() == folder.absolute()
+    recorded = kind in ("replicate", "compare", "sweep") and out.parent.is_dir() and out.parent.samefile(folder)
     if recorded:
         check_unchanged([out], "crmsim report")
     from sim.presentation.reports.calibration import calibration_report

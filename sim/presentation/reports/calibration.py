@@ -45,7 +45,8 @@ def calibration_report(folder: Path) -> str:
         page.para(
             "No evidence of misfit: the log is not farther from the calibrated model's runs than the model's "
             f"own replicates often are (posterior predictive p-value {fit['p_value']:.2f}; "
-            f"{fit['outside_90']:.0%} of the observed values fall outside the 90% band of the calibrated runs). "
+            f"{fit['outside_90']:.0%} of the observed values fall outside the 90% band of the calibrated runs, "
+            "by more than half a percentage point). "
             "This is a weak check, not proof of a good fit: the log was used to fit the model, which makes the "
             "p-value lean high, and a band wide enough holds every value."
         )
