@@ -56,23 +56,11 @@ def git_commit() -> str | None:
     Only a checkout whose top folder holds this very package counts: an installed crmsim inside
     some other repository (a virtual environment in a project) must not record that project's commit.
     """
-    package = Path(sim.__file__).resolve().parent
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "HEAD"],
-            cwd=package,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2:
+    lines = _git("rev-parse", "--show-toplevel", "HEAD")
+    if lines is None or len(lines) != 2:
         return None
     top, commit = lines
-    if Path(top).resolve() != package.parent:
+    if Path(top).resolve() != _package().parent:
         return None
     return commit
 
@@ -83,11 +71,22 @@ def git_code_modified() -> bool | None:
     then the commit alone does not say what made a result. None where there is no commit to compare."""
     if git_commit() is None:
         return None
-    package = Path(sim.__file__).resolve().parent
+    lines = _git("status", "--porcelain", "--", ".")
+    if lines is None:
+        return None
+    return any(line.strip() and not line.endswith(".pyc") for line in lines)
+
+
+def _package() -> Path:
+    return Path(sim.__file__).resolve().parent
+
+
+def _git(*args: str) -> list[str] | None:
+    """The lines git prints, run in the package's folder; None when git fails, is missing or is slow."""
     try:
         done = subprocess.run(
-            ["git", "status", "--porcelain", "--", "."],
-            cwd=package,
+            ["git", *args],
+            cwd=_package(),
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -95,6 +94,4 @@ def git_code_modified() -> bool | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if done.returncode != 0:
-        return None
-    return any(line.strip() and not line.endswith(".pyc") for line in done.stdout.splitlines())
+    return done.stdout.splitlines() if done.returncode == 0 else None
