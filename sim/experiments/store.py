@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 import sim
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
+from sim.io import written
 from sim.io.output import fsync_dir, write_whole
 
 #: Outcomes recorded for every run (from the run's summary), in the registry's order.
@@ -397,11 +398,14 @@ def _foreign_entries(root: Path) -> list[str]:
     """Names in a folder without a manifest that crmsim would not have left there ([] if none).
 
     crmsim leaves, before its first manifest is written or after a damaged one is set aside:
-    its lock, ``runs/`` and ``series/`` (holding only parts), temporary and set-aside files.
+    its lock, ``runs/`` and ``series/`` (holding only parts), temporary and set-aside files, and
+    its record of the outputs it wrote (``sim.io.written``), which says nothing of whose the
+    outputs are: they are judged as any other file.
     """
+    own = (LOCK_NAME, written.RECORD_NAME, written.LOCK_NAME)
     foreign = []
     for entry in sorted(root.iterdir()):
-        if entry.name in (LOCK_NAME,) or entry.name.startswith((".tmp-manifest-", DAMAGED)):
+        if entry.name in own or entry.name.startswith((".tmp-manifest-", DAMAGED)) or _is_record_temporary(entry.name):
             continue
         if entry.name in ("runs", "series") and entry.is_dir() and not entry.is_symlink():
             foreign.extend(
@@ -410,6 +414,11 @@ def _foreign_entries(root: Path) -> list[str]:
             continue
         foreign.append(entry.name)
     return foreign
+
+
+def _is_record_temporary(name: str) -> bool:
+    """The temporary file a writer of the record left when it was killed (``.tmp-PID-.crmsim-written.json``)."""
+    return name.startswith(".tmp-") and name.endswith(written.RECORD_NAME)
 
 
 def _is_part_file(name: str) -> bool:
