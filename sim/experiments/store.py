@@ -42,7 +42,7 @@ import sim
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
 from sim.io import written
-from sim.io.output import fsync_dir, write_whole
+from sim.io.whole import fsync_dir, write_whole
 
 #: Outcomes recorded for every run (from the run's summary), in the registry's order.
 OUTCOMES = tuple(registry.OUTCOMES)

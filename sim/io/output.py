@@ -26,6 +26,7 @@ import sim
 from sim.core.errors import InputError
 from sim.io import written
 from sim.io.folders import RUN_MARKER, check_writable_folder, foreign_entries, is_run_folder
+from sim.io.whole import fsync_dir, fsync_file, write_whole
 
 #: the marker in a ``.NAME.old`` folder: crmsim moved a replaced output in here and may put it back
 REPLACED_MARKER = ".crmsim-replaced"
@@ -197,28 +198,6 @@ def _flush_folder(folder: Path) -> None:
     fsync_dir(folder)
 
 
-def fsync_file(path: Path) -> None:
-    """Flush a written file to disk, so a rename that publishes it cannot outlive its content."""
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a folder's entries (renames, new files); where folders cannot be flushed, nothing to do."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def finite_floats(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with infinities as missing values: a table never holds a number that is not one."""
     floats = frame.select_dtypes(include="floating").columns
@@ -258,30 +237,6 @@ def _json_ready(value, path: str, not_finite: list[str]):
     return str(value)
 
 
-def write_whole(path: Path, write: Callable[[Path], object], temporary: Path | None = None) -> None:
-    """Write a file whole: ``write(tmp)`` to a temporary name beside ``path``, flush it, then rename it over ``path``.
-
-    A reader finds the old file or the new one, never half of either, and the folder is flushed
-    after the rename, so a power cut cannot undo a file that was reported written. ``temporary``
-    names the temporary file (in ``path``'s folder) where its name matters, e.g. to a folder that
-    recognises and removes its own leftovers by name; by default it is ``.tmp-PID-NAME``, which
-    keeps the name's ending, so a writer that picks its format by the ending still finds it.
-    """
-    path = Path(path)
-    tmp = Path(temporary) if temporary is not None else path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        write(tmp)
-        fsync_file(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only disk, a full one, a folder that is not there: one line, not a traceback
-        _remove_quietly(tmp)
-        raise InputError(str(path), None, f"cannot be written: {exc.strerror or exc}") from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
 def write_output(path: Path, write: Callable[[Path], object], command: str) -> None:
     """Write one of a command's outputs into its results folder, whole (``write_whole``), and
     record what was written (``sim.io.written``): a later command replaces it only while it is
@@ -298,16 +253,9 @@ def write_output(path: Path, write: Callable[[Path], object], command: str) -> N
             new.append(written.digest(tmp))
             record.remember(path.name, new[0], keep_earlier=True)
 
-        record.check_unchanged(path, command)
+        record.check_unchanged(path.name, command)
         write_whole(path, write_and_remember)
         record.remember(path.name, new[0], keep_earlier=False)
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass  # where the file could not be written, it may not be removable either
 
 
 #: The mark a PNG figure crmsim writes carries (its ``Software`` text), by which it is recognised as crmsim's.

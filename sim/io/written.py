@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sim.core.errors import InputError
+from sim.io.whole import write_whole
 
 RECORD_NAME = ".crmsim-written.json"
 LOCK_NAME = ".crmsim-written.lock"
@@ -59,8 +60,9 @@ class Record:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def check_unchanged(self, path: Path, command: str) -> None:
-        _check(path, _read(self.folder).get(path.name), command)
+    def check_unchanged(self, name: str, command: str) -> None:
+        """Refuse to replace the file ``name`` of this folder if it changed since crmsim wrote it."""
+        _check(self.folder / name, _read(self.folder).get(name), command)
 
     def remember(self, name: str, written: str, keep_earlier: bool) -> None:
         """Record ``written`` (a digest) as what crmsim wrote to the file ``name``. ``keep_earlier``
@@ -96,15 +98,8 @@ def _read(folder: Path) -> dict[str, list[str]]:
 
 def _write(folder: Path, record: dict[str, list[str]]) -> None:
     """The record written whole: a reader finds the old one or the new one."""
-    target = folder / RECORD_NAME
-    tmp = folder / f".tmp-{os.getpid()}-{RECORD_NAME}"
-    try:
-        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise InputError(str(target), None, f"cannot be written: {exc.strerror or exc}") from None
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    write_whole(folder / RECORD_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 @contextlib.contextmanager

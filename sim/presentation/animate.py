@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.io.output import check_file_to_write, write_whole
+from sim.io.output import check_file_to_write
+from sim.io.whole import write_whole
 
 #: Frames aimed for when ``every`` is not given (40 to 80 for most run lengths).
 TARGET_FRAMES = 60

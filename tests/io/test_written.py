@@ -15,7 +15,7 @@ import pytest
 from cli_helpers import assert_one_line_error, run_cli
 
 from sim.core.errors import InputError
-from sim.io import output, written
+from sim.io import output, whole, written
 
 
 def save(path: Path, text: str) -> None:
@@ -58,10 +58,14 @@ def test_a_command_killed_before_the_new_file_took_the_old_ones_place_leaves_bot
     save(table, "first\n")
     first = written.digest(table)
 
-    def killed(*args):
-        raise KeyboardInterrupt
+    flush = whole.fsync_file
 
-    monkeypatch.setattr(output, "fsync_file", killed)  # after the new file is recorded, before it is renamed
+    def killed(path):
+        if path.name.endswith("table.csv"):  # the new table, recorded, not yet renamed over the old one
+            raise KeyboardInterrupt
+        flush(path)  # the record itself is flushed as usual
+
+    monkeypatch.setattr(whole, "fsync_file", killed)
     with pytest.raises(KeyboardInterrupt):
         save(table, "second\n")
     monkeypatch.undo()

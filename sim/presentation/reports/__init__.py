@@ -20,7 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.io.output import check_file_to_write, write_output, write_whole
+from sim.io.output import check_file_to_write, write_output
+from sim.io.whole import write_whole
 from sim.io.written import check_unchanged
 from sim.presentation.reports.pages import compare_report, replicate_report, run_report, sweep_report
 from sim.presentation.reports.reading import read_json
