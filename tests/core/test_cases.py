@@ -190,16 +190,19 @@ def test_call_centre_new_hire_training_keeps_service_adoption_up_late_in_the_run
     assert np.mean(late > 0) >= 0.6
 
 
-def test_call_centre_go_live_in_exam_weeks_does_worse():
-    exam = 21  # inside the exam period of weeks 20-24
-    in_exams = (("policy.go_live_week", exam),)
+def test_call_centre_go_live_in_exam_weeks_does_worse_than_waiting_for_them_to_end():
+    # Seed 001: "it is impossible to introduce a new CRM system during the exam period". The
+    # choice a manager has is to wait: a go-live inside the exams (week 21 of weeks 20-24) against
+    # one just after them (week 26), each over its own first quarter live. A go-live at week 10 is
+    # no clean comparison: its first half year runs into the same exams.
+    def first_quarter(r):
+        return window(r["ts"], "intended_use_service", r["go_live"], r["go_live"] + 12)
 
-    def first_half_year(r):
-        return window(r["ts"], "intended_use_service", r["go_live"], r["go_live"] + 25)
-
-    diff = per_seed(CALL_WHATIF, first_half_year, in_exams) - per_seed(CALL_WHATIF, first_half_year)
-    assert np.median(diff) < 0
-    assert np.mean(diff < 0) >= 0.7  # tolerance: 14 of 20 seeds
+    in_exams = per_seed(CALL_WHATIF, first_quarter, (("policy.go_live_week", 21),))
+    after_exams = per_seed(CALL_WHATIF, first_quarter, (("policy.go_live_week", 26),))
+    diff = in_exams - after_exams
+    assert np.median(diff) < -0.03  # measured: -0.076 (a quarter less use)
+    assert np.mean(diff < 0) >= 0.8  # tolerance: 16 of 20 seeds (measured: 19)
 
 
 # --- The Institute: technological drift (seed 000) ----------------------------------------
