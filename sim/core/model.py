@@ -101,6 +101,7 @@ class CRMRollout(mesa.Model):
     def step(self) -> None:
         """One week: the policy acts, everyone perceives last week, decides, and lives with it."""
         week = self.steps  # Mesa counts steps from 1
+        self.change_policy_as_planned(week)
         self.apply_policy(week)
         see = self.perceive(week)
         self.decide(see)
@@ -371,18 +372,30 @@ class CRMRollout(mesa.Model):
             if trainees.any():
                 self.train(trainees, self.steps)
 
-    def change_policy(self, overrides: dict[str, Any], source: str = "policy change") -> None:
+    def change_policy_as_planned(self, week: int) -> None:
+        """The scenario's policy changes planned for this week (``[[changes]]``) take effect before
+        anything else happens in it, and the event log says so."""
+        for overrides in self.settings.planned_changes(week):
+            self.change_policy(overrides, f"changes (week {week})", from_week=week)
+            told = ", ".join(f"{key} = {value}" for key, value in overrides.items())
+            for events in self.block_events:
+                events.append((week, "policy_change", f"The policy changes as planned: {told}."))
+
+    def change_policy(
+        self, overrides: dict[str, Any], source: str = "policy change", from_week: int | None = None
+    ) -> None:
         """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
         21"): the settings are replaced and the standing cues rebuilt from them. A full integration
         decided half-way is built from then on: all its interfaces are still to build, at the pace
         commitment funds (``governance.build_interfaces``). A changed schedule applies to those not
         yet live (``reschedule_go_live``). Draws are unaffected (common random
-        numbers: a changed run and one carrying on share every draw)."""
+        numbers: a changed run and one carrying on share every draw). ``from_week`` is the first
+        week under the new policy: by default the next one."""
         was_full = self.settings.policy.integration == "full"
         self.settings = self.settings.with_overrides(overrides, source)
         self.world = build_world(self.org, self.settings, self.blocks)
         self.role_settings = role_settings(self.settings)
-        self.reschedule_go_live()
+        self.reschedule_go_live(self.steps + 1 if from_week is None else from_week)
         if self.settings.policy.integration == "full" and not was_full:
             stocks = self.stocks
             stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)
@@ -391,13 +404,13 @@ class CRMRollout(mesa.Model):
             )
             stocks.integration_gap = np.maximum(stocks.integration_gap, floor)
 
-    def reschedule_go_live(self) -> None:
-        """The rollout's schedule as the settings now have it, from next week on ("bring everyone
+    def reschedule_go_live(self, from_week: int) -> None:
+        """The rollout's schedule as the settings now have it, from ``from_week`` on ("bring everyone
         live now", "extend the pilot"): whoever is live stays live; whoever the new schedule would
-        have had live by now goes live next week; the others when it says."""
+        have had live by then goes live that week; the others when it says."""
         state = self.state
         planned = policies.go_live_weeks(self.org, self.settings.policy, self.blocks.count)
-        state.go_live_week[:] = np.where(state.live, state.go_live_week, np.maximum(planned, self.steps + 1))
+        state.go_live_week[:] = np.where(state.live, state.go_live_week, np.maximum(planned, from_week))
         self.first_go_live_week = self._first_go_live_weeks()
 
     # --- set-up and output helpers -------------------------------------------------------

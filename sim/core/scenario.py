@@ -738,6 +738,15 @@ class Verdict(Section):
     min_roi: float = Field(0.0, ge=-10, le=100, description="Return on investment over the run.")
 
 
+class PolicyChange(Section):
+    """A change of policy planned for a week of the run: "from week 30, a champion in every team"."""
+
+    week: int = Field(ge=1, le=2000, description="The first week under the changed policy [week].")
+    policy: dict[str, Any] = Field(
+        description="The policy settings that change, by their names in [policy], e.g. {sanctions = 0.5}."
+    )
+
+
 class Scenario(Section):
     """A complete, validated scenario. Build with ``Scenario.load`` or ``Scenario()`` for the defaults."""
 
@@ -779,6 +788,40 @@ class Scenario(Section):
     oversight: Oversight = Oversight()
     costs: Costs = Costs()
     verdict: Verdict = Verdict()
+    changes: list[PolicyChange] = Field(
+        default_factory=list,
+        description="Changes of policy during the run, each from its week on ([[changes]] tables with week and "
+        "policy = {KEY = VALUE, ...}); applied in week order, a later one on top of the earlier ones. A changed "
+        "schedule applies to those not yet live.",
+    )
+
+    @model_validator(mode="after")
+    def _changes_are_policies_within_the_run(self) -> Scenario:
+        """Each planned change is checked as the policy it makes, so a bad one is refused when the
+        scenario is read, not half-way through a run."""
+        policy = self.policy.model_dump()
+        for i, change in sorted(enumerate(self.changes), key=lambda c: c[1].week):
+            where = f"changes[{i}]"
+            if change.week > self.run.weeks:
+                raise ValueError(f"{where}.week: got {change.week}; allowed: 1 to run.weeks ({self.run.weeks})")
+            if not change.policy:
+                raise ValueError(f"{where}.policy: give at least one policy setting that changes")
+            unknown = sorted(set(change.policy) - set(Policy.model_fields))
+            if unknown:
+                raise ValueError(
+                    f"{where}.policy.{unknown[0]}: unknown key; allowed: {', '.join(sorted(Policy.model_fields))}"
+                )
+            policy = {**policy, **change.policy}
+            try:
+                Policy.model_validate(policy)
+            except ValidationError as exc:
+                error = _input_error("scenario", exc)
+                raise ValueError(f"{where}.policy.{error.field}: {error.message}") from None
+        return self
+
+    def planned_changes(self, week: int) -> list[dict[str, Any]]:
+        """The policy changes planned for ``week``, as dotted overrides, in the order given."""
+        return [{f"policy.{key}": value for key, value in c.policy.items()} for c in self.changes if c.week == week]
 
     # Where the scenario was read from: relative import paths resolve against it.
     _source: Path | None = None
@@ -962,6 +1005,8 @@ def reference_rows() -> list[tuple[str, str, str, str]]:
             allowed = " \\| ".join(f"`{v}`" for v in info.annotation.__args__)
         elif annotation.startswith("list[tuple["):
             allowed = "a list of [first, last] pairs"
+        elif info.annotation == list[PolicyChange]:
+            allowed = "[[changes]] tables: week (1 to run.weeks) and policy = {[policy] KEY = VALUE, ...}"
         elif not allowed:
             allowed = {"<class 'str'>": "text", "<class 'bool'>": "true, false"}.get(annotation, "text or absent")
         elif "None" in annotation:
