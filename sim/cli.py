@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("spec", help="calibration spec TOML (scenario, observed CSV, [fit] priors; docs/calibration.md)")
     _add_experiment_options(cal, with_set=False)
+    cal.add_argument(
+        "--fit-from",
+        metavar="DIR",
+        help="take the posterior of this complete calibration of the same fit (other arms or forecast settings) "
+        "instead of fitting again",
+    )
     cal.set_defaults(command=cmd_calibrate)
 
     ana = sub.add_parser("analyze", help="analyse a finished experiment (sensitivity indices of a sweep)")
@@ -508,6 +514,7 @@ def cmd_calibrate(args) -> int:
                 wait=args.wait,
                 progress=_progress(args),
                 figures=save_calibration_figures,
+                fit_from=args.fit_from,
             )
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         raise Interrupted(
@@ -520,7 +527,10 @@ def cmd_calibrate(args) -> int:
             shown = "identified" if p["identified"] else "not identified (by this log and search budget)"
             print(f"{key}: {p['median']:.3g} (90% {lo:.3g} to {hi:.3g}), {shown}")
         print(f"fit check: {'MISFIT, the model does not reproduce the log' if summary['fit']['misfit'] else 'ok'}")
-        print(f"wrote {args.out}/ ({summary['simulations']} simulations)")
+        if summary.get("fit_from"):
+            print(f"wrote {args.out}/ (the fit of {summary['fit_from']}: {summary['simulations']} simulations there)")
+        else:
+            print(f"wrote {args.out}/ ({summary['simulations']} simulations)")
     return 0
 
 

@@ -9,6 +9,7 @@ touched; an interrupted calibration is resumed by the same command.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sim.calibration.folder import KIND, CalibrationFolder
 from sim.calibration.observed import ObservedLog, read_observed
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
+from sim.core.errors import InputError
 from sim.experiments import processes
 from sim.io.provenance import provenance
 
@@ -53,12 +55,22 @@ def calibrate(
     wait: bool = False,
     progress: bool = False,
     figures: Callable[[Path], list[str]] | None = None,
+    fit_from: str | Path | None = None,
 ) -> dict:
-    """Run (or resume) a calibration into ``out``; returns the content of ``calibration.json``."""
+    """Run (or resume) a calibration into ``out``; returns the content of ``calibration.json``.
+
+    ``fit_from`` is a complete calibration folder of the same fit (the same scenario, log, priors
+    and search; other arms or forecast settings): its posterior is taken instead of fitting again,
+    and the forecast, the arms and the fit check are made from it, as a fit here would have made
+    them (the fit is seeded: the same spec fits to the same posterior).
+    """
     processes.check_workers(workers, dask)
     spec, log, simulator, observation, horizon = prepare(spec_path)
     calibration_hash = spec.content_hash(log.digest)
+    fit_hash = spec.fit_hash(log.digest)
     settings = spec.settings
+    stopping = {"generations": settings.generations, "simulations": settings.simulations}
+    earlier_fit = fitted_in(Path(fit_from), fit_hash, stopping) if fit_from is not None else None
     # the workers or cluster first: a cluster out of reach is refused before the folder is touched
     with open_executor(workers, dask) as executor, CalibrationFolder(out) as folder:
         earlier = folder.open(calibration_hash, wait=wait)
@@ -68,7 +80,9 @@ def calibrate(
             "crmsim": sim.__version__,
             "spec": str(spec.source),
             "status": "running",
-            "stopping": {"generations": settings.generations, "simulations": settings.simulations},
+            "stopping": stopping,
+            "fit_hash": fit_hash,
+            "fit_from": str(Path(fit_from).absolute()) if fit_from is not None else None,
             "provenance": provenance(),
         }
         done = folder.finished(earlier, manifest["stopping"])
@@ -76,17 +90,21 @@ def calibrate(
             return done
         folder.write_json("manifest.json", manifest)
         try:
-            result = smc.fit(
-                folder.history,
-                spec.fit,
-                smc.LogModel(simulator, observation, log.last_week),
-                population=settings.population,
-                generations=settings.generations,
-                simulations=settings.simulations,
-                seed=settings.seed,
-                executor=executor,
-                workers=workers,
-                progress=progress,
+            result = (
+                earlier_fit
+                if earlier_fit is not None
+                else smc.fit(
+                    folder.history,
+                    spec.fit,
+                    smc.LogModel(simulator, observation, log.last_week),
+                    population=settings.population,
+                    generations=settings.generations,
+                    simulations=settings.simulations,
+                    seed=settings.seed,
+                    executor=executor,
+                    workers=workers,
+                    progress=progress,
+                )
             )
             keys = list(spec.fit)
             columns = list(dict.fromkeys([*log.columns, *predictive.HEADLINE_SERIES]))
@@ -119,6 +137,8 @@ def calibrate(
             "name": spec.name,
             "description": spec.description,
             "hash": calibration_hash,
+            "fit_hash": fit_hash,
+            "fit_from": manifest["fit_from"],
             "method": {
                 "name": "ABC-SMC",
                 "library": f"pyabc {smc.pyabc.__version__}",
@@ -158,6 +178,32 @@ def calibrate(
             figures(folder.root)
         folder.write_json("manifest.json", {**manifest, "status": "complete", "simulations": result.simulations})
     return summary
+
+
+def fitted_in(folder: Path, fit_hash: str, stopping: dict) -> smc.FitResult:
+    """The fit of a complete calibration folder, checked to be the fit this spec asks for."""
+    where = str(folder)
+    manifest = CalibrationFolder(folder).read_manifest()
+    if manifest is None or manifest.get("kind") != KIND:
+        raise InputError(where, None, "not a calibration folder; allowed: a folder written by crmsim calibrate")
+    if manifest.get("status") != "complete":
+        raise InputError(where, None, f"its calibration is {manifest.get('status')}, not complete; finish it first")
+    try:
+        summary = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+        particles = pd.read_parquet(folder / "posterior.parquet")
+    except (OSError, ValueError) as exc:
+        raise InputError(where, None, f"its posterior cannot be read ({exc}); calibrate again") from None
+    if "fit_hash" not in summary:
+        raise InputError(where, None, "written by a crmsim that did not record its fit; calibrate again")
+    if summary["fit_hash"] != fit_hash or manifest.get("stopping") != stopping:
+        raise InputError(
+            where,
+            None,
+            "holds another fit: the scenario, the log, [fit] or the settings other than forecast_weeks and "
+            "predictive_draws differ; allowed: a calibration that differs from this one only in its arms and those",
+        )
+    generations = pd.DataFrame(summary["generations"], columns=["t", "epsilon", "samples", "particles"])
+    return smc.FitResult(particles=particles, generations=generations, simulations=int(summary["simulations"]))
 
 
 def _finite(value):

@@ -45,6 +45,10 @@ FIT_KINDS = ("uniform", "normal", "triangular", "beta")
 ARM_SECTION = "policy."
 #: The arm that carries on as now.
 CARRY_ON = "carry_on"
+#: The settings of when the search stops.
+STOPPING = {"generations", "simulations"}
+#: The settings that act only after the fit: the forecast's length and the fit check's draws.
+AFTER_THE_FIT = {"forecast_weeks", "predictive_draws"}
 
 
 class Settings(BaseModel):
@@ -140,11 +144,18 @@ class CalibrationSpec(BaseModel):
         The stopping rule (generations, simulations) is left out, so that the same command with more
         generations goes on from the last generation instead of starting again.
         """
+        # how long to look is not part of it: a calibration given more generations goes on
+        return self._hash(observed_digest, {"name": True, "description": True, "settings": STOPPING})
+
+    def fit_hash(self, observed_digest: str) -> str:
+        """What the fit depends on: the scenario, the log, the priors, the stopping rule and the
+        settings of the search, not the arms nor what is forecast after it. A calibration of the
+        same fit hash may take another one's posterior (``crmsim calibrate --fit-from``)."""
+        return self._hash(observed_digest, {"name": True, "description": True, "arms": True, "settings": AFTER_THE_FIT})
+
+    def _hash(self, observed_digest: str, exclude: dict) -> str:
         content = {
-            # how long to look is not part of it: a calibration given more generations goes on
-            "spec": self.model_dump(
-                mode="json", exclude={"name": True, "description": True, "settings": {"generations", "simulations"}}
-            ),
+            "spec": self.model_dump(mode="json", exclude=exclude),
             "scenario": self.base_scenario().resolved(),
             "observed": observed_digest,
         }

@@ -187,3 +187,54 @@ def test_a_rounded_log_is_not_counted_outside_a_band_of_no_width():
     assert share_outside(np.array([0.30, 0.30]), runs) == 0.0  # to whole percentages: inside
     assert share_outside(np.array([0.31, 0.30]), runs) == 0.5  # a point off: outside
     assert share_outside(np.array([0.2990, 0.45]), runs) == 0.5  # beyond the band of a varying share
+
+
+def test_other_arms_take_the_fit_of_a_finished_calibration_as_a_fit_would_make_them(pilot_folder, tmp_path, capsys):
+    """A strategist who thinks of another arm after fitting: --fit-from takes the posterior of the
+    finished calibration; the forecast and the arms are those a fit from scratch makes (seeded)."""
+    folder, _ = pilot_folder
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    arms = '[arms]\n"policy.integration" = ["full"]\n[arms.push]\n"policy.sanctions" = 0.5\n"policy.mandate" = 0.9'
+    settings = SETTINGS.replace("predictive_draws = 30", "predictive_draws = 20") + "\nforecast_weeks = 10"
+    spec = write_spec(tmp_path, FIT, settings, arms)
+    reused, scratch = tmp_path / "reused", tmp_path / "scratch"
+    code, out, _ = run(capsys, "calibrate", str(spec), "--out", str(reused), "--fit-from", str(folder / "out"))
+    assert code == 0 and f"the fit of {folder / 'out'}" in out
+    assert main(["calibrate", str(spec), "--out", str(scratch), "--quiet"]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(reused / "posterior.parquet"), pd.read_parquet(folder / "out" / "posterior.parquet")
+    )
+    for name in ("posterior.parquet", "forecast.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(reused / name), pd.read_parquet(scratch / name))
+    one, two = (json.loads((d / "calibration.json").read_text(encoding="utf-8")) for d in (reused, scratch))
+    for part in ("parameters", "fit", "arms", "simulations", "generations", "effective_sample_size"):
+        assert one[part] == two[part], part
+    assert set(one["arms"]) == {"carry_on", "policy.integration=full", "push"}
+    assert not (reused / "abc.db").exists()  # nothing was fitted there
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ("seed = 4", "holds another fit"),  # the search differs
+        ("population = 40", "holds another fit"),
+    ],
+)
+def test_the_fit_of_another_calibration_is_refused(pilot_folder, tmp_path, capsys, change, fragment):
+    folder, _ = pilot_folder
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    other = {"seed = 4": "seed = 5", "population = 40": "population = 30"}[change]
+    spec = write_spec(tmp_path, FIT, SETTINGS.replace(change, other), ARMS)
+    code, _, err = run(capsys, "calibrate", str(spec), "--out", str(tmp_path / "o"), "--fit-from", str(folder / "out"))
+    assert code == 2 and fragment in err and str(folder / "out") in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # refused before the folder is touched
+    code, _, err = run(capsys, "calibrate", str(spec), "--out", str(tmp_path / "o"), "--fit-from", str(tmp_path))
+    assert code == 2 and "not a calibration folder" in err
+
+
+def run(capsys, *args):
+    code = main([*args, "--workers", "1"])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
