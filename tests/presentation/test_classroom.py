@@ -65,6 +65,47 @@ def test_a_student_who_leaves_frees_the_seat_to_the_model(classroom):
     assert classroom.seats[classroom.join()].row == row  # the freed person is the first free one again
 
 
+def test_the_week_is_played_when_the_last_undecided_student_leaves(classroom):
+    a, b = classroom.join(), classroom.join()
+    week = classroom.week
+    classroom.choose(a, options_of(classroom.seats[a].role)[0])
+    assert classroom.week == week  # b has not decided
+    classroom.leave(b)  # b closes the page: everyone left has decided
+    assert classroom.week == week + 1 and [d.student for d in classroom.decisions] == [a]
+
+
+def test_a_reloaded_page_gets_its_seat_person_and_choice_back(classroom):
+    a, b = classroom.join(), classroom.join()
+    seat = classroom.seats[a]
+    row, token = seat.row, seat.token
+    classroom.choose(a, options_of(seat.role)[2])
+    old_page = seat.page
+    # the new page comes first, then the old one closes: the old page does not free the seat
+    assert classroom.rejoin(token) == a
+    classroom.leave(a, old_page)
+    assert a in classroom.seats and classroom.choices[a] == 2 and classroom.seats[a].row == row
+    # the old page closes first (the seat is freed), then the new page comes: all back
+    page = classroom.seats[a].page
+    classroom.leave(a, page)
+    assert a not in classroom.seats
+    assert classroom.rejoin(token) == a
+    assert classroom.seats[a].row == row and classroom.choices[a] == 2
+    assert classroom.rejoin("not-a-token") is None
+    assert sorted(classroom.seats) == [a, b]  # no new student was made
+    week = classroom.week
+    classroom.choose(b, options_of(classroom.seats[b].role)[0])
+    assert classroom.week == week + 1 and sorted(d.student for d in classroom.decisions) == [a, b]
+
+
+def test_a_choice_left_in_a_week_since_played_is_not_brought_back(classroom):
+    a, b = classroom.join(), classroom.join()
+    token = classroom.seats[a].token
+    classroom.choose(a, options_of(classroom.seats[a].role)[1])
+    classroom.leave(a)
+    classroom.choose(b, options_of(classroom.seats[b].role)[0])  # the week is played without a
+    assert classroom.rejoin(token) == a and a not in classroom.choices
+
+
 def test_the_week_is_played_when_everyone_has_decided(classroom):
     a, b = classroom.join(), classroom.join()
     week = classroom.week

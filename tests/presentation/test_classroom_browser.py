@@ -2,8 +2,9 @@
 
 They play two weeks: every student chooses, the week is played as soon as all have, and every
 page shows the next week. The decisions file then holds the six decisions (also after the server
-is stopped), the teacher's debrief shows them, a student who closes the page frees the seat, and
-a second teacher on the same server gets a classroom of their own.
+is stopped), the teacher's debrief shows them, a reloaded page comes back to its seat or class, a
+student who closes the page frees the seat, and a second teacher on the same server gets a
+classroom of their own.
 """
 
 from __future__ import annotations
@@ -94,8 +95,21 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
             teacher.screenshot(path=str(tmp_path / "teacher.png"), full_page=True)
             students[0].screenshot(path=str(tmp_path / "student.png"), full_page=True)
 
+            # a reload brings the student back to their seat, person and choice; the teacher to the class
+            choose(students[0], 1, week)
+            expect(students[0]).to_have_url(re.compile(rf"[?&]class={code}&seat="), timeout=30_000)
+            students[0].reload()
+            expect(students[0].get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible(timeout=60_000)
+            expect(students[0].get_by_text(f"student 1 · classroom {code}")).to_be_visible()
+            expect(students[0].get_by_text(re.compile(r"^You chose "))).to_be_visible()
+            expect(teacher).to_have_url(re.compile(rf"/teacher\?class={code}$"), timeout=30_000)
+            teacher.reload()
+            expect(teacher.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible(timeout=60_000)
+            assert teacher.locator(".crm-code").inner_text().strip() == code
+            expect(teacher.get_by_text(f"Who has decided: 1 of {STUDENTS}")).to_be_visible(timeout=30_000)
+
             contexts[-1].close()  # the third student leaves: the model plays the seat again
-            expect(teacher.get_by_text(f"Who has decided: 0 of {STUDENTS - 1}")).to_be_visible(timeout=60_000)
+            expect(teacher.get_by_text(f"Who has decided: 1 of {STUDENTS - 1}")).to_be_visible(timeout=60_000)
 
             # another class on the same server: its own organisation, code and week
             other = browser.new_context().new_page()
@@ -115,6 +129,7 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
     os.kill(server.pid, signal.SIGTERM)  # crmsim stops the server; the file stays whole
     server.wait(timeout=60)
     stopped = pd.read_parquet(out / "decisions.parquet")
-    assert len(stopped) == 2 * STUDENTS
+    # and student 1's choice of the third week: played once the browser closed the others' pages
+    assert len(stopped) == 2 * STUDENTS + 1 and stopped.iloc[-1]["student"] == "student 1"
     assert list(stopped.columns) == ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
     assert sorted(p.name for p in out.iterdir()) == [".crmsim-lock", "decisions.parquet", "manifest.json"]

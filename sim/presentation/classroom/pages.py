@@ -6,7 +6,9 @@ from a thread that sleeps until the classroom changes (a choice, a join, a playe
 then redraws the page, so every student sees the next week as soon as it is played.
 
 A student's seat is freed when their page is closed, or when it has been disconnected for
-``LEAVE_AFTER`` seconds (a closed laptop lid, a lost network).
+``LEAVE_AFTER`` seconds (a closed laptop lid, a lost network). The pages keep the classroom's
+code, and a student's page their seat's token, in their address: a reloaded page comes back to
+the same classroom and the same seat.
 """
 
 from __future__ import annotations
@@ -47,8 +49,24 @@ STYLE = (
 )
 
 
+def _in_address(router, name: str) -> str | None:
+    """A value of the page's address (``?class=CODE&seat=TOKEN``)."""
+    return (parse_qs((router.search or "").lstrip("?")).get(name) or [None])[0]
+
+
 def _code_in_address(router) -> str | None:
-    return (parse_qs((router.search or "").lstrip("?")).get("class") or [None])[0]
+    return _in_address(router, "class")
+
+
+def use_address(router, wanted: str | None) -> None:
+    """Put ``wanted`` (a search, ``class=...``) into the page's address once it is known, so that a
+    reload of the page comes back to the same classroom, and a student to the same seat."""
+
+    def put():
+        if wanted and (router.search or "").lstrip("?") != wanted:
+            router.push(f"{router.path}?{wanted}")
+
+    solara.use_effect(put, [wanted, router.search])  # again if the browser's first address came back
 
 
 def _kernel():
@@ -68,9 +86,16 @@ def _connected(kernel) -> bool:
         return PageStatus.CONNECTED in dict(kernel.page_status).values()
 
 
-def use_watch(classroom: Classroom | None, on_change, student: str | None = None, tick: float | None = None):
+def use_watch(
+    classroom: Classroom | None,
+    on_change,
+    student: str | None = None,
+    tick: float | None = None,
+    page: int | None = None,
+):
     """Redraw when the classroom differs from what the page last drew (or every ``tick``
-    seconds); free ``student``'s seat once their page has been disconnected for LEAVE_AFTER seconds."""
+    seconds); free ``student``'s seat (held by this ``page``) once the page has been
+    disconnected for LEAVE_AFTER seconds."""
     kernel = _kernel()
     drawn = solara.use_ref(-1)
     if classroom is not None:
@@ -105,10 +130,10 @@ def use_watch(classroom: Classroom | None, on_change, student: str | None = None
                 elif gone_since is None:
                     gone_since = time.monotonic()
                 elif time.monotonic() - gone_since > LEAVE_AFTER:
-                    classroom.leave(student)
+                    classroom.leave(student, page)
                     return
 
-    solara.use_thread(watch, dependencies=[classroom, student, tick], intrusive_cancel=False)
+    solara.use_thread(watch, dependencies=[classroom, student, tick, page], intrusive_cancel=False)
 
 
 @solara.component
@@ -141,8 +166,13 @@ def StudentPage():
     redraws, redraw = use_redraw()
 
     classroom = registry().get(code)
-    student = solara.use_memo(lambda: _join(classroom) if classroom is not None else None, [classroom])
-    use_watch(classroom, redraw, student)
+    token = _in_address(router, "seat")
+    student, page = solara.use_memo(
+        lambda: _join(classroom, token) if classroom is not None else (None, None), [classroom]
+    )
+    seat = classroom.seats.get(student) if classroom is not None else None
+    use_address(router, f"class={classroom.code}&seat={seat.token}" if seat is not None else None)
+    use_watch(classroom, redraw, student, page=page)
     solara.Title("crmsim classroom")
     if classroom is None:
         solara.HTML(tag="h2", unsafe_innerHTML="Waiting for the class")
@@ -160,12 +190,14 @@ def StudentPage():
     StudentWeek(classroom, student, redraws)
 
 
-def _join(classroom: Classroom) -> str:
-    student = classroom.join()
+def _join(classroom: Classroom, token: str | None) -> tuple[str, int]:
+    """This page's student: the one whose seat the address names (a reloaded page), or a new one."""
+    student = (classroom.rejoin(token) if token else None) or classroom.join()
+    page = classroom.seats[student].page
     kernel = _kernel()
     if kernel is not None:
-        kernel.on_close(lambda: classroom.leave(student))  # the page was closed
-    return student
+        kernel.on_close(lambda: classroom.leave(student, page))  # the page was closed
+    return student, page
 
 
 @solara.component
@@ -229,12 +261,25 @@ def TeacherPage():
     code = _code_in_address(router)
     redraws, redraw = use_redraw()
 
-    classroom = solara.use_memo(lambda: registry().get(code) if code else registry().open(), [code])
+    opened = solara.use_ref(None)  # the classroom this page opened, while its address does not say so yet
+
+    def find() -> Classroom | None:
+        if code:
+            return registry().get(code)
+        if opened.current is None:
+            opened.current = registry().open()
+        return opened.current
+
+    classroom = solara.use_memo(find, [code])
+    use_address(router, f"class={classroom.code}" if classroom is not None else None)
     use_watch(classroom, redraw, tick=1.0 if classroom is not None and classroom.timer_seconds else None)
     solara.Title("crmsim classroom: teacher")
     if classroom is None:
         solara.HTML(tag="h2", unsafe_innerHTML="No such classroom")
-        app_controls.Text(f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one.")
+        app_controls.Text(
+            f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one. A server "
+            "that was restarted starts new classrooms: the decisions file keeps the choices of the old ones."
+        )
         return
     TeacherView(classroom, redraws)
 

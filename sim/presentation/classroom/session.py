@@ -5,7 +5,9 @@ manager or a channel partner, in the mix the teacher sets). Each week every stud
 what their person does; the model takes those choices as those people's behaviour
 (``model.played``) and plays everyone else, empty seats included. The week is played when
 everyone seated has decided (if the teacher lets it), when the teacher says so, or when the
-teacher's timer runs out. A student who leaves frees the seat to the model.
+teacher's timer runs out. A student who leaves frees the seat to the model; one who comes
+back with their seat's token (a reloaded page keeps it in its address) gets the same seat, the
+same person and this week's choice back.
 
 Every student decision is kept with the model's own probability for that person at that time,
 for the debrief, and handed to ``record`` (the decisions file) as each week is played.
@@ -17,6 +19,7 @@ its lock and bumps ``version``; ``wait_for_change`` lets a page sleep until some
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +52,8 @@ class Seat:
     row: int
     role: str  # a key of SEAT_ROLES
     joined_week: int
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(6))  # the page's claim to the seat
+    page: int = 0  # which of the pages that held the seat holds it now (a reload is a new page)
 
 
 @dataclass
@@ -118,6 +123,7 @@ class Classroom:
         self.timer_seconds = 0  # 0: no timer
         self.week_started = time.monotonic()
         self._joined = 0
+        self._left: dict[str, tuple[Seat, int | None, int]] = {}  # token -> seat, its choice, the week it left
         self._order = _seat_order(self.model, code)
         self._play_until_go_live()
 
@@ -235,13 +241,34 @@ class Classroom:
             self._bump()
             return student
 
-    def leave(self, student: str) -> None:
-        """The student's seat goes back to the model (their unplayed choice of this week with it)."""
+    def rejoin(self, token: str) -> str | None:
+        """The student whose seat ``token`` names, back on a new page (a reload): the same name,
+        person and choice of this week; None if no seat had that token."""
         with self.lock:
-            if self.seats.pop(student, None) is None:
-                return
-            self.choices.pop(student, None)
+            student = next((s for s, seat in self.seats.items() if seat.token == token), None)
+            if student is None:  # the old page was closed first: the seat was freed
+                if token not in self._left:
+                    return None
+                seat, choice, week = self._left.pop(token)
+                student = seat.student
+                self.seats[student] = seat
+                if choice is not None and week == self.week:
+                    self.choices[student] = choice
+            self.seats[student].page += 1  # the old page, closing, no longer frees it
             self._bump()
+            return student
+
+    def leave(self, student: str, page: int | None = None) -> None:
+        """The student's seat goes back to the model (their unplayed choice of this week with it),
+        unless a newer ``page`` than this one holds it. Whoever is left may all have decided."""
+        with self.lock:
+            seat = self.seats.get(student)
+            if seat is None or (page is not None and page != seat.page):
+                return
+            del self.seats[student]
+            self._left[seat.token] = (seat, self.choices.pop(student, None), self.week)
+            self._bump()
+        self.advance_if_due()
 
     def choose(self, student: str, option: str, week: int | None = None) -> None:
         """The student's choice for this week (they may change it until the week is played);
