@@ -38,6 +38,30 @@ TERM_WORDS = {
     "better_terms": "better terms through the rep",
     "inertia": "the pull of the way they already work",
 }
+#: Terms whose words depend on their sign: (pulling towards the option, holding back from it).
+#: Integrity enters gaming as minus a person's integrity, so a pull towards gaming is its lack.
+SIGNED_TERM_WORDS = {
+    "integrity": ("few scruples about bending records", "personal integrity"),
+}
+
+
+def term_words(term: str, value: float) -> str:
+    """A utility term in words, as it acts on the option: ``value`` is its signed contribution."""
+    if term in SIGNED_TERM_WORDS:
+        return SIGNED_TERM_WORDS[term][0 if value > 0 else 1]
+    return TERM_WORDS.get(term, term)
+
+
+def terms_in_words(terms) -> str:
+    """'what the CRM does for the job (+0.36), the effort of entering data (-0.29)' for (term, value) pairs."""
+    return ", ".join(f"{term_words(k, v)} ({v:+.2f})" for k, v in terms)
+
+
+def a_chance(p: float) -> str:
+    """'a 12% chance', 'an 8% chance', 'an 80% chance', 'an 11% chance'."""
+    percent = f"{p:.0%}"
+    spoken_with_a_vowel = percent.startswith("8") or percent in ("11%", "18%")  # eight..., eleven, eighteen
+    return f"{'an' if spoken_with_a_vowel else 'a'} {percent} chance"
 
 
 def who(model, row: int) -> str:
@@ -69,14 +93,33 @@ BECAUSE = {
 }
 
 
+def a_few(people, week: int) -> tuple[list[int], int]:
+    """``PER_KIND`` of the week's people, spread over all of them and shifted week by week (not
+    always the first rows: a class would read that the same three reps do all of it), and how
+    many are left untold. Chosen by position, so the model's random numbers are not touched."""
+    people = list(people)
+    n = len(people)
+    if n <= PER_KIND:
+        return people, 0
+    start = (week * 7) % n
+    return [people[(start + k * n // PER_KIND) % n] for k in range(PER_KIND)], n - PER_KIND
+
+
+def _and_more(out: list, week: int, kind: str, untold: int, what: str) -> None:
+    if untold:
+        out.append((week, kind, f"... and {untold} more {what} this week"))
+
+
 def switch_events(model, week: int) -> list[tuple[int, str, str]]:
     """Who changed their way of working this week, and what made them reconsider."""
     out = []
-    for row in model.flows.who_switched[:PER_KIND]:
+    told, untold = a_few(model.flows.who_switched, week)
+    for row in told:
         person = model.people[row]
         trigger = int(model.state.main_trigger[row])
         cause = BECAUSE[routine.TRIGGERS[trigger] if trigger >= 0 else None]
         out.append((week, "switch", f"{who(model, row)} {TOOK_UP[person.behaviour]} {cause}"))
+    _and_more(out, week, "switch", untold, "changed their way of working")
     return out
 
 
@@ -84,16 +127,26 @@ def week_events(model, week: int) -> list[tuple[int, str, str]]:
     """The week's notable micro-actions, a few of each kind, in plain language (read after the step):
     changes of routine and what triggered them, then the channel, discipline and departures."""
     flows, out = model.flows, switch_events(model, week)
-    for partner, rep in list(zip(flows.bent_terms, model.org.manager[flows.bent_terms], strict=True))[:PER_KIND]:
-        out.append((week, "bent_terms", f"{who(model, rep)} bent terms for {who(model, partner)}"))
-    for partner in flows.complained[:PER_KIND]:
+    told, untold = a_few(flows.bent_terms, week)
+    for partner in told:
+        out.append(
+            (week, "bent_terms", f"{who(model, model.org.manager[partner])} bent terms for {who(model, partner)}")
+        )
+    _and_more(out, week, "bent_terms", untold, "partners got bent terms")
+    told, untold = a_few(flows.complained, week)
+    for partner in told:
         out.append((week, "complaint", f"{who(model, partner)} complained about its terms and was compensated"))
-    for rep in flows.who_was_disciplined[:PER_KIND]:
+    _and_more(out, week, "complaint", untold, "partners complained")
+    told, untold = a_few(flows.who_was_disciplined, week)
+    for rep in told:
         out.append(
             (week, "discipline", f"{who(model, model.org.manager[rep])} disciplined {who(model, rep)} for gaming")
         )
-    for person in flows.who_left[:PER_KIND]:
+    _and_more(out, week, "discipline", untold, "people were disciplined")
+    told, untold = a_few(flows.who_left, week)
+    for person in told:
         out.append((week, "quit", f"{who(model, person)} quit; a new hire took the post"))
+    _and_more(out, week, "quit", untold, "people quit")
     return out
 
 
@@ -117,8 +170,8 @@ def explain_in_words(model, row: int) -> str:
         weeks = min(e["weeks_in_routine"], e["week"] - e["live_since_week"] + 1)  # weeks with the CRM live
         return (
             f"**Week {e['week']}: {name} kept to their way of working: {choice}**, as for "
-            f"{weeks} week{'s' if weeks != 1 else ''} now. They did not weigh it again this week (a "
-            f"{e['reconsider_probability']:.0%} chance; the strongest reason to would have been "
+            f"{weeks} week{'s' if weeks != 1 else ''} now. They did not weigh it again this week "
+            f"({a_chance(e['reconsider_probability'])}; the strongest reason to would have been "
             f"{_trigger_words(e)})."
         )
     lines = [
@@ -126,11 +179,9 @@ def explain_in_words(model, row: int) -> str:
         f"({p:.0%} likely once weighed)."
     ]
     if pulls:
-        lines.append(
-            "What pulled them that way: " + ", ".join(f"{TERM_WORDS.get(k, k)} (+{v:.2f})" for k, v in pulls) + "."
-        )
+        lines.append("What pulled them that way: " + terms_in_words(pulls) + ".")
     if holds:
-        lines.append("What held them back: " + ", ".join(f"{TERM_WORDS.get(k, k)} ({v:.2f})" for k, v in holds) + ".")
+        lines.append("What held them back: " + terms_in_words(holds) + ".")
     others = ", ".join(f"{OPTIONS[o].phrase} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen)
     lines.append(f"The other options were: {others}.")
     shares = e["neighbour_shares"]

@@ -41,7 +41,10 @@ STYLE = (
     + app_controls.STYLE
     + """
 .crm-page { padding: 12px 20px; max-width: 1400px; }
-.crm-option { text-transform: none !important; margin: 4px 8px 4px 0; }
+.crm-option { text-transform: none !important; margin: 4px 8px 4px 0; max-width: 100%;
+  height: auto !important; min-height: 36px; white-space: normal !important; letter-spacing: normal !important; }
+.crm-option .v-btn__content { white-space: normal !important; flex: 1 1 auto !important; min-width: 0;
+  text-align: left; padding: 6px 0; }
 .crm-code { font-size: 28px; font-weight: 700; letter-spacing: 3px; color: #1f5fa8; }
 .crm-page table { border-collapse: collapse; font-size: 13px; }
 .crm-page td, .crm-page th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }

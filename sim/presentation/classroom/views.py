@@ -14,7 +14,7 @@ import numpy as np
 from sim.core import perception
 from sim.core.vocabulary import OPTIONS
 from sim.presentation.classroom.session import Classroom, Decision, options_of
-from sim.presentation.narration import TERM_WORDS, who
+from sim.presentation.narration import terms_in_words, who
 
 #: The cues a student reads, one number each for their person.
 CUES = ("pressure", "effort", "double_entry", "sanction_risk", "partner_requests", "route_value", "usefulness",
@@ -125,9 +125,9 @@ def reading(decision: Decision) -> str:
     pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:2]
     holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:2]
     if pulls:
-        text += " For " + decision.choice + ": " + ", ".join(f"{TERM_WORDS.get(k, k)} (+{v:.2f})" for k, v in pulls)
+        text += " For " + decision.choice + ": " + terms_in_words(pulls)
     if holds:
-        text += "; against: " + ", ".join(f"{TERM_WORDS.get(k, k)} ({v:.2f})" for k, v in holds)
+        text += "; against: " + terms_in_words(holds)
     return text + ("." if pulls or holds else "")
 
 

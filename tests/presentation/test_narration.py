@@ -1,0 +1,52 @@
+"""What a class reads: the week's events and a person's reasons, in words that do not mislead."""
+
+from __future__ import annotations
+
+import re
+
+from sim.core.scenario import Scenario
+from sim.presentation.narration import PER_KIND, NarratedRollout, a_chance, term_words, terms_in_words
+
+
+def test_the_events_name_many_reps_not_the_first_three_every_week_and_count_the_rest():
+    model = NarratedRollout(
+        Scenario.case("global_giant_telco").with_overrides({"org.employees": 200, "org.partners": 60})
+    )
+    named, weeks_with_more = set(), 0
+    for _ in range(40):
+        model.step()
+        week = model.steps
+        bent = len(model.flows.bent_terms)
+        told = [text for w, kind, text in model.events if w == week and kind == "bent_terms"]
+        reps = [t.split(" bent terms")[0] for t in told if " bent terms for " in t]
+        named.update(reps)
+        assert len(reps) == min(bent, PER_KIND)
+        more = [t for t in told if t.startswith("... and ")]
+        if bent > PER_KIND:
+            weeks_with_more += 1
+            assert more == [f"... and {bent - PER_KIND} more partners got bent terms this week"]
+        else:
+            assert more == []
+    assert weeks_with_more >= 10  # the telco's reps bend terms for many partners a week
+    assert len(named) > 3 * PER_KIND  # before: the same three reps, week after week
+
+
+def test_integrity_reads_as_its_lack_when_it_pulls_towards_gaming():
+    assert term_words("integrity", 0.59) == "few scruples about bending records"
+    assert term_words("integrity", -0.3) == "personal integrity"
+    assert terms_in_words([("usefulness", 0.36), ("integrity", -0.3)]) == (
+        "what the CRM does for the job (+0.36), personal integrity (-0.30)"
+    )
+
+
+def test_a_chance_takes_the_article_it_is_read_with():
+    assert [a_chance(p) for p in (0.08, 0.12, 0.8, 0.85, 0.11, 0.18, 0.5)] == [
+        "an 8% chance",
+        "a 12% chance",
+        "an 80% chance",
+        "an 85% chance",
+        "an 11% chance",
+        "an 18% chance",
+        "a 50% chance",
+    ]
+    assert re.fullmatch(r"a \d+% chance", a_chance(0.3))
