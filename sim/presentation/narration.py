@@ -166,6 +166,12 @@ def explain_in_words(model, row: int) -> str:
     pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:3]
     holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
     choice = OPTIONS[chosen].phrase + (f" ({OPTIONS[chosen].detail})" if OPTIONS[chosen].detail else "")
+    if not e["reconsidered"] and e["live_since_week"] == e["week"]:
+        return (
+            f"**Week {e['week']}: the CRM went live for {name}, who carried on the old process: {choice}**. "
+            f"Going live made them likelier to weigh their way of working this week, but they did not "
+            f"({a_chance(e['reconsider_probability'])} that they would)."
+        )
     if not e["reconsidered"]:
         weeks = min(e["weeks_in_routine"], e["week"] - e["live_since_week"] + 1)  # weeks with the CRM live
         return (

@@ -50,3 +50,20 @@ def test_a_chance_takes_the_article_it_is_read_with():
         "a 50% chance",
     ]
     assert re.fullmatch(r"a \d+% chance", a_chance(0.3))
+
+
+def test_a_person_who_carried_on_at_go_live_is_told_so_not_that_they_kept_a_routine():
+    from sim.presentation.narration import explain_in_words
+
+    scenario = Scenario.case("global_giant_telco").with_overrides({"org.employees": 120, "org.partners": 30})
+    model = NarratedRollout(scenario)
+    while model.steps < scenario.policy.go_live_week:
+        model.step()
+    carried = [r for r in range(model.org.n) if model.state.live[r] and not model.state.reconsidered[r]]
+    assert carried  # most carry on at go-live: going live is a weak trigger
+    text = explain_in_words(model, carried[0])
+    assert "the CRM went live for" in text and "carried on the old process" in text
+    assert "kept to their way of working" not in text
+    model.step()
+    later = explain_in_words(model, carried[0])
+    assert "went live" not in later.split("**")[1]  # a week on, their routine is told as kept or changed

@@ -56,12 +56,17 @@ def what_they_see(classroom: Classroom, student: str) -> list[str]:
         else:
             since = f" (for {weeks} weeks)." if weeks > 1 else " (since last week)."
         lines.append(f"Your way of working so far: **{OPTIONS[options[current]].phrase}**{since}")
+    ties = model.world.ties
+    colleagues = ties.indices[ties.indptr[row] : ties.indptr[row + 1]]  # everyone this person works with
+    shown = int(np.count_nonzero(model.state.engaged[colleagues]))
+    verb = "has" if shown == 1 else "have"
+    of_whom = f" ({shown} of the {len(colleagues)} people you work with {verb} shown one)" if shown else ""
     if seat.role == "partner":
-        lines.append(f"What other partners did last week: {_shares_words(options, shares)}.")
+        lines.append(f"What other partners did last week: {_shares_words(options, shares)}{of_whom}.")
         lines.append(f"What going around the CRM through your sales rep seems to pay: {level(cue['route_value'])}.")
     else:
         lines.append(f"Your manager's push to use the CRM: {level(cue['pressure'])} ({cue['pressure']:.2f}).")
-        lines.append(f"What your colleagues did last week: {_shares_words(options, shares)}.")
+        lines.append(f"What your colleagues did last week: {_shares_words(options, shares)}{of_whom}.")
         if seat.role == "sales":
             lines.append(
                 f"Channel partners asking you for better terms: {cue['partner_requests']:.0%} of your partners."
