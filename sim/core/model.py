@@ -376,13 +376,16 @@ class CRMRollout(mesa.Model):
         """The scenario's policy changes planned for this week (``[[changes]]``) take effect before
         anything else happens in it, and the event log says so."""
         for overrides in self.settings.planned_changes(week):
-            self.change_policy(overrides, f"changes (week {week})", from_week=week)
-            told = ", ".join(f"{key} = {value}" for key, value in overrides.items())
-            for events in self.block_events:
-                events.append((week, "policy_change", f"The policy changes as planned: {told}."))
+            self.change_policy(
+                overrides, f"changes (week {week})", from_week=week, told="The policy changes as planned"
+            )
 
     def change_policy(
-        self, overrides: dict[str, Any], source: str = "policy change", from_week: int | None = None
+        self,
+        overrides: dict[str, Any],
+        source: str = "policy change",
+        from_week: int | None = None,
+        told: str | None = None,
     ) -> None:
         """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
         21"): the settings are replaced and the standing cues rebuilt from them. A full integration
@@ -390,12 +393,18 @@ class CRMRollout(mesa.Model):
         commitment funds (``governance.build_interfaces``). A changed schedule applies to those not
         yet live (``reschedule_go_live``). Draws are unaffected (common random
         numbers: a changed run and one carrying on share every draw). ``from_week`` is the first
-        week under the new policy: by default the next one."""
+        week under the new policy: by default the next one. ``told``: the event log says so, in
+        these words, with the settings changed."""
         was_full = self.settings.policy.integration == "full"
         self.settings = self.settings.with_overrides(overrides, source)
         self.world = build_world(self.org, self.settings, self.blocks)
         self.role_settings = role_settings(self.settings)
-        self.reschedule_go_live(self.steps + 1 if from_week is None else from_week)
+        from_week = self.steps + 1 if from_week is None else from_week
+        self.reschedule_go_live(from_week)
+        if told:
+            changed = ", ".join(f"{key} = {value}" for key, value in overrides.items())
+            for events in self.block_events:
+                events.append((from_week, "policy_change", f"{told}: {changed}."))
         if self.settings.policy.integration == "full" and not was_full:
             stocks = self.stocks
             stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)

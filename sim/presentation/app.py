@@ -2,10 +2,11 @@
 
 ``crmsim app [CASE]`` serves this page. A teacher picks a case to start from and sets the
 policy levers (each shown with its value, in words, with the scenario file's dotted key beside
-it); Step, Play and Reset drive the model. The page shows the network coloured by what each
-person does, the behaviour shares by role, data quality and trust, and what the choices add
-up to (drift, cost per sale, complaints and compensation, turnover); one person's choice
-explained in words; and a log of notable micro-actions.
+it); Step, Play and Reset drive the model, and Change course applies the policy levers set
+mid-run from the next week on ("sanctions from week 30"). The page shows the network coloured
+by what each person does, the behaviour shares by role, data quality and trust, and what the
+choices add up to (drift, cost per sale, complaints and compensation, turnover); one person's
+choice explained in words; a log of notable micro-actions; and, at the end, the verdict.
 
 A plain Solara page rather than Mesa's SolaraViz: SolaraViz's framework controls (play
 interval, render interval, page tabs) would reach the students, and its matplotlib components
@@ -70,7 +71,22 @@ def WeekHeading(model: CRMRollout, week: int = 0):
     app_controls.Text(
         f"**{model.settings.name}**: {model.settings.description}\n\n"
         f"rollout: {p.rollout} · integration: {p.integration} · training: {p.training_hours:g} h · "
-        f"sanctions: {p.sanctions:g} · style: {p.management_style}"
+        f"sanctions: {p.sanctions:g} · mandate: {p.mandate:g} · style: {p.management_style}"
+    )
+    if not model.running:
+        app_controls.Text(verdict_in_words(model))
+
+
+def verdict_in_words(model: CRMRollout) -> str:
+    """The end of the run: success or failure, and the two figures it was judged on."""
+    v = model.verdict()
+    crit = v["criteria"]
+    use_ok = v["intended_use_last13"] >= crit["min_intended_use"]
+    roi_ok = v["roi"] >= crit["min_roi"]
+    return (
+        f"**The run is over: {v['verdict'].upper()}.** Intended use over the last 13 weeks "
+        f"{v['intended_use_last13']:.0%} (needs {crit['min_intended_use']:.0%}: {'met' if use_ok else 'not met'}); "
+        f"return on the investment {v['roi']:+.2f} (needs {crit['min_roi']:+.2f}: {'met' if roi_ok else 'not met'})."
     )
 
 
@@ -130,6 +146,7 @@ def Page():
     levers, set_levers = solara.use_state(initial)
     model = solara.use_memo(lambda: NarratedRollout(start), [])
     model_ref = solara.use_ref(model)
+    applied = solara.use_ref(initial)  # the levers the running model has: those it was built or changed with
     # bumped after each step and reset, so everything below is redrawn for the new week
     week, set_week = solara.use_state(0)
     drawn = solara.use_ref(0)
@@ -149,6 +166,17 @@ def Page():
     def reset():
         set_playing(False)
         model_ref.current = build_model(levers)
+        applied.current = levers
+        redraw()
+
+    waiting = app_controls.pending(levers, applied.current)
+    now = [lever for lever in waiting if app_controls.can_change_mid_run(lever)]
+
+    def change_course():
+        """The policy levers set differently, from the next week on, in the running organisation."""
+        changed = {lever.key: levers[lever.key] for lever in now}
+        current.change_policy(changed, "the dashboard", told="The policy changes")
+        applied.current = {**applied.current, **changed}
         redraw()
 
     def play(cancel: threading.Event):
@@ -169,10 +197,34 @@ def Page():
         with solara.Column(classes=["crm-sidebar"]):
             solara.HTML(tag="h3", unsafe_innerHTML="crmsim: a CRM rollout, week by week")
             with solara.Row():
-                solara.Button("Step", on_click=step, color="primary", disabled=playing)
-                solara.Button("Pause" if playing else "Play", on_click=lambda: set_playing(not playing))
+                solara.Button("Step", on_click=step, color="primary", disabled=playing or not current.running)
+                solara.Button(
+                    "Pause" if playing else "Play",
+                    on_click=lambda: set_playing(not playing),
+                    disabled=not playing and not current.running,
+                )
                 solara.Button("Reset", on_click=reset, disabled=playing)
-            app_controls.Text("*Reset builds a new organisation from the levers below.*")
+            if waiting:
+                names = ", ".join(lever.words.split(" (")[0].lower() for lever in waiting)
+                app_controls.Text(
+                    f"**Set, not yet in the run:** {names}. Reset starts a new organisation with every lever; "
+                    + (
+                        f"Change course applies the policy ones ({len(now)}) to this organisation from week "
+                        f"{current.steps + 1}."
+                        if now
+                        else "the case, the seed and the integration's unfinished share take effect only on Reset."
+                    )
+                )
+                solara.Button(
+                    f"Change course from week {current.steps + 1}",
+                    on_click=change_course,
+                    disabled=playing or not now or not current.running,
+                )
+            else:
+                app_controls.Text(
+                    "*Reset builds a new organisation from the levers below; a policy lever changed mid-run can "
+                    "be applied from the next week.*"
+                )
             app_controls.Levers(levers, set_levers)
         with solara.Column():
             # the week as an argument: a component is redrawn when its arguments change

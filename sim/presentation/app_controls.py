@@ -57,6 +57,17 @@ def initial_levers(case: str, start: Scenario) -> dict:
     return values
 
 
+def pending(values: dict, applied: dict) -> list[Lever]:
+    """The levers set to other values than those the running model has."""
+    return [lever for lever in LEVERS if values[lever.key] != applied[lever.key]]
+
+
+def can_change_mid_run(lever: Lever) -> bool:
+    """Policy levers change a running rollout (``CRMRollout.change_policy``); the case, the seed
+    and the mechanisms' settings make another organisation: they take effect on Reset."""
+    return lever.key.startswith("policy.")
+
+
 def _load(case: str) -> Scenario:
     return Scenario.case(case) if case in cases() else Scenario.load(case)
 
@@ -94,7 +105,8 @@ def Labelled(words: str, key: str, value: str):
 
 @solara.component
 def Levers(values: dict, set_values):
-    """Every lever with its value in words; a change takes effect on Reset."""
+    """Every lever with its value in words; a change takes effect on Reset (a new organisation),
+    or, for a policy lever, from the next week with the page's Change course."""
 
     def setter(key):
         if key == "scenario":  # another case: its own levers, as its scenario file sets them

@@ -1,8 +1,8 @@
 """The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 Starts `crmsim app` on a free loopback port, steps the model to week 10, checks the network and
-the charts are drawn, the week counter moved and no framework default shows, changes a lever,
-resets, and checks week 0 with the lever's value.
+the charts are drawn, the week counter moved and no framework default shows, changes a lever
+mid-run and applies it from the next week, resets, and checks week 0 with the lever's value.
 Needs Debian's chromium (`make test` installs it as root). Without it the test is skipped
 locally, never under CI (CI=true), where it must run.
 """
@@ -53,9 +53,21 @@ def test_dashboard_steps_draws_changes_a_lever_and_resets(dashboard, tmp_path):
                 assert default.lower() not in text.lower(), default
             page.screenshot(path=str(tmp_path / "dashboard_week10.png"), full_page=True)
 
-            # change a lever, then reset: a new model at week 0 with the lever's value
+            # change a lever mid-run: the page says it is set, not yet in the run; Change course
+            # applies it from the next week, and the log says so
             page.get_by_role("button", name="full", exact=True).click()
             expect(page.get_by_text("Integration with the operational systems: full")).to_be_visible()
+            expect(page.get_by_text("Set, not yet in the run:", exact=False)).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("integration: partial", exact=False)).to_be_visible()
+            page.get_by_role("button", name="Change course from week 11", exact=True).click()
+            expect(page.get_by_text("integration: full", exact=False)).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Set, not yet in the run:", exact=False)).to_have_count(0)
+            step.click()
+            expect(page.get_by_role("heading", name="Week 11", exact=True)).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("week 11: The policy changes: policy.integration = full.")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "dashboard_change_course.png"), full_page=True)
+
+            # then reset: a new model at week 0 with the lever's value
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.get_by_role("heading", name="Week 0")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("integration: full", exact=False)).to_be_visible(timeout=60_000)

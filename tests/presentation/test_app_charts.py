@@ -78,3 +78,21 @@ def test_every_lever_shows_words_and_its_key(model):
     assert app_controls.initial_levers("call_centre_integration", other)["policy.integration"] == (
         other.policy.integration
     )
+
+
+def test_the_end_of_the_run_is_told_with_its_verdict_and_what_it_was_judged_on():
+    from sim.presentation.app import verdict_in_words
+
+    scenario = Scenario.case("global_giant_telco").with_overrides(
+        {"org.employees": 60, "org.partners": 10, "run.weeks": 20}
+    )
+    model = NarratedRollout(scenario)
+    while model.running:
+        model.step()
+    v = model.verdict()
+    text = verdict_in_words(model)
+    assert text.startswith(f"**The run is over: {v['verdict'].upper()}.**")
+    assert f"{v['intended_use_last13']:.0%}" in text and f"{v['roi']:+.2f}" in text
+    crit = v["criteria"]
+    unmet = (v["intended_use_last13"] < crit["min_intended_use"]) + (v["roi"] < crit["min_roi"])
+    assert text.count("not met") == unmet and (unmet > 0) == (v["verdict"] == "failure")
