@@ -122,12 +122,24 @@ def Charts(model: CRMRollout, week: int = 0, lock=None):
 
 
 @solara.component
-def PersonPanel(model: CRMRollout, week: int = 0):
-    """Pick one person: why they chose what they chose this week, in words."""
-    row, set_row = solara.use_state(0)
+def PersonPanel(model: CRMRollout, week: int, row: int, set_row):
+    """Pick one person (by the slider, or by the number the log names them by): why they chose
+    what they chose this week, in words; the network rings them."""
     row = min(row, model.org.n - 1)
+    missing, set_missing = solara.use_state("")
+
+    def find(text: str):
+        number = text.strip().split(" ")[-1]  # "sales rep 108" or "108"
+        found = next((r for r in range(model.org.n) if str(model.person_id(r)) == number), None)
+        set_missing("" if found is not None else f"No person numbered {number!r} here.")
+        if found is not None:
+            set_row(found)
+
     app_controls.Labelled("person to explain", "", who(model, row))
     solara.SliderInt("", value=row, on_value=set_row, min=0, max=model.org.n - 1, thumb_label=False)
+    solara.InputText("or type the number the log names them by, then Enter", value="", on_value=find)
+    if missing:
+        app_controls.Text(f"*{missing}*")
     app_controls.Text(f"### {who(model, row)}\n\n" + explain_in_words(model, row))
 
 
@@ -157,6 +169,8 @@ def Page():
 
     playing, set_playing = solara.use_state(False)
     current = model_ref.current
+    person, set_person = solara.use_state(0)  # the person explained, ringed on the network
+    person = min(person, current.org.n - 1)
 
     def step():
         if current.running:
@@ -231,8 +245,8 @@ def Page():
             WeekHeading(current, week)
             with solara.Columns([3, 2]):
                 with solara.Column():
-                    NetworkPanel(current, week)
+                    NetworkPanel(current, week, {person: who(current, person)})
                 with solara.Column():
-                    PersonPanel(current, week)
+                    PersonPanel(current, week, person, set_person)
             Charts(current, week)
             EventLog(current, week)

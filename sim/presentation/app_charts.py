@@ -95,8 +95,10 @@ def lines(ts: pd.DataFrame, title: str, series: list[tuple[str, str, str]], top:
     """Lines of the ``(column, words, colour)`` series; the y axis from 0 to ``top`` (default: the largest value)."""
     weeks = ts["week"].to_numpy()
     values = {column: np.nan_to_num(ts[column].to_numpy(dtype=float)) for column, _, _ in series}
-    high = top if top is not None else max([float(v.max()) for v in values.values()] + [1e-9])
+    high = top if top is not None else max(float(v.max()) for v in values.values())
     low = min(0.0, *[float(v.min()) for v in values.values()])
+    if high <= low:  # nothing yet but zeros: an axis from 0 to 1, not to a meaningless 1e-09
+        high = low + 1.0
     span = (high - low) or 1.0
     x, y = _scale(weeks)
     xs = x(weeks)
@@ -154,14 +156,29 @@ def data_quality_and_trust(ts: pd.DataFrame) -> str:
     return f'<div class="crm-charts"><div class="crm-panel">{chart}{legend([(w, c) for _, w, c in series])}</div></div>'
 
 
+#: What the choices add up to, one small chart per unit: a chart never puts money beside a
+#: count or a share beside a rate (the printed figure's six panels are ``plots.ORGANISATION_PANELS``).
+ORGANISATION_CHARTS = [
+    ("Cost per unit sale (money)", ["cost_per_sale"]),
+    ("Complaints (partners a week)", ["complaints"]),
+    ("Compensation and margin lost (money a week)", ["compensation_paid", "margin_leakage"]),
+    ("Drift and conflict (0 to 1)", ["drift", "conflict", "backlash"]),
+    ("Turnover (share a year)", ["turnover_sales", "turnover_service"]),
+    ("Morale and tension (0 to 1)", ["morale_sales", "tension"]),
+    ("The system (0 to 1)", ["system_performance", "system_fit"]),
+    ("Return on the investment so far", ["roi"]),
+    ("Planned benefits realised (share)", ["benefits_realised"]),
+]
+
+
 def organisation(ts: pd.DataFrame) -> str:
-    """What the choices add up to: one small chart per panel of ``plots.ORGANISATION_PANELS``."""
+    """What the choices add up to: one small chart per entry of ``ORGANISATION_CHARTS``."""
     ts = ts.copy()
     for column in ts.columns:
         if column.startswith("turnover"):
             ts[column] = ts[column] * 52  # a weekly rate, shown per year
     parts = []
-    for title, columns in plots.ORGANISATION_PANELS:
+    for title, columns in ORGANISATION_CHARTS:
         series = [(c, c.replace("_", " "), plots.SERIES_COLOURS[c]) for c in columns]
         parts.append(
             '<div class="crm-panel">'

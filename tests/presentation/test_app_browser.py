@@ -67,6 +67,14 @@ def test_dashboard_steps_draws_changes_a_lever_and_resets(dashboard, tmp_path):
             expect(page.get_by_text("week 11: The policy changes: policy.integration = full.")).to_be_visible()
             page.screenshot(path=str(tmp_path / "dashboard_change_course.png"), full_page=True)
 
+            # a person the log names is found by their number, explained and ringed on the network
+            page.get_by_label("or type the number the log names them by, then Enter").fill("sales rep 31")
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", name="sales rep 31", exact=True)).to_be_visible(timeout=30_000)
+            page.get_by_label("or type the number the log names them by, then Enter").fill("99999")
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("No person numbered '99999' here.")).to_be_visible(timeout=30_000)
+
             # then reset: a new model at week 0 with the lever's value
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(page.get_by_role("heading", name="Week 0")).to_be_visible(timeout=60_000)

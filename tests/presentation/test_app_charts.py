@@ -62,8 +62,18 @@ def test_the_charts_reach_the_last_week_and_name_their_series(model):
     assert "use as designed / self-serve" in shares and "game / go around" in shares
     assert "data quality" in app_charts.data_quality_and_trust(ts)
     organisation = app_charts.organisation(ts)
-    for title, _ in plots.ORGANISATION_PANELS:
+    for title, _ in app_charts.ORGANISATION_CHARTS:
         assert title in organisation
+    # every series the printed figure shows is on the page too, one unit to a chart
+    printed = {c for _, columns in plots.ORGANISATION_PANELS for c in columns}
+    assert printed == {c for _, columns in app_charts.ORGANISATION_CHARTS for c in columns}
+
+
+def test_a_chart_of_zeros_has_an_axis_from_0_to_1_not_to_a_tiny_number(model):
+    ts = model.recorder.frame().assign(complaints=0.0)
+    chart = app_charts.lines(ts, "Complaints", [("complaints", "complaints", "#000000")])
+    labels = re.findall(r'text-anchor="end" font-size="9" fill="#555">([^<]+)<', chart)
+    assert labels[:2] == ["1", "0"]
 
 
 def test_every_lever_shows_words_and_its_key(model):

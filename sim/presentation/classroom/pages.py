@@ -368,6 +368,7 @@ def Advancing(classroom: Classroom, redraws: int):
 
 @solara.component
 def Mix(classroom: Classroom, redraws: int):
+    refused, set_refused = solara.use_state(0)  # a refused change: the sliders are drawn again as the mix is
     solara.HTML(tag="h3", unsafe_innerHTML="The roles students get (for those who join next)")
     for role in SEAT_ROLES:
         weight = classroom.mix.get(role, 0)
@@ -376,10 +377,13 @@ def Mix(classroom: Classroom, redraws: int):
         def set_weight(value, role=role):
             try:
                 classroom.set_mix({**classroom.mix, role: int(value)})
-            except ClassroomError:
-                pass  # every weight 0: keep the mix as it was
+            except ClassroomError:  # every weight 0: the mix stays as it was, and says why
+                set_refused(refused + 1)
 
-        solara.SliderInt("", value=weight, min=0, max=5, on_value=set_weight, thumb_label=False)
+        slider = solara.SliderInt("", value=weight, min=0, max=5, on_value=set_weight, thumb_label=False)
+        slider.key(f"{role} {refused}")  # after a refusal, new sliders: they show the mix as it is
+    if refused:
+        app_controls.Text("*At least one role needs a weight above 0: the mix stays as it was.*")
 
 
 routes = [
