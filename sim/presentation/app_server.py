@@ -86,6 +86,12 @@ def solara_env(assets: Path, extra: dict) -> dict:
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "MPLBACKEND": "Agg",
         "SOLARA_THEME_LOADER": "plain",  # no "This website runs on Solara" badge over the page
+        # Solara warns, for every page served over plain http on a classroom's network, that its
+        # session cookie falls back to samesite=lax: right for crmsim (no iframe), and a dozen
+        # twelve-line warnings fill the teacher's terminal
+        "PYTHONWARNINGS": ",".join(
+            w for w in (os.environ.get("PYTHONWARNINGS"), "ignore:Cookies with samesite=none require https") if w
+        ),
     }
 
 
