@@ -119,4 +119,4 @@ def _refuse_protected(path: Path) -> None:
         what = "the root folder"
     else:
         return
-    raise InputError(str(path), None, f"is {what}; crmsim replaces its output folder whole, so choose a new folder")
+    raise InputError(str(path), None, f"is {what}; a crmsim output needs a folder of its own, so choose a new folder")

@@ -47,7 +47,9 @@ def check_case(case: str | None) -> str:
     start = case or "global_giant_telco"
     if start not in cases():
         if not Path(start).is_file():
-            raise InputError(start, "case", f"neither a case nor a scenario file; cases: {', '.join(cases())}")
+            looks_like_a_file = start.endswith(".toml") or "/" in start or "\\" in start
+            what = "no such scenario file" if looks_like_a_file else "neither a case nor a scenario file"
+            raise InputError(start, "case", f"{what}; cases: {', '.join(cases())}")
         start = str(Path(start).absolute())
         Scenario.load(start)
     return start
@@ -133,8 +135,19 @@ def _check_address(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise InputError("--port", None, f"port {port} is in use on {host}; allowed: a free port") from None
+                message = f"port {port} is in use on {host}; allowed: a free port, e.g. --port {_free_port(host)}"
+                raise InputError("--port", None, message) from None
             raise InputError("--host", None, f"cannot serve on {host}: {exc.strerror or exc}") from None
+
+
+def _free_port(host: str) -> int:
+    """A port free on ``host`` now, to suggest (the system's pick)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host.strip("[]"), 0))
+            return probe.getsockname()[1]
+    except OSError:
+        return 8800
 
 
 def _serve_until_stopped(command: list[str], env: dict) -> int:
