@@ -304,3 +304,65 @@ def test_a_choice_after_the_last_week_is_refused_not_kept_for_a_week_never_playe
     with pytest.raises(ClassroomError, match="the rollout has ended"):
         room.choose(a, options_of(room.seats[a].role)[0])
     assert room.choices == {}
+
+
+def test_a_server_started_again_on_the_folder_takes_the_class_up_where_it_was(scenario, tmp_path):
+    """A teacher's laptop crashes mid-lesson: the next server on the same folder plays the class's
+    weeks again from its decisions, at the same week, and each student's page gets its seat back."""
+    from sim.presentation.classroom import record
+    from sim.presentation.classroom.registry import taken_up
+
+    out = tmp_path / "lesson"
+    decisions = DecisionsFile(out)
+    registry = Registry("global_giant_telco", decisions)
+    registry.scenario = lambda: scenario
+    classroom = registry.open()
+    a, b = classroom.join(), classroom.join()
+    for k in range(3):
+        for s in (a, b):
+            classroom.choose(s, options_of(classroom.seats[s].role)[(k + (s == b)) % 3])
+    classroom.set_rules(advance_when_all_decided=False)
+    classroom.advance()  # a week nobody decided: the model played it
+    week, seat_a, before = classroom.week, classroom.seats[a], classroom.table()
+    decisions.close()  # the server stops
+
+    again = DecisionsFile(out)
+    second = Registry("global_giant_telco", again)
+    second.scenario = lambda: scenario
+    taken_up(second)
+    restored = second.get(classroom.code)
+    assert restored is not None and restored.week == week and restored.table() == before
+    assert restored.advance_when_all_decided is False and not restored.seats
+    assert restored.rejoin(seat_a.token) == a and restored.seats[a].row == seat_a.row
+    assert restored.join() == "student 3"  # new students get new names
+    restored.choose(a, options_of(restored.seats[a].role)[0])
+    restored.advance()
+    table = pd.read_parquet(out / record.FILE)
+    assert len(table) == len(before) + 1  # the replayed decisions are not written twice
+    assert table.drop_duplicates().shape == table.shape
+    # a class of another scenario stays in the file only
+    again.close()
+    third = DecisionsFile(out)
+    other = Registry("global_giant_telco", third)
+    other.scenario = lambda: scenario.with_overrides({"run.seed": 7})
+    taken_up(other)
+    assert other.get(classroom.code) is None
+    assert len(pd.read_parquet(out / record.FILE)) == len(table)
+    third.close()
+
+
+def test_last_weeks_lesson_is_not_taken_up(scenario, tmp_path, monkeypatch):
+    from sim.presentation.classroom import record
+    from sim.presentation.classroom.registry import taken_up
+
+    out = tmp_path / "lesson"
+    with DecisionsFile(out) as decisions:
+        registry = Registry("global_giant_telco", decisions)
+        registry.scenario = lambda: scenario
+        code = registry.open().code
+        registry.get(code).join()
+    monkeypatch.setattr(record, "TAKE_UP_HOURS", 0.0)
+    with DecisionsFile(out) as again:
+        later = Registry("global_giant_telco", again)
+        later.scenario = lambda: scenario
+        assert taken_up(later).get(code) is None

@@ -3,8 +3,8 @@
 They play two weeks: every student chooses, the week is played as soon as all have, and every
 page shows the next week. The decisions file then holds the six decisions (also after the server
 is stopped), the teacher's debrief shows them, a reloaded page comes back to its seat or class, a
-student who closes the page frees the seat, and a second teacher on the same server gets a
-classroom of their own.
+student who closes the page frees the seat, a second teacher on the same server gets a
+classroom of their own, and a server started again on the folder takes the class up where it was.
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
             assert other.locator(".crm-code").inner_text().strip() != code
             expect(other.get_by_text("Who has decided: 0 of 0")).to_be_visible()
             expect(teacher.get_by_role("heading", name=f"Week {week}", exact=True)).to_be_visible()
+            second_student = students[1].url  # the address, with the seat's token, a restart must keep
         except Exception:
             for name, page in (("teacher", teacher), *((f"student{k}", s) for k, s in enumerate(students, 1))):
                 if not page.is_closed():
@@ -132,4 +133,31 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
     # and student 1's choice of the third week: played once the browser closed the others' pages
     assert len(stopped) == 2 * STUDENTS + 1 and stopped.iloc[-1]["student"] == "student 1"
     assert list(stopped.columns) == ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
-    assert sorted(p.name for p in out.iterdir()) == [".crmsim-lock", "decisions.parquet", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".crmsim-lock",
+        "classrooms.json",
+        "decisions.parquet",
+        "manifest.json",
+    ]
+
+    # the server started again on the folder takes the class up where it was: the teacher's and a
+    # student's addresses come back to the class, the week and the seat
+    port = url.rsplit(":", 1)[1]
+    args = ["classroom", "global_giant_telco", "--host", "127.0.0.1", "--port", port, "--out", str(out)]
+    again = start(args, tmp_path / "server_again.log")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            teacher = browser.new_page(viewport={"width": 1400, "height": 1200})
+            teacher.goto(f"{url}/teacher?class={code}", timeout=120_000)
+            heading = teacher.get_by_role("heading", name=f"Week {week + 1}", exact=True)
+            expect(heading).to_be_visible(timeout=120_000)
+            assert teacher.locator(".crm-code").inner_text().strip() == code
+            student = browser.new_page()
+            student.goto(second_student, timeout=120_000)
+            expect(student.get_by_text(f"student 2 · classroom {code}")).to_be_visible(timeout=60_000)
+            expect(teacher.get_by_text("Who has decided: 0 of 1")).to_be_visible(timeout=30_000)
+            browser.close()
+    finally:
+        stop(again)
+    assert len(pd.read_parquet(out / "decisions.parquet")) == 2 * STUDENTS + 1  # nothing written twice

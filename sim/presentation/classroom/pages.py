@@ -281,7 +281,7 @@ def TeacherPage():
         solara.HTML(tag="h2", unsafe_innerHTML="No such classroom")
         app_controls.Text(
             f"No classroom **{html.escape(code)}** on this server; open `/teacher` for a new one. A server "
-            "that was restarted starts new classrooms: the decisions file keeps the choices of the old ones."
+            "started again without `--out` (or on another folder) cannot take up the classes of the last one."
         )
         return
     TeacherView(classroom, redraws)

@@ -6,17 +6,22 @@ Columns: ``classroom`` (the classroom's code; one server may hold several classe
 
 The file is rewritten whole after every played week, through a temporary file renamed over
 it, so a reader (or a server stopped at any moment) finds the previous complete file or the
-new complete one, never half of one. The folder must be new, empty or an earlier classroom's
-(``manifest.json`` says ``"kind": "classroom"``); an earlier lesson's decisions are kept and
-the new ones added after them. The folder is locked while a classroom serves (``claim_folder``), or
-while a ``DecisionsFile`` made from Python is open: a second classroom on it is refused.
+new complete one, never half of one. Beside it, ``classrooms.json`` keeps what a restarted
+server needs to take each class up again (``Classroom.saved``): the next server on the folder,
+started within ``TAKE_UP_HOURS``, plays its weeks again from the decisions and waits for its
+students' pages to come back.
+
+The folder must be new, empty or an earlier classroom's (``manifest.json`` says ``"kind":
+"classroom"``); an earlier lesson's decisions are kept and the new ones added after them. The
+folder is locked while a classroom serves (``claim_folder``), or while a ``DecisionsFile`` made
+from Python is open: a second classroom on it is refused.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -25,9 +30,15 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.experiments.store import FolderInUse, FolderLock
 from sim.io.folders import check_writable_folder
+from sim.io.whole import write_whole
 
 KIND = "classroom"
 FILE = "decisions.parquet"
+#: What a restarted server needs to take each class up again (``Classroom.saved``), by code.
+CLASSES = "classrooms.json"
+#: A class is taken up again by a server started within this many hours of its last save (a
+#: crash mid-lesson), not by next week's lesson on the same folder.
+TAKE_UP_HOURS = 6.0
 COLUMNS = ["classroom", "week", "student", "person", "role", "choice", "model_probability"]
 
 
@@ -68,7 +79,7 @@ def claim_folder(folder: Path) -> FolderLock:
 def _write_manifest(folder: Path) -> None:
     manifest = folder / "manifest.json"
     if not manifest.exists():
-        _replace(manifest, json.dumps({"kind": KIND, "files": [FILE]}, indent=2).encode())
+        _replace(manifest, json.dumps({"kind": KIND, "files": [FILE, CLASSES]}, indent=2).encode())
 
 
 class DecisionsFile:
@@ -108,6 +119,28 @@ class DecisionsFile:
         with self.lock:
             self.classrooms.append(classroom)
 
+    def saved_classes(self) -> dict[str, tuple[dict, list[dict]]]:
+        """The classes an earlier server on this folder left, by code: what each saved of itself
+        and its decisions, for ``Classroom.restored``."""
+        try:
+            saved = json.loads((self.folder / CLASSES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        earlier = self.earlier if self.earlier is not None else pd.DataFrame(columns=COLUMNS)
+        recent = time.time() - TAKE_UP_HOURS * 3600
+        return {
+            code: (state, earlier[earlier["classroom"] == code].to_dict("records"))
+            for code, state in (saved.items() if isinstance(saved, dict) else [])
+            if isinstance(state, dict) and state.get("saved_at", 0) >= recent
+        }
+
+    def take_up(self, classroom) -> None:
+        """A class taken up again: its decisions are its own from now on, no longer earlier ones."""
+        with self.lock:
+            if self.earlier is not None:
+                self.earlier = self.earlier[self.earlier["classroom"] != classroom.code].reset_index(drop=True)
+            self.classrooms.append(classroom)
+
     def write(self, classroom=None) -> Path:
         """Rewrite the file with every decision so far (called after each played week)."""
         if self.closed:
@@ -120,13 +153,22 @@ class DecisionsFile:
             if self.earlier is not None and len(self.earlier):
                 table = pd.concat([self.earlier, table], ignore_index=True)
             path = self.folder / FILE
-            temporary = self.folder / f".{FILE}.writing"
-            table.to_parquet(temporary, index=False)
-            os.replace(temporary, path)
+            write_whole(
+                path, lambda temporary: table.to_parquet(temporary, index=False), self.folder / f".{FILE}.writing"
+            )
+            self._save_classes()
             return path
+
+    def _save_classes(self) -> None:
+        """Every class's ``saved`` state, those of earlier servers kept beside this one's."""
+        try:
+            saved = json.loads((self.folder / CLASSES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        saved = saved if isinstance(saved, dict) else {}
+        saved.update({c.code: {**c.saved(), "saved_at": time.time()} for c in self.classrooms})
+        _replace(self.folder / CLASSES, json.dumps(saved, indent=1).encode())
 
 
 def _replace(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.writing")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    write_whole(path, lambda temporary: temporary.write_bytes(data), temporary=path.with_name(f".{path.name}.writing"))

@@ -3,18 +3,20 @@
 The teacher's page opens a classroom and shows its code in the join address; a student's page
 finds the classroom by that code (or, when the server holds just one, without it). A ticker
 plays the weeks of classrooms whose timer ran out. The decisions of every classroom go to one
-decisions file when the server was given ``--out``.
+decisions file when the server was given ``--out``; a server started again on that folder takes
+up the classes the last one left (``taken_up``).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 import threading
 
 from sim.core.scenario import Scenario, cases
 from sim.presentation.classroom.record import DecisionsFile
-from sim.presentation.classroom.session import Classroom
+from sim.presentation.classroom.session import Classroom, ClassroomError
 
 #: Letters of a classroom code: no 0/O, 1/I/L to misread on a projector.
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -75,6 +77,27 @@ def _new_code(taken) -> str:
             return code
 
 
+def taken_up(registry: Registry) -> Registry:
+    """The classes an earlier server on the same folder left, taken up again (``Classroom.restored``);
+    a class of another case, or one that does not play again as recorded, stays in the file only."""
+    decisions = registry.decisions
+    if decisions is None:
+        return registry
+    scenario = registry.scenario()
+    for code, (saved, rows) in decisions.saved_classes().items():
+        try:
+            classroom = Classroom.restored(scenario, code, saved, rows)
+        except (ClassroomError, KeyError, TypeError, ValueError, StopIteration) as exc:
+            print(f"crmsim classroom: class {code} not taken up again ({exc}); its decisions stay", file=sys.stderr)
+            continue
+        classroom.record = decisions.write
+        registry.classrooms[code] = classroom
+        decisions.take_up(classroom)
+    if registry.classrooms:
+        registry._start_ticker()
+    return registry
+
+
 _REGISTRY: Registry | None = None
 _REGISTRY_LOCK = threading.Lock()
 
@@ -85,8 +108,10 @@ def registry() -> Registry:
     with _REGISTRY_LOCK:
         if _REGISTRY is None:
             out = os.environ.get("CRMSIM_CLASSROOM_OUT")
-            _REGISTRY = Registry(
-                os.environ.get("CRMSIM_CLASSROOM_CASE", "global_giant_telco"),
-                DecisionsFile(out, claimed=True) if out else None,  # locked by the server that set it
+            _REGISTRY = taken_up(
+                Registry(
+                    os.environ.get("CRMSIM_CLASSROOM_CASE", "global_giant_telco"),
+                    DecisionsFile(out, claimed=True) if out else None,  # locked by the server that set it
+                )
             )
         return _REGISTRY

@@ -7,7 +7,9 @@ what their person does; the model takes those choices as those people's behaviou
 everyone seated has decided (if the teacher lets it), when the teacher says so, or when the
 teacher's timer runs out. A student who leaves frees the seat to the model; one who comes
 back with their seat's token (a reloaded page keeps it in its address) gets the same seat, the
-same person and this week's choice back.
+same person and this week's choice back. A class whose server stopped is taken up again by the
+next server on the same folder (``saved``, ``restored``): its weeks are played again with the
+recorded choices, and every student's page can come back to its seat.
 
 Every student decision is kept with the model's own probability for that person at that time,
 for the debrief, and handed to ``record`` (the decisions file) as each week is played.
@@ -239,7 +241,9 @@ class Classroom:
             student = f"student {self._joined}"
             self.seats[student] = Seat(student, row, ROLE_NAMES[Role(int(self.model.org.role[row]))], self.week)
             self._bump()
-            return student
+        if self.record is not None:
+            self.record(self)  # the seat's token survives a restart of the server
+        return student
 
     def rejoin(self, token: str) -> str | None:
         """The student whose seat ``token`` names, back on a new page (a reload): the same name,
@@ -362,6 +366,62 @@ class Classroom:
         """The decisions as rows of the decisions file."""
         with self.lock:
             return [d.row_of_table(self.code) for d in self.decisions]
+
+    # --- surviving a restart ----------------------------------------------------------------
+
+    def saved(self) -> dict:
+        """What a restarted server needs to take this class up again (with its decisions): the
+        scenario, the week reached, the mix, the rules and every seat, with its token, so a
+        student's reloaded page gets its seat back."""
+        with self.lock:
+            seats = [*self.seats.values(), *(seat for seat, _, _ in self._left.values())]
+            return {
+                "scenario_hash": self.model.settings.hash,
+                "week": self.week,
+                "mix": self.mix,
+                "advance_when_all_decided": self.advance_when_all_decided,
+                "timer_seconds": self.timer_seconds,
+                "joined": self._joined,
+                "seats": [
+                    {"student": s.student, "row": s.row, "role": s.role, "joined_week": s.joined_week, "token": s.token}
+                    for s in seats
+                ],
+            }
+
+    @classmethod
+    def restored(cls, scenario: Scenario, code: str, saved: dict, decisions: list[dict]) -> Classroom:
+        """The class as it was when its server stopped: its weeks played again, with the students'
+        recorded choices as their people's behaviour (the model is seeded: the same weeks come
+        out). Every seat waits for its student's page to come back (``rejoin``). Raises
+        ClassroomError if the weeks do not come out as recorded (another crmsim, another case)."""
+        if saved.get("scenario_hash") != scenario.hash:
+            raise ClassroomError(f"classroom {code} was played on another scenario")
+        classroom = cls(scenario, code, mix=saved["mix"])
+        seats = {
+            s["student"]: Seat(s["student"], s["row"], s["role"], s["joined_week"], s["token"]) for s in saved["seats"]
+        }
+        for week in range(classroom.week, saved["week"]):
+            this_week = [d for d in decisions if d["week"] == week]
+            for d in this_week:
+                seat = seats.get(d["student"]) or Seat(
+                    d["student"], _row_of(classroom.model, d["person"]), d["role"], week
+                )
+                classroom.seats[d["student"]] = seat
+                classroom.choices[d["student"]] = options_of(seat.role).index(d["choice"])
+            classroom.advance()
+            classroom.seats.clear()
+        if [d.row_of_table(code) for d in classroom.decisions] != decisions or classroom.week != saved["week"]:
+            raise ClassroomError(f"classroom {code} does not play again as recorded")
+        classroom.advance_when_all_decided = saved["advance_when_all_decided"]
+        classroom.timer_seconds = saved["timer_seconds"]
+        classroom._joined = saved["joined"]
+        classroom._left = {seat.token: (seat, None, classroom.week) for seat in seats.values()}
+        return classroom
+
+
+def _row_of(model, person) -> int:
+    """The row of the person with this id."""
+    return next(r for r in range(model.org.n) if model.person_id(r) == person)
 
 
 def _seat_order(model, code: str) -> dict[str, list[int]]:
