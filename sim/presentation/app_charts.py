@@ -22,7 +22,9 @@ from sim.presentation import plots
 
 #: The size of one small chart [SVG units]; the page scales it to its column.
 WIDTH, HEIGHT = 260, 150
-PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 30, 18, 6, 6
+PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 34, 20, 6, 6
+#: The axes' type [SVG units]: about 12 pixels at the charts' usual width, readable from the back of a room.
+AXIS_FONT = 11
 
 
 def _frame(title: str, body: str, y_labels: tuple[str, str], weeks: tuple[int, int], width: int = WIDTH) -> str:
@@ -33,10 +35,10 @@ def _frame(title: str, body: str, y_labels: tuple[str, str], weeks: tuple[int, i
         f'<svg viewBox="0 0 {width} {HEIGHT}" width="100%" role="img" aria-label="{html.escape(title)}">'
         f"{body}"
         f'<path d="M{x0},{y0}V{y1}H{x1}" fill="none" stroke="#888" stroke-width="0.8"/>'
-        f'<text x="{x0 - 3}" y="{y0 + 8}" text-anchor="end" font-size="9" fill="#555">{y_labels[1]}</text>'
-        f'<text x="{x0 - 3}" y="{y1}" text-anchor="end" font-size="9" fill="#555">{y_labels[0]}</text>'
-        f'<text x="{x0}" y="{HEIGHT - 4}" font-size="9" fill="#555">week {weeks[0]}</text>'
-        f'<text x="{x1}" y="{HEIGHT - 4}" text-anchor="end" font-size="9" fill="#555">week {weeks[1]}</text>'
+        f'<text x="{x0 - 3}" y="{y0 + 8}" text-anchor="end" font-size="{AXIS_FONT}" fill="#555">{y_labels[1]}</text>'
+        f'<text x="{x0 - 3}" y="{y1}" text-anchor="end" font-size="{AXIS_FONT}" fill="#555">{y_labels[0]}</text>'
+        f'<text x="{x0}" y="{HEIGHT - 4}" font-size="{AXIS_FONT}" fill="#555">week {weeks[0]}</text>'
+        f'<text x="{x1}" y="{HEIGHT - 4}" text-anchor="end" font-size="{AXIS_FONT}" fill="#555">week {weeks[1]}</text>'
         "</svg></figure>"
     )
 
@@ -307,13 +309,13 @@ def network_legend() -> str:
 #: The page's styles for these drawings.
 STYLE = """
 .crm-charts { display: flex; flex-wrap: wrap; gap: 8px; }
-.crm-charts > figure, .crm-charts > .crm-panel { flex: 1 1 220px; max-width: 320px; margin: 0; }
+.crm-charts > figure, .crm-charts > .crm-panel { flex: 1 1 220px; max-width: 420px; margin: 0; }
 .crm-chart { margin: 0; }
 .crm-chart figcaption { font-size: 13px; font-weight: 600; color: #333; }
 .crm-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: #333; margin: 4px 0; }
 .crm-legend i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px;
   border: 1px solid #777; }
-.crm-network { position: relative; }
+.crm-network { position: relative; max-width: 60vh; }  /* square: on a projector the charts show below it */
 .crm-network > .crm-layer { position: absolute; top: 0; left: 0; width: 100%; }
 .crm-key { color: #777; font-size: 11px; font-family: monospace; }
 """

@@ -72,7 +72,7 @@ def test_the_charts_reach_the_last_week_and_name_their_series(model):
 def test_a_chart_of_zeros_has_an_axis_from_0_to_1_not_to_a_tiny_number(model):
     ts = model.recorder.frame().assign(complaints=0.0)
     chart = app_charts.lines(ts, "Complaints", [("complaints", "complaints", "#000000")])
-    labels = re.findall(r'text-anchor="end" font-size="9" fill="#555">([^<]+)<', chart)
+    labels = re.findall(rf'text-anchor="end" font-size="{app_charts.AXIS_FONT}" fill="#555">([^<]+)<', chart)
     assert labels[:2] == ["1", "0"]
 
 
