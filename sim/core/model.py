@@ -7,6 +7,7 @@ culture, the system, turnover, money) -> record.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -74,7 +75,8 @@ class CRMRollout(mesa.Model):
         seed = seeds[0] if seeds is not None else (seed if seed is not None else rng)
         scenario = _resolve(scenario, seed, kwargs)
         super().__init__(rng=scenario.run.seed)
-        self.settings = scenario
+        self.settings = scenario  # as it stands this week: a policy change replaces it
+        self.given = scenario  # as given: what the run is recorded and reproduced by
         self.seeds = [whole_seed(s) for s in seeds] if seeds is not None else [scenario.run.seed]
         self._build_organisations()
         self.world = build_world(self.org, scenario, self.blocks)
@@ -390,23 +392,34 @@ class CRMRollout(mesa.Model):
         """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
         21"): the settings are replaced and the standing cues rebuilt from them. A full integration
         decided half-way is built from then on: all its interfaces are still to build, at the pace
-        commitment funds (``governance.build_interfaces``). A changed schedule applies to those not
+        commitment funds (``governance.build_interfaces``); a lesser one gives interfaces up at
+        once. A new commitment is senior management's from then on (the stock is set to it, and
+        moves from there); new champions are the keenest of each team now. A changed schedule applies to those not
         yet live (``reschedule_go_live``). Draws are unaffected (common random
         numbers: a changed run and one carrying on share every draw). ``from_week`` is the first
         week under the new policy: by default the next one. ``told``: the event log says so, in
         these words, with the settings changed."""
-        was_full = self.settings.policy.integration == "full"
+        before = self.settings.policy
+        was_full = before.integration == "full"
         self.settings = self.settings.with_overrides(overrides, source)
         self.world = build_world(self.org, self.settings, self.blocks)
         self.role_settings = role_settings(self.settings)
+        policy, stocks = self.settings.policy, self.stocks
+        if policy.commitment != before.commitment:  # a sponsor recommits, or withdraws (7.16)
+            stocks.commitment = np.full(self.blocks.count, policy.commitment)
+        if policy.champions != before.champions:  # key users named anew: the keenest of each team now
+            self.state.champion[:] = routine.choose_champions(
+                self.world.team, self.world.is_staff, self.state.attitude, policy.champions
+            )
+        if policy.integration not in ("full", before.integration):  # interfaces given up are given up at once
+            stocks.integration_gap = np.maximum(stocks.integration_gap, policies.DOUBLE_ENTRY[policy.integration])
         from_week = self.steps + 1 if from_week is None else from_week
         self.reschedule_go_live(from_week)
         if told:
-            changed = ", ".join(f"{key} = {value}" for key, value in overrides.items())
+            changed = ", ".join(f"{key} = {json.dumps(value)}" for key, value in overrides.items())  # as in TOML
             for events in self.block_events:
                 events.append((from_week, "policy_change", f"{told}: {changed}."))
-        if self.settings.policy.integration == "full" and not was_full:
-            stocks = self.stocks
+        if policy.integration == "full" and not was_full:
             stocks.unbuilt_interfaces = np.full(self.blocks.count, self.settings.org.legacy_systems)
             floor = governance.integration_floor(
                 policies.DOUBLE_ENTRY["full"], stocks.unbuilt_interfaces, self.settings.org.legacy_systems

@@ -792,18 +792,19 @@ class Scenario(Section):
         default_factory=list,
         description="Changes of policy during the run, each from its week on ([[changes]] tables with week and "
         "policy = {KEY = VALUE, ...}); applied in week order, a later one on top of the earlier ones. A changed "
-        "schedule applies to those not yet live.",
+        "schedule applies to those not yet live; a change after run.weeks never acts (ODD section 3).",
     )
 
     @model_validator(mode="after")
-    def _changes_are_policies_within_the_run(self) -> Scenario:
+    def _changes_are_policies_of_this_scenario(self) -> Scenario:
         """Each planned change is checked as the policy it makes, so a bad one is refused when the
-        scenario is read, not half-way through a run."""
+        scenario is read, not half-way through a run. A change after ``run.weeks`` is kept but
+        never acts (a calibration runs its scenario for the observed weeks only)."""
+        if not self.changes:
+            return self
         policy = self.policy.model_dump()
         for i, change in sorted(enumerate(self.changes), key=lambda c: c[1].week):
             where = f"changes[{i}]"
-            if change.week > self.run.weeks:
-                raise ValueError(f"{where}.week: got {change.week}; allowed: 1 to run.weeks ({self.run.weeks})")
             if not change.policy:
                 raise ValueError(f"{where}.policy: give at least one policy setting that changes")
             unknown = sorted(set(change.policy) - set(Policy.model_fields))
@@ -811,12 +812,17 @@ class Scenario(Section):
                 raise ValueError(
                     f"{where}.policy.{unknown[0]}: unknown key; allowed: {', '.join(sorted(Policy.model_fields))}"
                 )
+            cio = change.policy.get("cio_change_week")
+            if isinstance(cio, int) and not isinstance(cio, bool) and cio < change.week:
+                raise ValueError(
+                    f"{where}.policy.cio_change_week: got {cio}; allowed: the change's week ({change.week}) or later"
+                )
             policy = {**policy, **change.policy}
-            try:
-                Policy.model_validate(policy)
+            try:  # as the scenario's own policy: the errors name the key with its range
+                Scenario.model_validate({**self.model_dump(exclude={"changes"}), "policy": policy})
             except ValidationError as exc:
                 error = _input_error("scenario", exc)
-                raise ValueError(f"{where}.policy.{error.field}: {error.message}") from None
+                raise ValueError(f"{where}.{error.field}: {error.message}") from None
         return self
 
     def planned_changes(self, week: int) -> list[dict[str, Any]]:
@@ -1039,7 +1045,7 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
     """One line from pydantic's errors: the first error, and how many more there are."""
     errors = exc.errors()
     first = errors[0]
-    field = ".".join(str(p) for p in first["loc"]) or None
+    field = _dotted(first["loc"])
     kind = first["type"]
     if kind == "extra_forbidden":
         message = "unknown key" + _allowed_keys_hint(first["loc"])
@@ -1083,11 +1089,24 @@ def _bound_text(ctx: dict) -> str:
 def _allowed_keys_hint(loc: tuple) -> str:
     model: type[BaseModel] = Scenario
     for part in loc[:-1]:
-        annotation = model.model_fields.get(str(part))
-        if annotation is None:
+        if isinstance(part, int):  # an item of a list of tables ([[changes]]): its table's keys
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
             return ""
-        model = annotation.annotation  # type: ignore[assignment]
+        annotation = field.annotation
+        model = get_args(annotation)[0] if str(annotation).startswith("list[") else annotation  # type: ignore[assignment]
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
     return "; allowed: " + ", ".join(sorted(model.model_fields))
+
+
+def _dotted(loc: tuple) -> str | None:
+    """A pydantic location as the scenario's keys are written: ``changes[0].week``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
 
 
 def bounds(key: str) -> dict[str, float]:

@@ -77,7 +77,7 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
 
     For one organisation of a batch (``block``), its own seed, figures and events.
     """
-    scenario = model.settings
+    scenario = model.given  # as given, not as a planned change left it: the run is reproduced from it
     if model.seeds[block] != scenario.run.seed:
         scenario = scenario.with_overrides({"run.seed": model.seeds[block]}, source="run_batch")
     verdict = model.verdict(block)

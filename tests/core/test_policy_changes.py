@@ -8,6 +8,8 @@ it is not a policy the scenario could have.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from cli_helpers import assert_one_line_error, run_cli
@@ -107,9 +109,20 @@ def test_changes_apply_in_week_order_each_on_top_of_the_ones_before():
         ),
         ({"week": 10, "policy": {"sanctions": 3.0}}, ["changes[0].policy.sanctions: got 3.0"]),
         ({"week": 10, "policy": {"integration": "most"}}, ["changes[0].policy.integration: got 'most'; allowed:"]),
-        ({"week": 99, "policy": {"sanctions": 1.0}}, ["changes[0].week: got 99; allowed: 1 to run.weeks (40)"]),
+        (
+            {"week": 10, "policy": {"sanctions": True}},
+            ["changes[0].policy.sanctions: got true; allowed: a number >= 0"],
+        ),
         ({"week": 10, "policy": {}}, ["changes[0].policy: give at least one policy setting"]),
-        ({"week": 10}, ["changes.0.policy", "Field required"]),
+        ({"week": 10}, ["changes[0].policy", "Field required"]),
+        (
+            {"week": 10, "when": 3, "policy": {"sanctions": 1.0}},
+            ["changes[0].when: unknown key; allowed: policy, week"],
+        ),
+        (
+            {"week": 10, "policy": {"cio_change_week": 5}},
+            ["changes[0].policy.cio_change_week: got 5; allowed: the change's week (10) or later"],
+        ),
     ],
 )
 def test_a_bad_planned_change_is_refused_when_the_scenario_is_read(tmp_path, capsys, change, fragments):
@@ -118,9 +131,10 @@ def test_a_bad_planned_change_is_refused_when_the_scenario_is_read(tmp_path, cap
     for fragment in fragments:
         assert fragment in str(refused.value), (fragment, str(refused.value))
     path = tmp_path / "bad.toml"
-    policy = ", ".join(f"{k} = {v!r}".replace("'", '"') for k, v in change.get("policy", {}).items())
+    policy = ", ".join(f"{k} = {json.dumps(v)}" for k, v in change.get("policy", {}).items())
     table = f"[[changes]]\nweek = {change['week']}\n" + (f"policy = {{ {policy} }}\n" if "policy" in change else "")
-    path.write_text(f"[run]\nweeks = 40\n\n{table}")
+    extra = "".join(f"{k} = {v}\n" for k, v in change.items() if k not in ("week", "policy"))
+    path.write_text(f"[run]\nweeks = 40\n\n{table}{extra}")
     code, _, err = run_cli(capsys, "show", str(path))
     assert_one_line_error(code, err, str(path), *fragments)
 
@@ -133,3 +147,51 @@ def test_a_scenario_file_plans_changes_and_its_hash_says_so(tmp_path):
     assert later.planned_changes(29) == []
     assert later.hash != Scenario.default().hash
     assert later.resolved()["changes"] == [{"week": 30, "policy": {"integration": "full", "champions": 0.1}}]
+
+
+def test_a_change_of_commitment_champions_or_integration_acts_in_its_week():
+    """Settings read when a run starts act too: commitment is senior management's from the
+    change's week (the stock is set to it), champions are named anew, interfaces given up are given up."""
+    base = small_scenario({"run.weeks": 20, "policy.commitment": 0.9, "policy.integration": "full"})
+
+    def at_week(change: dict, week: int = 10) -> CRMRollout:
+        model = CRMRollout(base.with_overrides({"changes": [{"week": week, "policy": change}]}))
+        while model.steps < week:
+            model.step()
+        return model
+
+    carry_on = CRMRollout(base)
+    while carry_on.steps < 10:
+        carry_on.step()
+    withdrawn = at_week({"commitment": 0.1})
+    assert carry_on.stocks.commitment[0] > 0.5 and withdrawn.stocks.commitment[0] < 0.3
+    named = at_week({"champions": 0.3})
+    from_the_start = CRMRollout(base.with_overrides({"policy.champions": 0.3}))
+    assert not carry_on.state.champion.any()
+    assert named.state.champion.sum() == from_the_start.state.champion.sum() > 0  # as many, named now
+    assert not named.state.champion[~named.world.is_staff].any()
+    abandoned = at_week({"integration": "none"})
+    never = CRMRollout(base.with_overrides({"policy.integration": "none"}))
+    while never.steps < 10:
+        never.step()
+    felt, none = abandoned.last_perception.double_entry, never.last_perception.double_entry
+    assert (carry_on.last_perception.double_entry < none).any()
+    assert (felt == none).all()  # all of it, in week 10 itself, as if there had never been interfaces
+
+
+def test_a_change_after_the_run_is_kept_and_never_acts():
+    base = small_scenario({"run.weeks": 12})
+    late = base.with_overrides({"changes": [{"week": 30, "policy": {"sanctions": 1.0}}]})
+    pd.testing.assert_frame_equal(series(CRMRollout(late)), series(CRMRollout(base)), check_exact=True)
+
+
+def test_the_run_is_recorded_as_given_not_as_the_changes_left_it():
+    from sim import run
+
+    scenario = planned(weeks=30, week=10)
+    result = run(scenario, agents=False)
+    assert result.summary["scenario_hash"] == scenario.hash
+    given = Scenario.from_dict(result.summary["resolved_scenario"])
+    assert given.policy.sanctions == scenario.policy.sanctions and len(given.changes) == 1
+    again = run(given, agents=False)
+    pd.testing.assert_frame_equal(again.timeseries, result.timeseries, check_exact=True)

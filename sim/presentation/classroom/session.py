@@ -376,7 +376,7 @@ class Classroom:
         with self.lock:
             seats = [*self.seats.values(), *(seat for seat, _, _ in self._left.values())]
             return {
-                "scenario_hash": self.model.settings.hash,
+                "scenario_hash": self.model.given.hash,
                 "week": self.week,
                 "mix": self.mix,
                 "advance_when_all_decided": self.advance_when_all_decided,
