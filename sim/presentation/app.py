@@ -29,7 +29,7 @@ import solara
 from sim.core.model import CRMRollout
 from sim.core.scenario import Scenario, cases
 from sim.presentation import app_charts, app_controls, plots
-from sim.presentation.narration import NarratedRollout, explain_in_words, who
+from sim.presentation.narration import NarratedRollout, explain_in_words, row_of, who
 
 #: The case the page opens at (``crmsim app CASE`` sets it through the environment).
 START = os.environ.get("CRMSIM_APP_CASE", "global_giant_telco")
@@ -80,11 +80,15 @@ def WeekHeading(model: CRMRollout, week: int = 0):
 def verdict_in_words(model: CRMRollout) -> str:
     """The end of the run: success or failure, and the two figures it was judged on."""
     v = model.verdict()
+    if v["verdict"] == "undetermined":
+        reason = v["reason"]
+        return f"**The run is over: neither success nor failure can be judged.** {reason[:1].upper()}{reason[1:]}."
     crit = v["criteria"]
     use_ok = v["intended_use_last13"] >= crit["min_intended_use"]
     roi_ok = v["roi"] >= crit["min_roi"]
+    weeks = min(13, model.steps)
     return (
-        f"**The run is over: {v['verdict'].upper()}.** Intended use over the last 13 weeks "
+        f"**The run is over: {v['verdict'].upper()}.** Intended use over the last {weeks} weeks "
         f"{v['intended_use_last13']:.0%} (needs {crit['min_intended_use']:.0%}: {'met' if use_ok else 'not met'}); "
         f"return on the investment {v['roi']:+.2f} (needs {crit['min_roi']:+.2f}: {'met' if roi_ok else 'not met'})."
     )
@@ -129,9 +133,11 @@ def PersonPanel(model: CRMRollout, week: int, row: int, set_row):
     missing, set_missing = solara.use_state("")
 
     def find(text: str):
-        number = text.strip().split(" ")[-1]  # "sales rep 108" or "108"
-        found = next((r for r in range(model.org.n) if str(model.person_id(r)) == number), None)
-        set_missing("" if found is not None else f"No person numbered {number!r} here.")
+        text = text.strip()
+        found = row_of(model, text)  # "108", or an imported id with spaces
+        if found is None:
+            found = row_of(model, text.split(" ")[-1])  # "sales rep 108"
+        set_missing("" if found is not None else f"No person numbered {text.split(' ')[-1]!r} here.")
         if found is not None:
             set_row(found)
 
@@ -157,6 +163,7 @@ def Page():
     initial = solara.use_memo(lambda: app_controls.initial_levers(START, start), [])
     levers, set_levers = solara.use_state(initial)
     model = solara.use_memo(lambda: NarratedRollout(start), [])
+    stepping = solara.use_memo(threading.Lock, [])  # a week and a change of course never overlap
     model_ref = solara.use_ref(model)
     applied = solara.use_ref(initial)  # the levers the running model has: those it was built or changed with
     # bumped after each step and reset, so everything below is redrawn for the new week
@@ -173,8 +180,9 @@ def Page():
     person = min(person, current.org.n - 1)
 
     def step():
-        if current.running:
-            current.step()
+        with stepping:
+            if current.running:
+                current.step()
         redraw()
 
     def reset():
@@ -189,17 +197,19 @@ def Page():
     def change_course():
         """The policy levers set differently, from the next week on, in the running organisation."""
         changed = {lever.key: levers[lever.key] for lever in now}
-        current.change_policy(changed, "the dashboard", told="The policy changes")
+        with stepping:  # after Pause, the last week may still be being played
+            current.change_policy(changed, "the dashboard", told="The policy changes")
         applied.current = {**applied.current, **changed}
         redraw()
 
     def play(cancel: threading.Event):
         while not cancel.is_set():
             started = time.perf_counter()
-            if not model_ref.current.running:
-                set_playing(False)
-                return
-            model_ref.current.step()
+            with stepping:
+                if not model_ref.current.running:
+                    set_playing(False)
+                    return
+                model_ref.current.step()
             redraw()  # in this thread, before the next week
             cancel.wait(max(0.0, 1.0 / PLAY_RATE - (time.perf_counter() - started)))
 

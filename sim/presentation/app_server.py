@@ -135,19 +135,22 @@ def _check_address(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                message = f"port {port} is in use on {host}; allowed: a free port, e.g. --port {_free_port(host)}"
+                free = _free_port(host)
+                message = f"port {port} is in use on {host}; allowed: a free port" + (
+                    f", e.g. --port {free}" if free else ""
+                )
                 raise InputError("--port", None, message) from None
             raise InputError("--host", None, f"cannot serve on {host}: {exc.strerror or exc}") from None
 
 
-def _free_port(host: str) -> int:
-    """A port free on ``host`` now, to suggest (the system's pick)."""
+def _free_port(host: str) -> int | None:
+    """A port free on ``host`` now, to suggest (the system's pick); None if none can be had."""
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             probe.bind((host.strip("[]"), 0))
             return probe.getsockname()[1]
     except OSError:
-        return 8800
+        return None
 
 
 def _serve_until_stopped(command: list[str], env: dict) -> int:

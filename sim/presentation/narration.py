@@ -64,6 +64,12 @@ def a_chance(p: float) -> str:
     return f"{'an' if spoken_with_a_vowel else 'a'} {percent} chance"
 
 
+def row_of(model, person) -> int | None:
+    """The row of the person with this id (as the log and the tables name them), or None."""
+    wanted = str(person)
+    return next((r for r in range(model.org.n) if str(model.person_id(r)) == wanted), None)
+
+
 def who(model, row: int) -> str:
     """'sales rep 31': a person's role in words and their id."""
     return f"{ROLE_WORDS[Role(int(model.org.role[row]))]} {model.person_id(row)}"

@@ -106,3 +106,17 @@ def test_the_end_of_the_run_is_told_with_its_verdict_and_what_it_was_judged_on()
     crit = v["criteria"]
     unmet = (v["intended_use_last13"] < crit["min_intended_use"]) + (v["roi"] < crit["min_roi"])
     assert text.count("not met") == unmet and (unmet > 0) == (v["verdict"] == "failure")
+
+
+def test_a_run_that_ends_before_go_live_is_told_as_not_judged():
+    from sim.presentation.app import verdict_in_words
+
+    scenario = Scenario.case("global_giant_telco").with_overrides(
+        {"org.employees": 60, "org.partners": 10, "run.weeks": 3, "policy.go_live_week": 8}
+    )
+    model = NarratedRollout(scenario)
+    while model.running:
+        model.step()
+    text = verdict_in_words(model)
+    assert "neither success nor failure can be judged" in text and "before the CRM went live" in text
+    assert "met" not in text

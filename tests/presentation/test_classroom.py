@@ -61,17 +61,43 @@ def test_a_student_who_leaves_frees_the_seat_to_the_model(classroom):
     classroom.choose(second, options_of(classroom.seats[second].role)[0])  # the only student left
     assert classroom.week == week + 1
     assert [d.student for d in classroom.decisions] == [second]  # the model played the freed person
-    classroom.set_mix({r: int(r == role) for r in ("sales", "service", "manager", "partner")})
-    assert classroom.seats[classroom.join()].row == row  # the freed person is the first free one again
+    assert row not in {seat.row for seat in classroom.seats.values()}  # the model plays the freed person
 
 
 def test_the_week_is_played_when_the_last_undecided_student_leaves(classroom):
+    classroom.leave_grace = 0.0
     a, b = classroom.join(), classroom.join()
     week = classroom.week
     classroom.choose(a, options_of(classroom.seats[a].role)[0])
     assert classroom.week == week  # b has not decided
     classroom.leave(b)  # b closes the page: everyone left has decided
     assert classroom.week == week + 1 and [d.student for d in classroom.decisions] == [a]
+
+
+def test_a_student_who_reloads_within_the_grace_is_waited_for(classroom):
+    import time
+
+    classroom.leave_grace = 0.3
+    a, b = classroom.join(), classroom.join()
+    week, token = classroom.week, classroom.seats[b].token
+    classroom.choose(a, options_of(classroom.seats[a].role)[0])
+    classroom.leave(b, classroom.seats[b].page)  # the old page closes first...
+    assert classroom.rejoin(token) == b  # ...and the new one takes the seat back
+    time.sleep(0.6)
+    assert classroom.week == week  # not played without b
+    classroom.leave(b)  # gone for good
+    time.sleep(0.6)
+    assert classroom.week == week + 1
+
+
+def test_a_new_student_does_not_get_the_person_of_one_who_may_come_back(classroom):
+    classroom.set_mix({"sales": 1, "service": 0, "manager": 0, "partner": 0})
+    a = classroom.join()
+    row, token = classroom.seats[a].row, classroom.seats[a].token
+    classroom.leave(a)
+    b = classroom.join()
+    assert classroom.seats[b].row != row
+    assert classroom.rejoin(token) == a and classroom.seats[a].row == row
 
 
 def test_a_reloaded_page_gets_its_seat_person_and_choice_back(classroom):

@@ -26,7 +26,9 @@ def classroom_server(tmp_path):
     port = free_port()
     out = tmp_path / "lesson"
     args = ["classroom", "global_giant_telco", "--host", "127.0.0.1", "--port", str(port), "--out", str(out)]
-    server = start(args, tmp_path / "server.log", env={"CRMSIM_CLASSROOM_LEAVE_AFTER": "3"})
+    server = start(
+        args, tmp_path / "server.log", env={"CRMSIM_CLASSROOM_LEAVE_AFTER": "3", "CRMSIM_CLASSROOM_LEAVE_GRACE": "0"}
+    )
     try:
         yield server, f"http://127.0.0.1:{port}", out
     finally:

@@ -20,6 +20,7 @@ its lock and bumps ``version``; ``wait_for_change`` lets a page sleep until some
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import threading
@@ -33,10 +34,13 @@ from sim.core.scenario import Scenario
 from sim.core.state import EMPLOYEE_OPTIONS, PARTNER_OPTIONS, ROLE_NAMES, Role
 from sim.core.vocabulary import ROLES
 from sim.presentation import plots
-from sim.presentation.narration import NarratedRollout, who
+from sim.presentation.narration import NarratedRollout, row_of, who
 
 #: The roles a student may play, in the order the teacher's mix lists them.
 SEAT_ROLES = ("sales", "service", "manager", "partner")
+#: Seconds the class waits, after a student left, before playing a week everyone left has
+#: decided: a reloaded page closes the old one a moment before the new one takes the seat back.
+LEAVE_GRACE = float(os.environ.get("CRMSIM_CLASSROOM_LEAVE_GRACE", "5"))
 #: The mix a classroom starts with: as many of each role (weights, not counts).
 DEFAULT_MIX = {"sales": 2, "service": 1, "manager": 1, "partner": 1}
 
@@ -125,6 +129,7 @@ class Classroom:
         self.timer_seconds = 0  # 0: no timer
         self.week_started = time.monotonic()
         self._joined = 0
+        self.leave_grace = LEAVE_GRACE
         self._left: dict[str, tuple[Seat, int | None, int]] = {}  # token -> seat, its choice, the week it left
         self._order = _seat_order(self.model, code)
         self._play_until_go_live()
@@ -264,7 +269,9 @@ class Classroom:
 
     def leave(self, student: str, page: int | None = None) -> None:
         """The student's seat goes back to the model (their unplayed choice of this week with it),
-        unless a newer ``page`` than this one holds it. Whoever is left may all have decided."""
+        unless a newer ``page`` than this one holds it. Whoever is left may all have decided: the
+        week is then played after ``leave_grace`` seconds, unless the student came back meanwhile
+        (a reloaded page closes the old one first)."""
         with self.lock:
             seat = self.seats.get(student)
             if seat is None or (page is not None and page != seat.page):
@@ -272,7 +279,12 @@ class Classroom:
             del self.seats[student]
             self._left[seat.token] = (seat, self.choices.pop(student, None), self.week)
             self._bump()
-        self.advance_if_due()
+        if self.leave_grace <= 0:
+            self.advance_if_due()
+            return
+        later = threading.Timer(self.leave_grace, self.advance_if_due)
+        later.daemon = True
+        later.start()
 
     def choose(self, student: str, option: str, week: int | None = None) -> None:
         """The student's choice for this week (they may change it until the week is played);
@@ -335,7 +347,9 @@ class Classroom:
     def _free_person(self, role: str) -> int:
         """The next person of ``role`` in this classroom's order who is not taken; live ones first."""
         taken = {seat.row for seat in self.seats.values()}
-        free = [row for row in self._order[role] if row not in taken]
+        coming_back = {seat.row for seat, _, _ in self._left.values()}  # a reloading page, a restarted server
+        free = [row for row in self._order[role] if row not in taken | coming_back]
+        free = free or [row for row in self._order[role] if row not in taken]
         if not free:
             free = list(self._order[role])  # more students than people of the role: share
         live = [row for row in free if self.live_next_week(row)]
@@ -404,7 +418,7 @@ class Classroom:
             this_week = [d for d in decisions if d["week"] == week]
             for d in this_week:
                 seat = seats.get(d["student"]) or Seat(
-                    d["student"], _row_of(classroom.model, d["person"]), d["role"], week
+                    d["student"], row_of(classroom.model, d["person"]), d["role"], week
                 )
                 classroom.seats[d["student"]] = seat
                 classroom.choices[d["student"]] = options_of(seat.role).index(d["choice"])
@@ -417,11 +431,6 @@ class Classroom:
         classroom._joined = saved["joined"]
         classroom._left = {seat.token: (seat, None, classroom.week) for seat in seats.values()}
         return classroom
-
-
-def _row_of(model, person) -> int:
-    """The row of the person with this id."""
-    return next(r for r in range(model.org.n) if model.person_id(r) == person)
 
 
 def _seat_order(model, code: str) -> dict[str, list[int]]:
