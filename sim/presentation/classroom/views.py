@@ -142,9 +142,11 @@ def debrief_by_week(classroom: Classroom) -> str:
     for week in classroom.weeks:
         for role, students in week.students.items():
             ours = week.model.get(role, {})
+            n = sum(1 for d in classroom.decisions if d.week == week.week and d.role == role)
             rows.append(
                 f"| {week.week} | {role} | "
                 + ", ".join(f"{o} {s:.0%}" for o, s in students.items())
+                + f" (of {n} student{'s' if n != 1 else ''})"
                 + " | "
                 + (", ".join(f"{o} {s:.0%}" for o, s in ours.items()) or "-")
                 + " |"
