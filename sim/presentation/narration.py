@@ -111,48 +111,42 @@ def a_few(people, week: int) -> tuple[list[int], int]:
     return [people[(start + k * n // PER_KIND) % n] for k in range(PER_KIND)], n - PER_KIND
 
 
-def _and_more(out: list, week: int, kind: str, untold: int, what: str) -> None:
+def tell(out: list, week: int, kind: str, people, say, rest: str) -> None:
+    """A few of the week's ``people`` who did ``kind``, each as ``say(person)`` tells it, and how
+    many more did (``rest``: what they did, in words)."""
+    told, untold = a_few(people, week)
+    out.extend((week, kind, say(person)) for person in told)
     if untold:
-        out.append((week, kind, f"... and {untold} more {what} this week"))
+        out.append((week, kind, f"... and {untold} more {rest} this week"))
 
 
 def switch_events(model, week: int) -> list[tuple[int, str, str]]:
     """Who changed their way of working this week, and what made them reconsider."""
-    out = []
-    told, untold = a_few(model.flows.who_switched, week)
-    for row in told:
-        person = model.people[row]
+
+    def say(row: int) -> str:
         trigger = int(model.state.main_trigger[row])
         cause = BECAUSE[routine.TRIGGERS[trigger] if trigger >= 0 else None]
-        out.append((week, "switch", f"{who(model, row)} {TOOK_UP[person.behaviour]} {cause}"))
-    _and_more(out, week, "switch", untold, "changed their way of working")
+        return f"{who(model, row)} {TOOK_UP[model.people[row].behaviour]} {cause}"
+
+    out: list = []
+    tell(out, week, "switch", model.flows.who_switched, say, "changed their way of working")
     return out
 
 
 def week_events(model, week: int) -> list[tuple[int, str, str]]:
     """The week's notable micro-actions, a few of each kind, in plain language (read after the step):
     changes of routine and what triggered them, then the channel, discipline and departures."""
-    flows, out = model.flows, switch_events(model, week)
-    told, untold = a_few(flows.bent_terms, week)
-    for partner in told:
-        out.append(
-            (week, "bent_terms", f"{who(model, model.org.manager[partner])} bent terms for {who(model, partner)}")
-        )
-    _and_more(out, week, "bent_terms", untold, "partners got bent terms")
-    told, untold = a_few(flows.complained, week)
-    for partner in told:
-        out.append((week, "complaint", f"{who(model, partner)} complained about its terms and was compensated"))
-    _and_more(out, week, "complaint", untold, "partners complained")
-    told, untold = a_few(flows.who_was_disciplined, week)
-    for rep in told:
-        out.append(
-            (week, "discipline", f"{who(model, model.org.manager[rep])} disciplined {who(model, rep)} for gaming")
-        )
-    _and_more(out, week, "discipline", untold, "people were disciplined")
-    told, untold = a_few(flows.who_left, week)
-    for person in told:
-        out.append((week, "quit", f"{who(model, person)} quit; a new hire took the post"))
-    _and_more(out, week, "quit", untold, "people quit")
+    flows, manager, out = model.flows, model.org.manager, switch_events(model, week)
+    # fmt: off
+    tell(out, week, "bent_terms", flows.bent_terms,
+         lambda p: f"{who(model, manager[p])} bent terms for {who(model, p)}", "partners got bent terms")
+    tell(out, week, "complaint", flows.complained,
+         lambda p: f"{who(model, p)} complained about its terms and was compensated", "partners complained")
+    tell(out, week, "discipline", flows.who_was_disciplined,
+         lambda r: f"{who(model, manager[r])} disciplined {who(model, r)} for gaming", "people were disciplined")
+    tell(out, week, "quit", flows.who_left,
+         lambda r: f"{who(model, r)} quit; a new hire took the post", "people quit")
+    # fmt: on
     return out
 
 

@@ -70,21 +70,6 @@ def test_a_mistyped_scenario_file_is_called_a_missing_file(capsys, assets, no_se
     assert not no_server
 
 
-def test_a_port_in_use_is_refused_with_a_free_one_suggested(capsys, assets, no_server):
-    import re
-    import socket
-
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        code, _, err = classroom(capsys, assets, "--port", str(port))
-        assert_one_line_error(code, err, "--port", f"port {port} is in use", "e.g. --port ")
-        suggested = int(re.search(r"--port (\d+)", err.split("e.g.")[1]).group(1))
-        assert suggested != port and 1 <= suggested <= 65535
-    assert not no_server
-
-
 def test_a_folder_holding_someone_elses_files_is_refused_and_left_alone(capsys, tmp_path, assets, no_server):
     out = tmp_path / "mine"
     out.mkdir()

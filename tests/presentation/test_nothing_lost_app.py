@@ -69,7 +69,9 @@ def test_a_port_in_use_is_refused_in_one_line(capsys, assets, no_server):
         taken.listen()
         port = taken.getsockname()[1]
         code, _, err = run_cli(capsys, "app", "--port", str(port), "--assets", str(assets))
-    assert_one_line_error(code, err, "--port", "in use")
+    assert_one_line_error(code, err, "--port", f"port {port} is in use", "e.g. --port ")
+    suggested = int(err.split("e.g. --port ")[1].split()[0])
+    assert suggested != port and 1 <= suggested <= 65535  # a free port to try instead
     assert not no_server
 
 
