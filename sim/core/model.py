@@ -394,8 +394,8 @@ class CRMRollout(mesa.Model):
         decided half-way is built from then on: all its interfaces are still to build, at the pace
         commitment funds (``governance.build_interfaces``); a lesser one gives interfaces up at
         once. A new commitment is senior management's from then on (the stock is set to it, and
-        moves from there); new champions are the keenest of each team now. A changed schedule applies to those not
-        yet live (``reschedule_go_live``). Draws are unaffected (common random
+        moves from there); new champions are the keenest of each team now. A changed schedule
+        applies to those not yet live (``reschedule_go_live``). Draws are unaffected (common random
         numbers: a changed run and one carrying on share every draw). ``from_week`` is the first
         week under the new policy: by default the next one. ``told``: the event log says so, in
         these words, with the settings changed."""

@@ -1012,7 +1012,7 @@ def reference_rows() -> list[tuple[str, str, str, str]]:
         elif annotation.startswith("list[tuple["):
             allowed = "a list of [first, last] pairs"
         elif info.annotation == list[PolicyChange]:
-            allowed = "[[changes]] tables: week (1 to run.weeks) and policy = {[policy] KEY = VALUE, ...}"
+            allowed = "[[changes]] tables: week (1 or later) and policy = {[policy] KEY = VALUE, ...}"
         elif not allowed:
             allowed = {"<class 'str'>": "text", "<class 'bool'>": "true, false"}.get(annotation, "text or absent")
         elif "None" in annotation:
