@@ -26,6 +26,7 @@ from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
 from sim.core.errors import InputError
 from sim.experiments import processes
+from sim.experiments.store import FolderInUse, FolderLock
 from sim.io.provenance import provenance
 
 
@@ -181,11 +182,31 @@ def calibrate(
 
 
 def fitted_in(folder: Path, fit_hash: str, stopping: dict) -> smc.FitResult:
-    """The fit of a complete calibration folder, checked to be the fit this spec asks for."""
-    where = str(folder)
+    """The fit of a complete calibration folder, checked to be the fit this spec asks for; read
+    under the folder's lock, so a calibration going on there meanwhile is not read half-way (a
+    folder that cannot be locked, e.g. read-only, is read as it is). Only a calibration's own
+    folder is locked: nothing is written into any other."""
     manifest = CalibrationFolder(folder).read_manifest()
     if manifest is None or manifest.get("kind") != KIND:
-        raise InputError(where, None, "not a calibration folder; allowed: a folder written by crmsim calibrate")
+        raise InputError(str(folder), None, "not a calibration folder; allowed: a folder written by crmsim calibrate")
+    lock: FolderLock | None = FolderLock(folder)
+    try:
+        lock.acquire(wait=False)
+    except FolderInUse:
+        message = "is in use by a calibration; run this command again when it is done"
+        raise InputError(str(folder), None, message) from None
+    except InputError:
+        lock = None
+    try:
+        return _fitted_in(folder, fit_hash, stopping)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _fitted_in(folder: Path, fit_hash: str, stopping: dict) -> smc.FitResult:
+    where = str(folder)
+    manifest = CalibrationFolder(folder).read_manifest() or {}
     if manifest.get("status") != "complete":
         raise InputError(where, None, f"its calibration is {manifest.get('status')}, not complete; finish it first")
     try:

@@ -238,3 +238,29 @@ def run(capsys, *args):
     code = main([*args, "--workers", "1"])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def test_the_fit_of_a_calibration_in_progress_is_not_read_and_no_other_folder_is_written(
+    pilot_folder, tmp_path, capsys
+):
+    from sim.experiments.store import FolderLock
+
+    folder, _ = pilot_folder
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    spec = write_spec(tmp_path, FIT, SETTINGS, ARMS)
+    holder = FolderLock(folder / "out")
+    holder.acquire(wait=False)  # a calibration resuming there, with more generations
+    try:
+        code, _, err = run(
+            capsys, "calibrate", str(spec), "--out", str(tmp_path / "o"), "--fit-from", str(folder / "out")
+        )
+    finally:
+        holder.release()
+    assert code == 2 and "in use by a calibration" in err and not (tmp_path / "o").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    code, _, err = run(capsys, "calibrate", str(spec), "--out", str(tmp_path / "p"), "--fit-from", str(mine))
+    assert code == 2 and "not a calibration folder" in err
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # no lock file left in someone else's folder
