@@ -57,10 +57,6 @@ def _in_address(router, name: str) -> str | None:
     return (parse_qs((router.search or "").lstrip("?")).get(name) or [None])[0]
 
 
-def _code_in_address(router) -> str | None:
-    return _in_address(router, "class")
-
-
 def use_address(router, wanted: str | None) -> None:
     """Put ``wanted`` (a search, ``class=...``) into the page's address once it is known, so that a
     reload of the page comes back to the same classroom, and a student to the same seat."""
@@ -165,7 +161,7 @@ def use_redraw():
 @solara.component
 def StudentPage():
     router = solara.use_router()
-    code = _code_in_address(router)
+    code = _in_address(router, "class")
     redraws, redraw = use_redraw()
 
     classroom = registry().get(code)
@@ -261,7 +257,7 @@ def _choose(classroom: Classroom, student: str, option: str, week: int) -> None:
 @solara.component
 def TeacherPage():
     router = solara.use_router()
-    code = _code_in_address(router)
+    code = _in_address(router, "class")
     redraws, redraw = use_redraw()
 
     opened = solara.use_ref(None)  # the classroom this page opened, while its address does not say so yet

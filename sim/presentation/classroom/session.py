@@ -97,6 +97,7 @@ class WeekOfClass:
     week: int
     students: dict[str, dict[str, float]]  # role -> option -> share of the students' choices
     model: dict[str, dict[str, float]]  # role -> option -> share of the model's live people
+    deciders: dict[str, int]  # role -> how many students the shares are of
 
 
 class ClassroomError(ValueError):
@@ -233,7 +234,7 @@ class Classroom:
                 continue
             counts = np.bincount(model.state.routine[rows].clip(0), minlength=3)[:3] / len(rows)
             ours[key] = dict(zip(options_of(key), (float(c) for c in counts), strict=True))
-        return WeekOfClass(week, students, ours)
+        return WeekOfClass(week, students, ours, {role: sum(d.role == role for d in decided) for role in students})
 
     # --- seats -------------------------------------------------------------------------
 

@@ -142,7 +142,7 @@ def debrief_by_week(classroom: Classroom) -> str:
     for week in classroom.weeks:
         for role, students in week.students.items():
             ours = week.model.get(role, {})
-            n = sum(1 for d in classroom.decisions if d.week == week.week and d.role == role)
+            n = week.deciders[role]
             rows.append(
                 f"| {week.week} | {role} | "
                 + ", ".join(f"{o} {s:.0%}" for o, s in students.items())
