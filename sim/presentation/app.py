@@ -118,9 +118,9 @@ def Charts(model: CRMRollout, week: int = 0, lock=None):
     if ts.empty:
         app_controls.Text("*Press Step to start the first week.*")
         return
-    solara.HTML(tag="h3", unsafe_innerHTML="Behaviour by role (share of those live)")
-    solara.HTML(tag="div", unsafe_innerHTML=app_charts.behaviour_by_role(ts))
-    solara.HTML(tag="div", unsafe_innerHTML=app_charts.data_quality_and_trust(ts))
+    solara.HTML(tag="h3", unsafe_innerHTML="Behaviour by role (share of those live), data quality and trust")
+    beside = app_charts.data_quality_and_trust(ts)
+    solara.HTML(tag="div", unsafe_innerHTML=app_charts.behaviour_by_role(ts, beside=beside))
     solara.HTML(tag="h3", unsafe_innerHTML="The organisation")
     solara.HTML(tag="div", unsafe_innerHTML=app_charts.organisation(ts))
 
@@ -154,7 +154,8 @@ def EventLog(model: CRMRollout, week: int = 0):
     """The latest notable micro-actions, newest first."""
     recent = model.events[-14:][::-1]
     lines = "\n".join(f"- week {when}: {text}" for when, _, text in recent) or "*Nothing yet.*"
-    app_controls.Text(f"### What happened\n\n{lines}")
+    with solara.Column(classes=["crm-log"]):
+        app_controls.Text(f"### What happened\n\n{lines}")
 
 
 @solara.component
@@ -253,10 +254,10 @@ def Page():
         with solara.Column():
             # the week as an argument: a component is redrawn when its arguments change
             WeekHeading(current, week)
-            with solara.Columns([3, 2]):
+            with solara.Columns([1, 1]):
                 with solara.Column():
                     NetworkPanel(current, week, {person: who(current, person)})
-                with solara.Column():
+                with solara.Column():  # beside the network: the person explained, then the log
                     PersonPanel(current, week, person, set_person)
+                    EventLog(current, week)
             Charts(current, week)
-            EventLog(current, week)

@@ -143,19 +143,21 @@ def behaviour_legend() -> str:
     )
 
 
-def behaviour_by_role(ts: pd.DataFrame) -> str:
-    """Small stacked charts of use, gaming and ignoring by role (among those live), with one legend."""
+def behaviour_by_role(ts: pd.DataFrame, beside: str = "") -> str:
+    """Small stacked charts of use, gaming and ignoring by role (among those live), with one legend;
+    ``beside``: more panels in the same row (on a projector, one row less to scroll to)."""
     charts = "".join(stacked_shares(ts, title, columns) for title, columns in role_share_panels(ts))
-    return f'<div class="crm-charts">{charts}</div>{behaviour_legend()}'
+    return f'<div class="crm-charts">{charts}{beside}</div>{behaviour_legend()}'
 
 
 STOCKS = [("data_quality", "data quality"), ("trust", "trust"), ("live", "employees live")]
 
 
 def data_quality_and_trust(ts: pd.DataFrame) -> str:
+    """One panel: data quality, trust in the data and the share of employees live, with its legend."""
     series = [(column, words, plots.STOCK_COLOURS[column]) for column, words in STOCKS]
     chart = lines(ts, "Data quality and trust", series, top=1.0)
-    return f'<div class="crm-charts"><div class="crm-panel">{chart}{legend([(w, c) for _, w, c in series])}</div></div>'
+    return f'<div class="crm-panel">{chart}{legend([(w, c) for _, w, c in series])}</div>'
 
 
 #: What the choices add up to, one small chart per unit: a chart never puts money beside a
@@ -315,7 +317,8 @@ STYLE = """
 .crm-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: #333; margin: 4px 0; }
 .crm-legend i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px;
   border: 1px solid #777; }
-.crm-network { position: relative; max-width: 60vh; }  /* square: on a projector the charts show below it */
+.crm-network { position: relative; max-width: 50vh; }  /* square: on a projector a row of charts shows below it */
+.crm-log { max-height: 30vh; overflow-y: auto; }  /* beside the network, so it never pushes the charts down */
 .crm-network > .crm-layer { position: absolute; top: 0; left: 0; width: 100%; }
 .crm-key { color: #777; font-size: 11px; font-family: monospace; }
 """
