@@ -10,7 +10,7 @@ so that each run's peak memory is its own.
    - agent-steps per second: people x weeks / stepping time, counting employees + partners,
      and the employee-only figure;
    - peak memory: ``ru_maxrss`` of the child process that built and ran that one size;
-   - where the week's time goes: each phase of ``CRMRollout.PHASES`` (policy, perceive,
+   - where the week's time goes: each phase of ``CRMRollout.PHASES`` (planned changes, policy, perceive,
      decide, consequences, record) is wrapped on the model instance, the hook the model offers
      for this, so the real ``step`` is what is timed; "other" is stepping time outside the
      phases (Mesa's step wrapper, the loop, the timers themselves: microseconds a week);
@@ -776,7 +776,7 @@ def report_full_model(args, extra: list[str]) -> dict[int, dict]:
     )
     names = (*CRMRollout.PHASES, "other")
     print("   where the week's time goes (share of stepping time, timed through the phase methods):")
-    print(f"   {'employees':>10} {'ms/week':>8} " + " ".join(f"{k:>13}" for k in names))
+    print(f"   {'employees':>10} {'ms/week':>8} " + " ".join(f"{k[:13]:>13}" for k in names))
     for n, row in rows.items():
         shares = " ".join(f"{row['shares'][k]:>13.1%}" for k in names)
         print(f"   {n:>10,} {row['step_s'] / args.weeks * 1e3:>8.2f} {shares}")

@@ -103,9 +103,16 @@ class Person(mesa.Agent):
         if not state.live[row] or model.last_perception is None:
             out["why"] = "The CRM is not live for this person yet: they work in the legacy process."
             return out
+        if state.just_hired[row]:  # took up the post after this week's decision: their own comes next week
+            out["new_hire"] = True
+            out["why"] = (
+                f"Joined this week, in the post of someone who left; they start with the post's way of working "
+                f"({self.behaviour}) and weigh it in their first week."
+            )
+            return out
         see = model.last_perception.rows(slice(row, row + 1))
-        sc = model.settings
-        terms = type(self).weigh(see, sc.behaviour, model.role_settings[self.role])
+        sc, role_settings = model.decided_under  # a policy changed since is not what they weighed
+        terms = type(self).weigh(see, sc.behaviour, role_settings[self.role])
         kept = int(see.routine[0])
         rt = sc.routine
         inertia = routine.inertia(see.routine, see.routine_strength, self.legacy_option, rt.status_quo, rt.habit)

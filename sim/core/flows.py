@@ -31,7 +31,8 @@ class Flows:
 
     # routines (decide): who changed their way of working after reconsidering it
     who_switched: np.ndarray = field(default_factory=_nobody)
-    # policy: go-live, training and hires (money units are thousands; hours are person-hours)
+    # people: go-live, training (the policy phase) and hires (consequences, as people leave); money
+    # units are thousands, hours are person-hours
     implementation: np.ndarray = field(default_factory=_zeros)  # one-off cost at the first go-live
     training_hours: np.ndarray = field(default_factory=_zeros)  # employees' hours of training this week
     hires: np.ndarray = field(default_factory=_zeros)  # new people hired into posts this week

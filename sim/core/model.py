@@ -1,8 +1,9 @@
 """CRMRollout: the Mesa model. Its step is the week's schedule; each consequence is a mechanism's.
 
-policy (go-live and training, a CIO change) -> perceive (last week's state) -> decide (each
-role's rule over its rows) -> consequences (partner terms, discipline, learning, data, drift,
-culture, the system, turnover, money) -> record.
+planned policy changes -> policy (go-live and training, a CIO change) -> perceive (last week's
+state, after this week's policy) -> decide (each role's rule over its rows; people played in a
+class take their player's choice) -> consequences (partner terms, discipline, learning, data,
+drift, culture, the system, turnover, money, commitment, interfaces, the sponsor) -> record.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class CRMRollout(mesa.Model):
 
     #: The week's phases, in the order ``step`` runs them. Each is a public method, so a
     #: benchmark or a teaching tool can wrap one on an instance to time or watch it.
-    PHASES = ("apply_policy", "perceive", "decide", "consequences", "record")
+    PHASES = ("change_policy_as_planned", "apply_policy", "perceive", "decide", "consequences", "record")
 
     def step(self) -> None:
         """One week: the policy acts, everyone perceives last week, decides, and lives with it."""
@@ -185,6 +186,7 @@ class CRMRollout(mesa.Model):
         the choice, whatever the policy: common random numbers.
         """
         state, sc = self.state, self.settings
+        self.decided_under = (sc, self.role_settings)  # what ``explain()`` weighs this week's terms by
         reconsider_draw, choice_draw = self.blocks.draw(self.decision_rng, 2)
         carried = see.routine  # last week's way of working, or the old process at go-live
         utilities = np.empty((3, self.org.n))
@@ -413,6 +415,7 @@ class CRMRollout(mesa.Model):
             )
         if policy.integration not in ("full", before.integration):  # interfaces given up are given up at once
             stocks.integration_gap = np.maximum(stocks.integration_gap, policies.DOUBLE_ENTRY[policy.integration])
+            stocks.unbuilt_interfaces = np.zeros_like(stocks.unbuilt_interfaces)  # and none is built any more
         from_week = self.steps + 1 if from_week is None else from_week
         self.reschedule_go_live(from_week)
         if told:
@@ -546,6 +549,7 @@ class CRMRollout(mesa.Model):
         self.flows = Flows.empty(self.blocks.count)
         self.block_events: list[list[tuple[int, str, str]]] = [[] for _ in range(self.blocks.count)]
         self.last_perception: Perception | None = None
+        self.decided_under = (self.settings, self.role_settings)  # the settings of the last decision
 
     def _first_go_live_weeks(self) -> np.ndarray:
         """Per organisation, the week the CRM first goes live in it (its costs are booked then)."""

@@ -118,7 +118,7 @@ def generate(scenario: Scenario, rng: np.random.Generator) -> Organisation:
     edges = [np.column_stack([np.arange(n_staff), manager[:n_staff]])]  # manager-report ties
     if net.kind == "small_world":
         edges.append(_team_lattices(staff_team, net.team_degree, net.rewire, rng))
-        edges.append(_manager_rings(mgr_rows, team_department))
+        edges.append(_manager_chains(mgr_rows, team_department))
         edges.append(_random_ties(site[:n_emp], net.cross_team_ties, rng))
         edges.append(_random_ties(np.zeros(n_emp, dtype=np.int32), net.cross_site_ties, rng))
     else:
@@ -162,8 +162,9 @@ def _team_lattices(team: np.ndarray, degree: int, rewire: float, rng) -> np.ndar
     return np.concatenate(pairs)
 
 
-def _manager_rings(mgr_rows: np.ndarray, team_department: np.ndarray) -> np.ndarray:
-    """Managers of a department know each other: a ring through each department's managers."""
+def _manager_chains(mgr_rows: np.ndarray, team_department: np.ndarray) -> np.ndarray:
+    """Managers of a department know each other: a chain through each department's managers, each
+    tied to the next in row order (a chain, not closed into a ring)."""
     order = np.lexsort((mgr_rows, team_department))
     rows, dept = mgr_rows[order], team_department[order]
     same = dept[1:] == dept[:-1]

@@ -34,7 +34,7 @@ class Perception:
     double_entry: np.ndarray  # time spent keeping a second system up to date
     effort_weight: np.ndarray  # how much interface effort still weighs, given experience
     social_weight: np.ndarray  # how much neighbours still weigh, given mandate and experience
-    shares: np.ndarray  # (3, n) shares of each option among live neighbours
+    shares: np.ndarray  # (3, n) shares of each option among engaged neighbours (who have weighed the CRM)
     pressure: np.ndarray  # push from one's manager (from senior management for managers)
     habit: np.ndarray  # pull of the legacy process
     workaround: np.ndarray  # how easy the job is done around the CRM

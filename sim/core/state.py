@@ -78,7 +78,7 @@ class State:
     # option-major (3, n): row k holds option k for everyone, so per-option arithmetic is contiguous
     utilities: np.ndarray = field(init=False)
     choice_sensitivity: float = field(init=False)
-    neighbour_shares: np.ndarray = field(init=False)  # shares of each option among live neighbours
+    neighbour_shares: np.ndarray = field(init=False)  # shares of each option among engaged neighbours
 
     def __post_init__(self) -> None:
         n = self.n

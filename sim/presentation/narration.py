@@ -158,6 +158,11 @@ def explain_in_words(model, row: int) -> str:
     """One person's last choice, as a student would read it."""
     e = model.people[row].explain()
     name = who(model, row)
+    if e.get("new_hire"):
+        return (
+            f"**Week {e['week']}: {name} joined this week**, in the post of someone who left. They start with "
+            f"the post's way of working ({OPTIONS[e['behaviour']].phrase}) and weigh it in their first week."
+        )
     if "utilities" not in e:
         return f"Week {e['week']}: the CRM is not live yet for {name}; they keep to the old process."
     chosen = e["behaviour"]

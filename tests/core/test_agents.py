@@ -228,6 +228,8 @@ def test_explain_neighbour_shares_are_what_the_person_saw_last_week(explained):
 def test_explain_use_and_game_terms_sum_to_their_utilities(explained):
     model, _ = explained
     for agent in model.agents:
+        if model.state.just_hired[agent.row]:
+            continue  # joined after the decision (test_explain_of_a_new_hire_says_they_joined)
         e = agent.explain()
         for option in ("use", "game", "self_serve", "disengage"):
             if option in e["terms"]:
@@ -237,9 +239,47 @@ def test_explain_use_and_game_terms_sum_to_their_utilities(explained):
 def test_explain_terms_sum_to_utilities_for_every_option(explained):
     model, _ = explained
     for agent in model.agents:
+        if model.state.just_hired[agent.row]:
+            continue  # joined after the decision (test_explain_of_a_new_hire_says_they_joined)
         e = agent.explain()
         for option in agent.options:
             assert sum(e["terms"][option].values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+
+
+def test_explain_after_a_policy_change_weighs_what_the_decision_weighed():
+    """A policy changed between weeks acts from the next week: the week already decided is
+    explained by the settings it was decided under (its terms still add up to its utilities)."""
+    model = small_model({"policy.integration": "partial"}, seed=3)
+    step_n(model, model.settings.policy.go_live_week + 4)
+    model.change_policy({"behaviour.usefulness": 3.0, "policy.mandate": 1.0}, "a test")
+    checked = 0
+    for agent in list(model.agents)[::5]:
+        e = agent.explain()
+        if "terms" not in e:
+            continue
+        for option in agent.options:
+            assert sum(e["terms"][option].values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+        checked += 1
+    assert checked > 10
+    model.step()  # the next week is weighed under the new settings, and explained by them
+    agent = next(a for a in model.agents if "terms" in a.explain())
+    e = agent.explain()
+    for option in agent.options:
+        assert sum(e["terms"][option].values()) == pytest.approx(e["utilities"][option], abs=1e-9)
+
+
+def test_explain_of_a_new_hire_says_they_joined():
+    """Someone hired after this week's decision has not decided yet: explain() says they joined,
+    not what their predecessor weighed."""
+    model = small_model({"roles.service.quit_weekly": 0.05, "roles.sales.quit_weekly": 0.05}, seed=4)
+    step_n(model, model.settings.policy.go_live_week + 3)
+    hired = np.flatnonzero(model.state.just_hired & model.state.live)
+    assert len(hired) > 0
+    e = model.people[int(hired[0])].explain()
+    assert e["new_hire"] and "utilities" not in e and "Joined this week" in e["why"]
+    model.step()  # their first week: they weigh it themselves
+    e = model.people[int(hired[0])].explain()
+    assert "new_hire" not in e and "utilities" in e
 
 
 def test_explain_before_go_live_says_the_person_is_on_the_legacy_process():

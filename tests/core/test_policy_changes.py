@@ -177,6 +177,10 @@ def test_a_change_of_commitment_champions_or_integration_acts_in_its_week():
     felt, none = abandoned.last_perception.double_entry, never.last_perception.double_entry
     assert (carry_on.last_perception.double_entry < none).any()
     assert (felt == none).all()  # all of it, in week 10 itself, as if there had never been interfaces
+    assert carry_on.stocks.unbuilt_interfaces[0] > 0 and abandoned.stocks.unbuilt_interfaces[0] == 0
+    while abandoned.running:  # and none of the interfaces given up is finished later
+        abandoned.step()
+    assert not [e for e in abandoned.events if e[1] == "interface_built" and e[0] >= 10]
 
 
 def test_a_change_after_the_run_is_kept_and_never_acts():

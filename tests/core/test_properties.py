@@ -66,6 +66,8 @@ def scenarios(draw) -> Scenario:
         "network.support_ties": draw(st.floats(0, 3)),
         "policy.management_style": draw(st.sampled_from(["control", "organic"])),
         "policy.upsell_prompts": draw(st.booleans()),
+        "policy.champions": draw(st.floats(0, 0.5)),
+        "policy.value_returned": draw(st.floats(0, 1)),
         "policy.culture_programme": draw(st.floats(0, 1)),
         "policy.commitment": draw(st.floats(0, 1)),
         "policy.cio_change_week": draw(st.none() | st.integers(1, 25)),
@@ -136,6 +138,8 @@ def check_state(model: CRMRollout) -> None:
         kept = live & ~state.reconsidered
         assert np.array_equal(state.routine[kept], model.last_perception.routine[kept])
         assert np.allclose(model.choice_probabilities()[:, live].sum(axis=0), 1.0)
+        chance = state.reconsider_probability[live]
+        assert np.all((chance >= 0) & (chance <= 1)), "a chance of reconsidering outside 0-1"
     assert len(model.agents) == org.n
 
 

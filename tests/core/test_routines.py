@@ -109,6 +109,36 @@ def test_champions_are_the_keenest_of_each_team():
     assert list(np.flatnonzero(chosen)) == [1, 5]  # one per team, the keenest; the manager is not staff
 
 
+def test_a_champion_weighs_in_the_share_of_colleagues_using_as_in_its_whole():
+    """Champions count ``visibility`` times among the colleagues one sees using the CRM, and as
+    many times among all one's colleagues: the share stays a share (at most 1), and so does the
+    chance of reconsidering it feeds."""
+    scenario = sim.Scenario.default().with_overrides(
+        {
+            "policy.champions": 0.3,
+            "policy.integration": "full",
+            "governance.unfinished_interfaces": 0.0,
+            "run.weeks": 40,
+            "run.seed": 3,
+        }  # fmt: skip
+    )
+    model = sim.CRMRollout(scenario, people=False)
+    highest_share = highest_chance = 0.0
+    while model.running:
+        model.step()
+        highest_share = max(highest_share, float(model.last_perception.colleagues_using.max()))
+        highest_chance = max(highest_chance, float(model.state.reconsider_probability.max()))
+    assert 0.5 < highest_share <= 1.0
+    assert highest_chance <= 1.0
+    ties = sparse.csr_matrix(np.array([[0, 1.0, 1.0], [1.0, 0, 0], [1.0, 0, 0]]))
+    using = np.array([USE, IGNORE, IGNORE], dtype=np.int8)  # row 0 uses the CRM as designed
+    visibility = np.array([3.0, 1.0, 1.0])  # and is a champion
+    from sim.core.mechanisms.social_influence import share_using
+
+    shares = share_using(ties.tocsc(), using, np.asarray(ties.sum(axis=1)).ravel(), visibility)
+    assert shares.tolist() == [0.0, 1.0, 1.0]  # each of 1 and 2 sees only the champion: all of them use it
+
+
 # --- in the model --------------------------------------------------------------------------
 
 NO_TRIGGERS = {
@@ -178,6 +208,9 @@ def test_explain_says_whether_and_why_a_person_reconsidered():
     seen = {True: False, False: False}
     for person in model.people[: model.org.employees]:
         e = person.explain()
+        if e.get("new_hire"):  # joined after the week's decision: nothing of theirs to explain yet
+            assert e["why"].startswith("Joined this week")
+            continue
         assert set(e["triggers"]) >= {"went_live", "colleagues_switched", "dissatisfied"}
         assert e["reconsider_probability"] >= model.settings.routine.base_rate - 1e-12
         seen[e["reconsidered"]] = True
@@ -202,7 +235,7 @@ def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the
     go_live = model.settings.policy.go_live_week
     step_n(model, go_live)
     kept = [p.explain() for p in model.people[: model.org.employees]]
-    kept = [e for e in kept if e["live"] and not e["reconsidered"]]
+    kept = [e for e in kept if e["live"] and not e.get("new_hire") and not e["reconsidered"]]
     assert kept, "someone carries on the old process at go-live"
     assert any(e["weeks_in_routine"] == go_live for e in kept)  # the state counts every week of the old process
     for e in kept:
@@ -210,6 +243,7 @@ def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the
         assert f"for {go_live} weeks" not in e["why"]
     step_n(model, 5)
     later = [p.explain() for p in model.people[: model.org.employees]]
+    later = [e for e in later if not e.get("new_hire")]  # joined after the decision: explained as joining
     old_process = [e for e in later if not e["reconsidered"] and e["weeks_in_routine"] == model.steps]
     assert old_process, "someone has kept the old process since go-live"
     for e in old_process:

@@ -67,3 +67,19 @@ def test_a_person_who_carried_on_at_go_live_is_told_so_not_that_they_kept_a_rout
     model.step()
     later = explain_in_words(model, carried[0])
     assert "went live" not in later.split("**")[1]  # a week on, their routine is told as kept or changed
+
+
+def test_a_new_hire_is_told_as_joining_not_by_their_predecessors_decision():
+    from sim.presentation.narration import explain_in_words
+
+    scenario = Scenario.case("global_giant_telco").with_overrides(
+        {"org.employees": 120, "org.partners": 30, "roles.service.quit_weekly": 0.05, "roles.sales.quit_weekly": 0.05}
+    )
+    model = NarratedRollout(scenario)
+    hired = []
+    while not hired and model.running:
+        model.step()
+        hired = [r for r in range(model.org.n) if model.state.live[r] and model.state.just_hired[r]]
+    assert hired
+    text = explain_in_words(model, hired[0])
+    assert "joined this week" in text and "reconsidered" not in text and "kept to" not in text

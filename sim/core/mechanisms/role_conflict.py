@@ -11,8 +11,8 @@ entry where the CRM is not connected to the operational systems.
 Upsell prompts (``policy.upsell_prompts``) add workload to proper use for service staff and a
 role-conflict cost (selling is not their job). The conflict index between marketing and
 service moves towards the friction of the week: the share of service staff live, times the
-load they carry (prompts and a second system), plus the share of service staff who refuse
-the designed process (marketing sees its campaigns ignored).
+load they carry (prompts and a second system) plus the share of service staff who refuse the
+designed process (marketing sees its campaigns ignored).
 
 References
 ----------

@@ -182,7 +182,8 @@ def colleagues_switched(
     """Complex contagion: the pull of the tie weight of colleagues who switched last week.
 
     A Hill function of that weight, ``w^h / (w^h + threshold^h)``: one switching colleague
-    (weight 1) is easily ignored when ``threshold`` is 2, several are hard to ignore.
+    (weight 1) is easily ignored when ``threshold`` is well above 1 (1.5 by default), several are
+    hard to ignore.
     """
     weight = social_influence.sum_over_ties(ties, switched_last_week.astype(float))
     pull = np.zeros(len(weight))

@@ -95,6 +95,11 @@ def share_using(
     adjacency: sparse.spmatrix, behaviour: np.ndarray, tie_weight: np.ndarray, visibility: np.ndarray
 ) -> np.ndarray:
     """Tie-weighted share of all of a person's colleagues (live or not) who use the CRM as designed
-    (a partner's peers: who self-serve): how visible the new way is (option 0 in both roles)."""
+    (a partner's peers: who self-serve): how visible the new way is (option 0 in both roles).
+
+    A champion is watched ``visibility`` times as much as anyone else whatever they do, so they
+    weigh that much in the whole as well as in the part: the share stays between 0 and 1. With no
+    champion the whole is the plain ``tie_weight`` (adding 0 changes no bit)."""
     using = (behaviour == 0) * visibility
-    return np.divide(adjacency @ using, tie_weight, out=np.zeros(len(behaviour)), where=tie_weight > 0)
+    watched = tie_weight + sum_over_ties(adjacency, visibility - 1.0)  # champions' extra weight, where there are any
+    return np.divide(adjacency @ using, watched, out=np.zeros(len(behaviour)), where=watched > 0)

@@ -9,11 +9,11 @@ required to fill in the gaps".
 Each week a person leaves with their role's hazard (``roles.<role>.quit_weekly``), raised by
 dissatisfaction (low morale, culture tension, and the CRM's effort once it is live for them: a
 system not yet there makes no one leave). A leaver is replaced at once by a new hire in the same
-post (headcount is constant): no habit of the old process, the organisation's
-average tenure of zero, prior skill only, trained only if ``policy.new_hire_training``. Busy
-weeks (``org.busy_weeks``, weeks of the year) lower capacity, which raises effort, and leave
-no time for training: a go-live inside them trains people only in part; a 24/7 operation
-cannot stop for training, so its service staff get only part of the hours.
+post (headcount is constant): no habit of the old process, a tenure of zero, prior skill only,
+trained only if ``policy.new_hire_training``. Busy weeks (``org.busy_weeks``, weeks of the
+year) lower capacity, which raises effort, and leave no time for training: a go-live inside
+them trains people only in part; a 24/7 operation cannot stop for training, so its service
+staff get only part of the hours.
 
 References
 ----------
