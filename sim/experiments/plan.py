@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import platform
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from sim.experiments.stopping import Stop, StopSignals
 from sim.experiments.store import OUTCOMES, RunStore
 from sim.experiments.sweepfile import SweepFile
 from sim.io.output import plain
-from sim.io.provenance import provenance
+from sim.io.provenance import LIBRARIES, provenance
 
 #: Runs in one experiment at most. A million runs of even a small organisation take days on a
 #: laptop, and the manifest lists every seed; a bigger study is several experiments (or a typo).
@@ -52,6 +53,9 @@ class Plan:
     common_random_numbers: bool  # seeds by replication (shared across arms and points), else by run
     keep_series: bool = False
     extra: dict = field(default_factory=dict)  # the sweep or comparison definition, for the manifest
+    # what of ``extra`` defines the experiment (its hash); by default all of it. A sweep leaves out
+    # where its file lies, its name and its description: the same sweep resumes from anywhere
+    identity: dict | None = None
     imported_files: dict = field(init=False)  # arm -> content hash of its imported organisation, or None
 
     def __post_init__(self) -> None:
@@ -110,7 +114,7 @@ class Plan:
             "series": self.keep_series,
             "arms": {str(a): s.resolved() for a, s in self.arms.items()},
             "points": _table_digest(self.points),
-            "extra": self.extra,
+            "extra": self.extra if self.identity is None else self.identity,
         }
         if any(self.imported_files.values()):  # (absent otherwise: the hashes of earlier folders hold)
             content["imported_files"] = self.imported_files
@@ -185,6 +189,11 @@ def sweep_plan(sweep: SweepFile) -> Plan:
             f"the sweep has {total:,} runs (points x replications); allowed: at most {MAX_RUNS:,} per experiment",
         )
     points = designs.points(sweep)
+    what = {
+        "design": sweep.design,
+        "uncertainties": list(sweep.uncertainties),
+        "levers": list(sweep.levers),
+    }
     return Plan(
         kind="sweep",
         seed=sweep.seed,
@@ -193,13 +202,8 @@ def sweep_plan(sweep: SweepFile) -> Plan:
         replications=sweep.replications,
         common_random_numbers=sweep.common_random_numbers,
         keep_series=sweep.keep_series,
-        extra={
-            "sweep": sweep.model_dump(mode="json"),
-            "sweep_file": str(sweep._path),
-            "design": sweep.design,
-            "uncertainties": list(sweep.uncertainties),
-            "levers": list(sweep.levers),
-        },
+        extra={"sweep": sweep.model_dump(mode="json"), "sweep_file": str(sweep._path), **what},
+        identity={"sweep": sweep.model_dump(mode="json", exclude={"name", "description"}), **what},
     )
 
 
@@ -250,6 +254,9 @@ def _run_plan(
     client,
     progress,
 ) -> None:
+    earlier = _earlier_sessions(store, manifest["provenance"])
+    if earlier:
+        manifest = {**manifest, "earlier_provenance": earlier}
     try:
         with signals.held():
             store.write_manifest({**manifest, **_counts(store, plan), "status": "running"})
@@ -293,6 +300,33 @@ def _run_plan(
                 "timings": {**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
             }
         )
+
+
+#: What makes two sessions' runs the work of different code (the crmsim version is in the hash).
+CODE = ("git_commit", "git_code_modified", "python", *LIBRARIES)
+
+
+def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
+    """The provenance of every earlier command on this folder that left runs in it, oldest first
+    (the manifest's ``provenance`` is this command's). When the last of them ran other code than
+    this one, say so: the runs it made are kept as they are, and this command's join them."""
+    try:
+        before = store.read_manifest()
+    except InputError:
+        return []  # a new folder, or a manifest set aside: the parts are resumed as they are
+    if not before.get("finished_runs"):
+        return list(before.get("earlier_provenance", []))
+    last = {**before.get("provenance", {}), "finished_runs": before["finished_runs"]}
+    differs = [key for key in CODE if last.get(key) != now.get(key)]
+    if differs:
+        was = ", ".join(f"{key} {last.get(key)}" for key in differs)
+        is_now = ", ".join(f"{key} {now.get(key)}" for key in differs)
+        print(
+            f"crmsim: note: {before['finished_runs']} runs in {store.root} were made by other code ({was}) "
+            f"than this command's ({is_now}); they are kept, and the manifest's earlier_provenance says so",
+            file=sys.stderr,
+        )
+    return [*before.get("earlier_provenance", []), last]
 
 
 def _counts(store: RunStore, plan: Plan) -> dict:

@@ -201,6 +201,31 @@ seed = 9
     assert RunStore(killed).read_manifest()["status"] == "complete"
 
 
+def test_a_sweep_resumes_from_its_file_anywhere_under_any_name_but_not_once_changed(tmp_path, capsys):
+    """Where the sweep file lies, its name and its description are not what the experiment is:
+    a copy elsewhere (another machine, another checkout) resumes the same folder; other samples do not."""
+    body = f"""
+design = "monte_carlo"
+samples = 4
+seed = 3
+{TINY_SET}
+[uncertainties]
+"policy.mandate" = {{ uniform = [0.2, 1.0] }}
+"""
+    out = str(tmp_path / "out")
+    first = write_sweep(tmp_path / "s.toml", 'name = "first"\n' + body)
+    assert main(["sweep", str(first), "--out", out, "--workers", "1", "--quiet"]) == 0
+    (tmp_path / "elsewhere").mkdir()
+    moved = write_sweep(tmp_path / "elsewhere" / "renamed.toml", 'name = "renamed"\ndescription = "d"\n' + body)
+    parts = sorted((tmp_path / "out" / "runs").glob("part-*"))
+    assert main(["sweep", str(moved), "--out", out, "--workers", "1", "--quiet"]) == 0
+    assert sorted((tmp_path / "out" / "runs").glob("part-*")) == parts  # resumed: nothing to run again
+    more = write_sweep(tmp_path / "more.toml", body.replace("samples = 4", "samples = 5"))
+    capsys.readouterr()
+    assert main(["sweep", str(more), "--out", out, "--workers", "1", "--quiet"]) == 2
+    assert "another experiment" in capsys.readouterr().err
+
+
 def test_running_a_finished_experiment_again_runs_nothing(tmp_path):
     args = ["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", str(tmp_path / "r")]
     assert main(args) == 0

@@ -411,6 +411,35 @@ def test_a_resume_by_another_crmsim_version_is_refused_in_one_line(tmp_path, mon
     assert "99.0.0" in line and "never mix" in line
 
 
+def test_a_resume_by_other_code_is_noted_and_every_earlier_session_is_kept(tmp_path, monkeypatch, capsys):
+    """Runs made by another commit (or edited code, or other libraries) are kept and joined, not
+    refused (the crmsim version is what refuses); the command says so in one line, and the
+    manifest keeps each earlier session's provenance, not only the last one's."""
+    import sim.experiments.plan as plan
+
+    out = tmp_path / "out"
+    first = ["replicate", *TINY_ARGS, "-n", "2", "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(first) == 0
+    made = RunStore(out).read_manifest()["provenance"]
+    capsys.readouterr()
+    edited = {**made, "git_commit": "0123abc", "git_code_modified": True}
+    monkeypatch.setattr(plan, "provenance", lambda: edited)
+    other_n = ["replicate", *TINY_ARGS, "-n", "3", "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(other_n) == 2  # another experiment, refused as before
+    capsys.readouterr()
+    assert main(first) == 0  # the same experiment, by other code: resumed, and noted
+    note = one_line(capsys.readouterr().err)
+    assert "other code" in note and "0123abc" in note and "2 runs" in note
+    manifest = RunStore(out).read_manifest()
+    assert manifest["provenance"]["git_commit"] == "0123abc"
+    assert [p["git_commit"] for p in manifest["earlier_provenance"]] == [made["git_commit"]]
+    assert manifest["earlier_provenance"][0]["finished_runs"] == 2
+    assert main(first) == 0  # the same code again: no note, and both sessions are kept
+    assert capsys.readouterr().err == ""
+    kept = RunStore(out).read_manifest()["earlier_provenance"]
+    assert [p["git_commit"] for p in kept] == [made["git_commit"], "0123abc"]
+
+
 @pytest.mark.parametrize(
     "manifest, own",
     [
