@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.rates import JUDGED
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
@@ -224,7 +225,12 @@ def discover(
     if failed.any():
         dropped["failed"] = int(failed.sum())
     runs = runs[~failed]
-    if cond.outcome != "verdict":
+    if cond.outcome == "verdict":  # a run that ended before the CRM went live is neither
+        missing = ~runs["verdict"].isin(JUDGED)
+        if missing.any():
+            dropped["undetermined"] = int(missing.sum())
+        runs = runs[~missing]
+    else:
         missing = runs[cond.outcome].isna()
         if missing.any():
             dropped[f"no {cond.outcome}"] = int(missing.sum())

@@ -9,6 +9,7 @@ drift, culture, the system, turnover, money, commitment, interfaces, the sponsor
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -461,7 +462,7 @@ class CRMRollout(mesa.Model):
             judged["reason"] = money.UNDETERMINED_REASON
         go_live = int(self.first_go_live_week[block])
         if go_live > self.steps:  # nobody ever used the CRM: its use is no failure, there is none to judge
-            judged["verdict"] = "undetermined"
+            judged.update(verdict="undetermined", intended_use_last13=math.nan, roi=math.nan)
             judged["reason"] = f"the run ended at week {self.steps}, before the CRM went live (week {go_live})"
         return judged
 

@@ -13,6 +13,7 @@ currency unit), ``count``, ``week``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.core.vocabulary import ROLES
@@ -90,8 +91,28 @@ SUMMARY_ONLY: dict[str, Outcome] = {
     )
 }
 
-#: ``success``: 1 for a run whose verdict is success, else 0 (sensitivity, discovery, EMA).
-SUCCESS = Outcome("success", "Rollout judged a success", "share", HIGHER, "1 if the verdict is success, else 0")
+#: ``success``: 1 for a run whose verdict is success, 0 for a failure (sensitivity, discovery, EMA).
+SUCCESS = Outcome(
+    "success", "Rollout judged a success", "share", HIGHER, "1 if the verdict is success, 0 if failure, else no value"
+)
+
+#: Outcomes of the CRM's use and its money: a run that ended before the CRM went live has none
+#: (no value, not 0: nobody used it, and a return on an investment not yet made is undefined).
+OF_THE_CRM_IN_USE = (
+    "intended_use_last13",
+    "gaming_last13",
+    "ignoring_last13",
+    "intended_use_sales_last13",
+    "intended_use_service_last13",
+    "intended_use_managers_last13",
+    "gaming_sales_last13",
+    "partner_self_serve_last13",
+    "partner_go_around_last13",
+    "roi",
+    "benefits_realised",
+    "peak_gaming",
+    "peak_gaming_week",
+)
 
 #: The outcomes a comparison or a report shows first.
 HEADLINE = (
@@ -112,5 +133,6 @@ def outcome(name: str) -> Outcome:
 
 
 def success(verdict: str | None) -> float:
-    """The ``success`` outcome of a run from its verdict."""
-    return 1.0 if verdict == "success" else 0.0
+    """The ``success`` outcome of a run from its verdict: 1 or 0, and no value (NaN) for a run
+    that was not judged (it ended before the CRM went live): it is no failure."""
+    return {"success": 1.0, "failure": 0.0}.get(verdict, math.nan)

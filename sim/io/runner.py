@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 import sim
 from sim.core.metrics import agent_table, headline
 from sim.core.model import CRMRollout
+from sim.core.outcomes import OF_THE_CRM_IN_USE
 from sim.core.scenario import Scenario
 from sim.io.output import write_run
 from sim.io.provenance import provenance
@@ -89,6 +90,21 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
         return timeseries[name].to_numpy()
 
     week = series("week")
+    outcomes = {
+        **headline(timeseries),
+        "roi": verdict["roi"],
+        "benefits_realised": float(ledger.benefits_realised()[block]),
+        "total_costs": float(ledger.costs[block]),
+        "total_benefits": float(ledger.benefits[block]),
+        "cost_per_sale_baseline": float(np.nanmean(series("cost_per_sale")[week < first_go_live]))
+        if first_go_live > 1
+        else None,
+        "complaints_total": float(np.nansum(series("complaints"))),
+        "compensation_total": float(np.nansum(series("compensation_paid"))),
+        "margin_leakage_total": float(np.nansum(series("margin_leakage"))),
+    }
+    if first_go_live > model.steps:  # the run ended before the CRM went live: nothing of its use to tell
+        outcomes.update(dict.fromkeys(OF_THE_CRM_IN_USE))
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
@@ -97,19 +113,7 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
         "people": _people(model, block),
         "verdict": verdict["verdict"],
         "verdict_detail": verdict,
-        "outcomes": {
-            **headline(timeseries),
-            "roi": verdict["roi"],
-            "benefits_realised": float(ledger.benefits_realised()[block]),
-            "total_costs": float(ledger.costs[block]),
-            "total_benefits": float(ledger.benefits[block]),
-            "cost_per_sale_baseline": float(np.nanmean(series("cost_per_sale")[week < first_go_live]))
-            if first_go_live > 1
-            else None,
-            "complaints_total": float(np.nansum(series("complaints"))),
-            "compensation_total": float(np.nansum(series("compensation_paid"))),
-            "margin_leakage_total": float(np.nansum(series("margin_leakage"))),
-        },
+        "outcomes": outcomes,
         "events": [{"week": w, "kind": k, "text": t} for w, k, t in model.block_events[block]],
         "versions": {
             "crmsim": sim.__version__,

@@ -53,3 +53,40 @@ def test_a_sweep_gives_a_binomial_interval_only_for_independent_runs(design, int
     html = page(out)
     assert ("95% interval" in html.split("How often the rollout failed")[1].split("</p>")[0]) is interval
     assert ("not independent draws" in html) is not interval
+
+
+def test_runs_that_never_went_live_have_no_use_or_return_and_are_left_out_of_the_analyses(tmp_path, capsys):
+    """Not 0.0: a run that ended before the CRM went live has no intended use and no return
+    (NaN in the runs table, null in a summary); its success has no value, so Sobol' indices of
+    success are not computed over it, and discovery on the verdict leaves it out, saying so."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis.sensitivity import outcome_values
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        'design = "monte_carlo"\nsamples = 24\nseed = 5\n'
+        '[set]\n"run.weeks" = 12\n"org.employees" = 40\n"org.partners" = 6\n'
+        '[uncertainties]\n"policy.go_live_week" = { integers = [2, 20] }\n"policy.mandate" = { uniform = [0.0, 1.0] }\n'
+    )
+    out = tmp_path / "sw"
+    assert run_cli(capsys, "sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet")[0] == 0
+    runs = pd.read_parquet(out / "runs")
+    never = runs["policy.go_live_week"] > 12
+    assert never.any() and (~never).any()
+    assert (runs.loc[never, "verdict"] == "undetermined").all()
+    for column in ("intended_use_last13", "roi", "gaming_last13"):
+        assert runs.loc[never, column].isna().all() and runs.loc[~never, column].notna().all(), column
+    assert runs.loc[never, "data_quality_last13"].notna().all()  # the data were there before the CRM
+    assert np.isnan(outcome_values(runs, "success")[never]).all()
+    code, _, err = run_cli(capsys, "discover", str(out), "--outcome", "verdict=failure", "--quiet")
+    judged = int((~never).sum())  # twelve weeks are too few to succeed: every judged run fails
+    assert code == 2 and f"every run is in the condition verdict=failure ({judged} of {judged})" in err
+    single = tmp_path / "run"
+    args = ["run", "--set", "run.weeks=10", "--set", "policy.go_live_week=30", "--set", "org.employees=40"]
+    assert run_cli(capsys, *args, "--set", "org.partners=6", "--no-plots", "--out", str(single))[0] == 0
+    summary = json.loads((single / "summary.json").read_text())
+    assert summary["outcomes"]["intended_use_last13"] is None and summary["outcomes"]["roi"] is None
