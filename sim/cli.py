@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"crmsim: stopped: {exc}", file=sys.stderr)
         return 128 + exc.signal_number
+    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling (starting up, planning, figures)
+        print(
+            "crmsim: stopped: interrupted; every output is written whole or not at all, so what was finished "
+            "is kept and the same command goes on from there",
+            file=sys.stderr,
+        )
+        return 128 + signal.SIGINT
     finally:
         processes.stop_unused()  # workers started for a command that ended before it ran anything
 

@@ -434,3 +434,18 @@ def test_a_malformed_command_line_is_one_line_too(args, words, capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2
     assert_one_line_error(2, err, *words)
+
+
+def test_ctrl_c_while_a_command_plans_or_draws_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """Outside the runs (planning, the closing figures) Ctrl-C stops with one line and 130."""
+    from sim.presentation import experiment_outputs
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment_outputs, "plot_bands", stopped)
+    args = ["replicate", "-n", "2", "--set", "run.weeks=8", "--set", "org.employees=30", "--set", "org.partners=4"]
+    code, _, err = run_cli(capsys, *args, "--workers", "1", "--quiet", "--out", str(tmp_path / "r"))
+    assert code == 130
+    assert err.strip().count("\n") == 0 and err.startswith("crmsim: stopped: interrupted") and "Traceback" not in err
+    assert len(list((tmp_path / "r" / "runs").glob("part-*.parquet"))) >= 1  # the finished runs are kept
