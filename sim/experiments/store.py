@@ -383,6 +383,23 @@ class FolderLock:
             self.fd = None
 
 
+def in_use(folder: Path) -> bool:
+    """Whether a crmsim command holds this results folder now (reads only: creates nothing)."""
+    try:
+        fd = os.open(Path(folder) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False  # no lock file: no command has ever held it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 def _aside(path: Path) -> Path:
     target = path.with_name(DAMAGED + path.name)
     number = 1

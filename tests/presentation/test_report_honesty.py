@@ -90,3 +90,28 @@ def test_runs_that_never_went_live_have_no_use_or_return_and_are_left_out_of_the
     assert run_cli(capsys, *args, "--set", "org.partners=6", "--no-plots", "--out", str(single))[0] == 0
     summary = json.loads((single / "summary.json").read_text())
     assert summary["outcomes"]["intended_use_last13"] is None and summary["outcomes"]["roi"] is None
+
+
+def test_an_unfinished_experiment_is_counted_from_its_saved_runs_and_a_dead_one_is_told_apart(tmp_path, capsys):
+    """The manifest's counts are those of when it was written (at the start, for a command still
+    running or killed); the page counts the runs saved, and says whether a command still runs it."""
+    import json
+
+    from sim.experiments.store import FolderLock
+
+    out = tmp_path / "rep"
+    assert run_cli(capsys, "replicate", *TINY, "-n", "3", "--out", str(out))[0] == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "status": "running", "finished_runs": 0, "runs": 5}))
+    (out / "report.html").unlink(missing_ok=True)
+    assert run_cli(capsys, "report", str(out), "--out", str(tmp_path / "dead.html"), "--quiet")[0] == 0
+    dead = re.sub(r"\s+", " ", (tmp_path / "dead.html").read_text(encoding="utf-8"))
+    assert "stopped before it finished (no command is running it): 3 of 5 runs are done so far" in dead
+    lock = FolderLock(out)
+    lock.acquire(wait=False)  # as a command running it holds it
+    try:
+        assert run_cli(capsys, "report", str(out), "--out", str(tmp_path / "live.html"), "--quiet")[0] == 0
+    finally:
+        lock.release()
+    live = re.sub(r"\s+", " ", (tmp_path / "live.html").read_text(encoding="utf-8"))
+    assert "still running: 3 of 5 runs are done so far" in live

@@ -18,6 +18,7 @@ from sim.analysis.paired import MIN_SEEDS
 from sim.analysis.rates import JUDGED, tally, wilson
 from sim.core.outcomes import HEADLINE
 from sim.core.vocabulary import OPTIONS, PARTNER_OPTIONS, ROLES
+from sim.experiments.store import in_use
 from sim.presentation.reports.document import Page
 from sim.presentation.reports.figures import figure_uri, file_uri, plot_bands_grid, plot_distributions, plot_paired
 from sim.presentation.reports.markup import markdown_html, scenario_toml
@@ -184,7 +185,7 @@ def compare_report(folder: Path) -> str:
             ]
         )
     page.table(["arm", "scenario hash", "runs", "runs that crashed"], rows, numeric=[2, 3])
-    _status_note(page, manifest)
+    _status_note(page, manifest, runs, folder)
 
     table = read_csv(folder / "comparison.csv")
     if (table is None or "success_p" not in table) and len(ok) and baseline:  # none yet, or an older crmsim's
@@ -308,7 +309,7 @@ def replicate_report(folder: Path) -> str:
     page.section("What was run")
     page.para("The scenario, the number of runs and how many finished.")
     page.table(["", ""], _run_counts(manifest, runs, scenario), header=False)
-    _status_note(page, manifest)
+    _status_note(page, manifest, runs, folder)
     _success_rate(page, runs)
     _distributions(page, runs)
     bands = read_bands(folder)
@@ -351,7 +352,7 @@ def sweep_report(folder: Path) -> str:
         *_run_counts(manifest, runs, None),
     ]
     page.table(["", ""], rows, header=False)
-    _status_note(page, manifest)
+    _status_note(page, manifest, runs, folder)
 
     params = []
     for key, spec in (sweep.get("uncertainties") or {}).items():
@@ -414,12 +415,20 @@ def _run_counts(manifest: dict, runs: pd.DataFrame, scenario: dict | None) -> li
     return rows
 
 
-def _status_note(page: Page, manifest: dict) -> None:
-    if manifest.get("status") not in (None, "complete"):
-        page.note(
-            f"This experiment is {manifest.get('status')}: {manifest.get('finished_runs', '?')} of "
-            f"{manifest.get('runs', '?')} runs are done. Run the same command again to finish it."
-        )
+def _status_note(page: Page, manifest: dict, runs: pd.DataFrame, folder: Path) -> None:
+    """Whether the experiment is finished, counted from its saved runs (the manifest's counts are
+    those of when it was last written); one whose command is gone says so."""
+    status = manifest.get("status")
+    if status in (None, "complete"):
+        return
+    if status == "running" and not in_use(folder):
+        status = "stopped before it finished (no command is running it)"
+    elif status == "running":
+        status = "still running"
+    page.note(
+        f"This experiment is {status}: {len(runs)} of {manifest.get('runs', '?')} runs are done so far. "
+        "Run the same command again to finish it."
+    )
 
 
 def _success_rate(page: Page, runs: pd.DataFrame, levers: list[str] | None = None, independent: bool = True) -> None:
