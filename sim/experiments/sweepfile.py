@@ -2,7 +2,7 @@
 
 ```toml
 name = "training_vs_integration"
-base = "../baseline.toml"        # a scenario file, relative to this file; default: the baseline
+base = "../baseline.toml"        # a scenario file, relative to this file, or a case; default: the baseline
 seed = 7
 design = "lhs"                   # grid | lhs | sobol | monte_carlo | morris
 samples = 200                    # points (sobol: base samples N; morris: trajectories; grid: unused)
@@ -36,7 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.errors import InputError, read_toml
-from sim.core.scenario import Scenario, fields
+from sim.core.scenario import Scenario, cases, fields
 
 #: What a field of a type allows, said as in every other crmsim error (pydantic's error types).
 ALLOWED_OF_TYPE = {
@@ -172,7 +172,9 @@ class SweepFile(BaseModel):
     name: str = Field("sweep", strict=True, description="A short name for the sweep.")
     description: str = Field("", strict=True)
     base: str | None = Field(
-        None, strict=True, description="Scenario file, relative to the sweep file; default: the baseline."
+        None,
+        strict=True,
+        description="Scenario file, relative to the sweep file, or a shipped case's name; default: the baseline.",
     )
     seed: int = Field(
         0, ge=0, strict=True, description="Sweep seed: every run's seed derives from it and the run's index."
@@ -226,7 +228,17 @@ class SweepFile(BaseModel):
             base = Path(self.base)
             if not base.is_absolute() and self._path is not None:
                 base = self._path.parent / base
-            scenario = Scenario.load(base)
+            if not base.is_file() and self.base in cases():  # a file of the case's name wins
+                scenario = Scenario.case(self.base)
+            elif not base.exists():
+                raise InputError(
+                    self._source(),
+                    "base",
+                    f"no such scenario file or case: {self.base!r} (a file is found beside the sweep file); "
+                    f"cases: {', '.join(cases())}",
+                )
+            else:
+                scenario = Scenario.load(base)
         if not self.set:
             return scenario
         settings = dict(self.set)

@@ -226,6 +226,19 @@ seed = 3
     assert "another experiment" in capsys.readouterr().err
 
 
+def test_a_sweeps_base_may_be_a_shipped_case_and_a_wrong_one_lists_the_cases(tmp_path, capsys):
+    from sim.core.scenario import Scenario
+
+    body = f'design = "monte_carlo"\nsamples = 2\n{TINY_SET}[uncertainties]\n"policy.mandate" = {{ uniform = [0.2, 1.0] }}\n'
+    sweep = SweepFile.load(write_sweep(tmp_path / "case.toml", 'base = "city_council"\n' + body))
+    assert sweep.base_scenario().name == Scenario.case("city_council").name
+    wrong = write_sweep(tmp_path / "wrong.toml", 'base = "city_counsil"\n' + body)
+    assert main(["sweep", str(wrong), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "base: no such scenario file or case" in err and "city_council" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_running_a_finished_experiment_again_runs_nothing(tmp_path):
     args = ["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", str(tmp_path / "r")]
     assert main(args) == 0
