@@ -404,11 +404,21 @@ def plot(result: Sensitivity):
     return fig
 
 
+def output_stem(method: str, outcomes: list[str]) -> str:
+    """``sensitivity_<method>`` for the default outcomes; other outcomes get their own files
+    (``sensitivity_sobol_roi_success``), so analysing them one at a time keeps each analysis."""
+    if set(outcomes) == set(DEFAULT_OUTCOMES):
+        return f"sensitivity_{method}"
+    return f"sensitivity_{method}_{'_'.join(outcomes)}"
+
+
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
-    """sensitivity_<method>.csv/.md/.png (and _s2.csv for second-order indices); the Markdown text."""
+    """sensitivity_<method>[_<outcomes>].csv/.md/.png (and _s2.csv for second-order indices); the
+    Markdown text."""
     from sim.io.output import check_outputs_are_ours, png_metadata, write_output
 
-    folder, stem = result.folder, f"sensitivity_{result.method}"
+    folder = result.folder
+    stem = output_stem(result.method, list(dict.fromkeys(result.table["outcome"])))
     written = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
     tables = [result.table.to_csv(index=False)]
     text = to_markdown(result)

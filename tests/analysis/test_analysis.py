@@ -125,7 +125,11 @@ def test_morris_screens_per_lever_combination(sweeps):
     success = table[table["outcome"] == "success"]
     assert (success["note"].str.startswith("constant") | np.isfinite(success["mu_star"])).all()
     _, written = write_outputs(result)
-    assert [p.name for p in written] == ["sensitivity_morris.csv", "sensitivity_morris.md", "sensitivity_morris.png"]
+    stem = "sensitivity_morris_intended_use_last13_success"  # not the default outcomes: files of their own
+    assert [p.name for p in written] == [f"{stem}.csv", f"{stem}.md", f"{stem}.png"]
+    _, default = write_outputs(analyze(sweeps["morris"]))  # the default outcomes keep the plain name,
+    assert [p.name for p in default][0] == "sensitivity_morris.csv"
+    assert all(p.exists() for p in written)  # and the other analysis is kept beside them
 
 
 @pytest.mark.parametrize(

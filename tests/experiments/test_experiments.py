@@ -229,7 +229,8 @@ seed = 3
 def test_a_sweeps_base_may_be_a_shipped_case_and_a_wrong_one_lists_the_cases(tmp_path, capsys):
     from sim.core.scenario import Scenario
 
-    body = f'design = "monte_carlo"\nsamples = 2\n{TINY_SET}[uncertainties]\n"policy.mandate" = {{ uniform = [0.2, 1.0] }}\n'
+    body = f'design = "monte_carlo"\nsamples = 2\n{TINY_SET}'
+    body += '[uncertainties]\n"policy.mandate" = { uniform = [0.2, 1.0] }\n'
     sweep = SweepFile.load(write_sweep(tmp_path / "case.toml", 'base = "city_council"\n' + body))
     assert sweep.base_scenario().name == Scenario.case("city_council").name
     wrong = write_sweep(tmp_path / "wrong.toml", 'base = "city_counsil"\n' + body)

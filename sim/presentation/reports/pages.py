@@ -374,9 +374,10 @@ def sweep_report(folder: Path) -> str:
     _distributions(page, runs)
 
     for path in sorted(folder.glob("sensitivity_*.png")):
-        method = path.stem.removeprefix("sensitivity_")
+        method, _, outcomes = path.stem.removeprefix("sensitivity_").partition("_")
+        of = f", of {outcomes}" if outcomes else ""
         page.section(
-            f"What drives the outcome ({'Sobol' if method == 'sobol' else method.title()} sensitivity analysis)"
+            f"What drives the outcome ({'Sobol' if method == 'sobol' else method.title()} sensitivity analysis{of})"
         )
         page.para(
             "How much of the variation in each outcome is due to each setting: the larger the index, the more "
