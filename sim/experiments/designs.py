@@ -99,9 +99,10 @@ def _inverse_cdf(kind: str, p: list, u: np.ndarray) -> np.ndarray:
     return stats.beta.ppf(u, p[0], p[1], loc=p[2], scale=p[3] - p[2])
 
 
-def fit_to_field(key: str, values: list) -> list:
+def fit_to_field(key: str, values: list, clipped: dict[str, int] | None = None) -> list:
     """Sampled numbers made valid for their scenario field: whole numbers for an integer field,
-    clipped to the field's bounds (a normal's tails, say)."""
+    clipped to the field's bounds (a normal's tails, say); ``clipped`` counts, per key, the values
+    that lay outside them."""
     info = fields()[key]
     limits = bounds(key)
     out = []
@@ -109,11 +110,14 @@ def fit_to_field(key: str, values: list) -> list:
         if isinstance(v, bool) or not isinstance(v, int | float):
             out.append(v)
             continue
+        fitted = v
         if "ge" in limits:
-            v = max(v, limits["ge"])
+            fitted = max(fitted, limits["ge"])
         if "le" in limits:
-            v = min(v, limits["le"])
-        out.append(int(round(v)) if info.annotation in (int, int | None) else float(v))
+            fitted = min(fitted, limits["le"])
+        if clipped is not None and fitted != v:
+            clipped[key] = clipped.get(key, 0) + 1
+        out.append(int(round(fitted)) if info.annotation in (int, int | None) else float(fitted))
     return out
 
 
@@ -148,17 +152,18 @@ def _grid_axes(sweep: SweepFile) -> list[list]:
     return axes
 
 
-def points(sweep: SweepFile) -> pd.DataFrame:
+def points(sweep: SweepFile, clipped: dict[str, int] | None = None) -> pd.DataFrame:
     """Every point of the sweep, one row each, a column per dotted key: levers crossed with the design.
 
-    Built column by column, so a sweep of many points stays a compact table in memory."""
+    Built column by column, so a sweep of many points stays a compact table in memory. ``clipped``
+    counts, per key, the drawn values that lay outside their field's range and were set to its bound."""
     if sweep.design == "grid":
         axes = _grid_axes(sweep)
         sampled = pd.DataFrame(list(itertools.product(*axes)), columns=list(sweep.uncertainties))
     else:
         u = unit_samples(sweep)
         columns = {
-            key: fit_to_field(key, to_values(dist, u[:, j]))
+            key: fit_to_field(key, to_values(dist, u[:, j]), clipped)
             for j, (key, dist) in enumerate(sweep.uncertainties.items())
         }
         sampled = pd.DataFrame(columns) if columns else pd.DataFrame(index=[0])

@@ -26,7 +26,7 @@ import pyarrow as pa
 import sim
 from sim.core.errors import InputError, Interrupted
 from sim.core.organisation import import_csv
-from sim.core.scenario import Scenario
+from sim.core.scenario import Scenario, bounds
 from sim.experiments import designs, seeds
 from sim.experiments.engine import Task, arrow_type, dask_client, row_schema, run_tasks
 from sim.experiments.processes import check_workers
@@ -39,6 +39,7 @@ from sim.io.provenance import LIBRARIES, provenance
 #: Runs in one experiment at most. A million runs of even a small organisation take days on a
 #: laptop, and the manifest lists every seed; a bigger study is several experiments (or a typo).
 MAX_RUNS = 1_000_000
+SIGNS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
 @dataclass
@@ -188,7 +189,22 @@ def sweep_plan(sweep: SweepFile) -> Plan:
             "samples",
             f"the sweep has {total:,} runs (points x replications); allowed: at most {MAX_RUNS:,} per experiment",
         )
-    points = designs.points(sweep)
+    clipped: dict[str, int] = {}
+    points = designs.points(sweep, clipped)
+    draws = len(points) // math.prod(len(values) for values in sweep.levers.values())
+    for key, n in clipped.items():  # allowed (a normal's tails), but it piles draws up at the bound
+        limits = " and ".join(f"{SIGNS[op]} {value}" for op, value in bounds(key).items())
+        print(
+            f"crmsim: note: {source}: uncertainties.{key}: {n} of {draws} drawn values lay outside its range "
+            f"({limits}) and were set to its bound",
+            file=sys.stderr,
+        )
+    if not sweep.uncertainties and sweep.design != "grid" and "samples" in sweep.model_fields_set:
+        print(
+            f"crmsim: note: {source}: samples = {sweep.samples} draws nothing: the sweep has no uncertainties, "
+            "so each lever combination is one point",
+            file=sys.stderr,
+        )
     what = {
         "design": sweep.design,
         "uncertainties": list(sweep.uncertainties),

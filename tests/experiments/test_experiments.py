@@ -240,6 +240,27 @@ def test_a_sweeps_base_may_be_a_shipped_case_and_a_wrong_one_lists_the_cases(tmp
     assert not (tmp_path / "o").exists()
 
 
+def test_values_clipped_to_their_range_and_samples_that_draw_nothing_are_noted(tmp_path, capsys):
+    from sim.experiments.plan import sweep_plan
+
+    clip = SweepFile.load(
+        write_sweep(
+            tmp_path / "clip.toml",
+            f'design = "monte_carlo"\nsamples = 400\n{TINY_SET}[uncertainties]\n'
+            '"policy.mandate" = { normal = [0.9, 0.3] }\n"policy.sanctions" = { uniform = [0.1, 0.9] }\n',
+        )
+    )
+    plan = sweep_plan(clip)
+    at_one = int((plan.points["policy.mandate"] == 1.0).sum())
+    assert 100 < at_one < 200  # about 37% of a normal(0.9, 0.3) lies above 1
+    note = capsys.readouterr().err
+    assert f"uncertainties.policy.mandate: {at_one} of 400 drawn values lay outside its range (>= 0 and <= 1)" in note
+    assert "policy.sanctions" not in note  # inside its range: nothing to say
+    nothing = SweepFile.load(write_sweep(tmp_path / "none.toml", f"samples = 4\n{TINY_SET}"))
+    assert len(sweep_plan(nothing).points) == 1
+    assert "samples = 4 draws nothing" in capsys.readouterr().err
+
+
 def test_running_a_finished_experiment_again_runs_nothing(tmp_path):
     args = ["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", str(tmp_path / "r")]
     assert main(args) == 0
