@@ -373,7 +373,11 @@ def plan_manifest(plan: Plan) -> dict:
         "outcomes": list(OUTCOMES),
         "keep_series": plan.keep_series,
         "scenarios": {
-            str(a): {"name": s.name, "hash": s.hash, "imported_files_sha256": plan.imported_files[str(a)]}
+            ("base" if a is None else str(a)): {  # a replication's or a sweep's one scenario: its base
+                "name": s.name,
+                "hash": s.hash,
+                "imported_files_sha256": plan.imported_files[str(a)],
+            }
             for a, s in plan.arms.items()
         },
         **plan.extra,

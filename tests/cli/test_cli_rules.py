@@ -60,7 +60,7 @@ def test_an_experiment_finds_the_imported_files_beside_the_scenario_from_any_fol
     assert list(runs["status"]) == ["ok", "ok"], runs["error"].tolist()
     manifest = json.loads((elsewhere / "r" / "manifest.json").read_text())
     digest = Scenario.load(imported).imported_files_digest()
-    assert digest is not None and manifest["scenarios"]["None"]["imported_files_sha256"] == digest
+    assert digest is not None and manifest["scenarios"]["base"]["imported_files_sha256"] == digest
 
 
 def test_an_imported_organisations_scenario_has_one_hash_wherever_it_is_read(imported, tmp_path, capsys):
@@ -75,7 +75,7 @@ def test_an_imported_organisations_scenario_has_one_hash_wherever_it_is_read(imp
     assert (
         run_cli(capsys, "replicate", str(imported), "-n", "2", "--workers", "1", "--quiet", "--out", str(out))[0] == 0
     )
-    assert json.loads((out / "manifest.json").read_text())["scenarios"]["None"]["hash"] == shown_hash
+    assert json.loads((out / "manifest.json").read_text())["scenarios"]["base"]["hash"] == shown_hash
     moved = tmp_path / "moved"
     imported.parent.rename(moved)
     assert Scenario.load(moved / "mine.toml").hash == shown_hash
