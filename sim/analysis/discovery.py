@@ -135,6 +135,7 @@ class Discovery:
     constant: list[str] = field(default_factory=list)  # varied by the sweep, but one value in these runs
     stopped: str = ""
     unfinished: str = ""  # why the runs are not the whole design, when they are not
+    censored: str = ""  # runs whose outcome lies beyond the run (never reached half use), and how they count
 
     def table(self) -> pd.DataFrame:
         """One row per (box, restricted parameter)."""
@@ -213,6 +214,7 @@ def discover(
             "discovery needs a sweep with uncertainties or levers",
         )
     dropped: dict[str, int] = {}
+    later = ""
     planned = int(manifest.get("runs", len(runs)))
     unfinished = ""
     if len(runs) < planned:  # an interrupted sweep, or one still running: its first runs only
@@ -231,9 +233,16 @@ def discover(
             dropped["undetermined"] = int(missing.sum())
         runs = runs[~missing]
     else:
+        never = runs[cond.outcome].isna() & runs["verdict"].isin(JUDGED)
+        if cond.outcome == "weeks_to_half_use" and never.any():  # half use not reached within the run:
+            runs = runs.copy()  # later than any week it had, so counted as such, not left out
+            runs[cond.outcome] = runs[cond.outcome].astype(float).where(~never, np.inf)
+            later = f"{int(never.sum())} runs that never reached half use are counted as later than any week"
         missing = runs[cond.outcome].isna()
         if missing.any():
-            dropped[f"no {cond.outcome}"] = int(missing.sum())
+            dropped[f"no {cond.outcome}" if cond.outcome not in registry.OF_THE_CRM_IN_USE else "undetermined"] = int(
+                missing.sum()
+            )
         runs = runs[~missing]
     runs = runs.reset_index(drop=True)
     x, constant = _features(manifest, runs, parameters)
@@ -275,6 +284,7 @@ def discover(
         mass_min=mass_min,
         constant=constant,
         unfinished=unfinished,
+        censored=later,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -404,6 +414,7 @@ def to_markdown(result: Discovery) -> str:
             else ""
         )
         + "."
+        + (f" ({result.censored}.)" if result.censored else "")
     )
     lines.append(
         f"PRIM (EMA Workbench) over {', '.join(result.parameters)}"
