@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.experiments.store import RunStore
 from sim.presentation.reports.figures import BAND_TITLES
 
 
@@ -43,8 +44,7 @@ def read_runs(folder: Path) -> pd.DataFrame:
     runs = folder / "runs"
     if not runs.is_dir() or not any(runs.glob("part-*.parquet")):
         return pd.DataFrame(columns=["run", "seed", "arm", "status", "verdict", "error"])
-    frame = read_parquet(runs)
-    return frame.sort_values("run", kind="stable").reset_index(drop=True)
+    return RunStore(folder).read_runs()  # its parts only, once each; another file there is not read
 
 
 def read_bands(folder: Path) -> pd.DataFrame | None:
