@@ -75,8 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=cmd_run)
 
     show = sub.add_parser("show", help="print the resolved scenario and its hash")
-    show.add_argument("scenario", nargs="?")
+    show.add_argument("scenario", nargs="?", help="scenario file or case; with --run, a sweep file")
     _add_set(show)
+    show.add_argument(
+        "--run",
+        type=int,
+        metavar="N",
+        help="the scenario of run N of the sweep file, as a TOML file `crmsim run` takes (its seed included)",
+    )
     show.set_defaults(command=cmd_show)
 
     rep = sub.add_parser("replicate", help="run a scenario on many seeds: per-run outcomes and weekly bands")
@@ -333,9 +339,33 @@ def default_folder(given: str | None, scenario) -> str:
 def cmd_show(args) -> int:
     import json
 
+    if args.run is not None:
+        return _show_sweep_run(args)
     scenario = load_scenario(args.scenario, args.overrides)
     print(f"# hash {scenario.hash}")
     print(json.dumps(scenario.resolved(), indent=2))
+    return 0
+
+
+def _show_sweep_run(args) -> int:
+    """Run N of a sweep as a scenario file: rerun it alone with ``crmsim run`` (its row, bit for bit)."""
+    from sim.experiments.engine import varied_scenario
+    from sim.experiments.plan import sweep_plan
+    from sim.experiments.sweepfile import SweepFile
+    from sim.presentation.reports.markup import scenario_toml
+
+    if not args.scenario:
+        raise InputError("--run", None, "needs a sweep file: crmsim show SWEEP.toml --run N")
+    if args.overrides:
+        raise InputError("--set", None, "does not go with --run: the sweep says every setting of its runs")
+    plan = sweep_plan(SweepFile.load(args.scenario))
+    if not 0 <= args.run < plan.total:
+        raise InputError("--run", str(args.run), f"no such run; allowed: 0 to {plan.total - 1}")
+    task = next(t for t in plan.tasks() if t.run == args.run)
+    scenario = varied_scenario(task).with_overrides({"run.seed": task.seed}, source=f"run {task.run}")
+    print(f"# run {task.run} of {args.scenario} (point {task.point}, replication {task.replication})")
+    print(f"# hash {scenario.hash}: crmsim run THIS_FILE gives the sweep's row of run {task.run}")
+    print(scenario_toml(scenario.resolved()), end="")
     return 0
 
 

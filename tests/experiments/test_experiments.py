@@ -261,6 +261,28 @@ def test_values_clipped_to_their_range_and_samples_that_draw_nothing_are_noted(t
     assert "samples = 4 draws nothing" in capsys.readouterr().err
 
 
+def test_show_run_n_of_a_sweep_is_a_scenario_file_that_reruns_its_row(tmp_path, capsys):
+    import json
+
+    from sim.core.outcomes import OUTCOMES
+
+    body = f'design = "lhs"\nsamples = 3\nreplications = 2\nseed = 11\n{TINY_SET}[uncertainties]\n'
+    body += '"policy.mandate" = { uniform = [0.2, 1.0] }\n"policy.integration" = { choice = ["none", "full"] }\n'
+    sweep = write_sweep(tmp_path / "s.toml", body)
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "sw"), "--workers", "1", "--quiet"]) == 0
+    row = runs_of(tmp_path / "sw").set_index("run").loc[4]
+    capsys.readouterr()
+    assert main(["show", str(sweep), "--run", "4"]) == 0
+    (tmp_path / "run4.toml").write_text(capsys.readouterr().out)
+    assert main(["run", str(tmp_path / "run4.toml"), "--no-plots", "--quiet", "--out", str(tmp_path / "r4")]) == 0
+    outcomes = json.loads((tmp_path / "r4" / "summary.json").read_text())["outcomes"]
+    for name in OUTCOMES:
+        alone, in_sweep = outcomes.get(name), row[name]
+        assert (alone is None and pd.isna(in_sweep)) or alone == in_sweep, name
+    assert main(["show", str(sweep), "--run", "6"]) == 2  # 3 points x 2 replications: runs 0 to 5
+    assert "allowed: 0 to 5" in capsys.readouterr().err
+
+
 def test_running_a_finished_experiment_again_runs_nothing(tmp_path):
     args = ["replicate", "-n", "3", *TINY, "--quiet", "--workers", "1", "--out", str(tmp_path / "r")]
     assert main(args) == 0
