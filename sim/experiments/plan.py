@@ -106,6 +106,15 @@ class Plan:
 
     @property
     def hash(self) -> str:
+        return self._hash(self.extra if self.identity is None else self.identity)
+
+    @property
+    def earlier_hashes(self) -> tuple[str, ...]:
+        """The hash this experiment had before a sweep's identity left out its file's place, name
+        and description: a folder begun then is resumed (from the same file) under that hash."""
+        return () if self.identity is None else (self._hash(self.extra),)
+
+    def _hash(self, definition: dict) -> str:
         content = {
             "crmsim": sim.__version__,  # results of two versions never mix in one folder
             "kind": self.kind,
@@ -115,7 +124,7 @@ class Plan:
             "series": self.keep_series,
             "arms": {str(a): s.resolved() for a, s in self.arms.items()},
             "points": _table_digest(self.points),
-            "extra": self.extra if self.identity is None else self.identity,
+            "extra": definition,
         }
         if any(self.imported_files.values()):  # (absent otherwise: the hashes of earlier folders hold)
             content["imported_files"] = self.imported_files
@@ -246,7 +255,8 @@ def execute_plan(
         try:
             # a cluster that cannot be reached is refused before the folder is touched, too
             client = cluster.enter_context(dask_client(dask, workers)) if dask else None
-            store.open(plan.hash, wait=wait)
+            store.open(plan.hash, wait=wait, earlier=plan.earlier_hashes)
+            manifest["experiment_hash"] = store.experiment_hash  # an earlier rule's, for a folder begun under it
         except Stop as stop:
             raise Interrupted(stop.signal_number, f"stopped before any run started; nothing written in {out}") from None
         try:
@@ -323,26 +333,30 @@ CODE = ("git_commit", "git_code_modified", "python", *LIBRARIES)
 
 
 def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
-    """The provenance of every earlier command on this folder that left runs in it, oldest first
-    (the manifest's ``provenance`` is this command's). When the last of them ran other code than
-    this one, say so: the runs it made are kept as they are, and this command's join them."""
+    """The provenance of every earlier command on this folder that left runs in it, oldest first,
+    each with the runs in the folder when it ended (the manifest's ``provenance`` is this
+    command's). The last one's runs are counted from the saved parts, not from its manifest,
+    which a killed command left with its counts at the start. When it ran other code than this
+    one, say so: its runs are kept as they are, and this command's join them."""
     try:
         before = store.read_manifest()
     except InputError:
         return []  # a new folder, or a manifest set aside: the parts are resumed as they are
-    if not before.get("finished_runs"):
-        return list(before.get("earlier_provenance", []))
-    last = {**before.get("provenance", {}), "finished_runs": before["finished_runs"]}
+    earlier = list(before.get("earlier_provenance", []))
+    saved = sum(store.status_counts().values())
+    if saved <= (earlier[-1]["finished_runs"] if earlier else 0):
+        return earlier  # the last command ran nothing new (a finished folder run again)
+    last = {**before.get("provenance", {}), "finished_runs": saved}
     differs = [key for key in CODE if last.get(key) != now.get(key)]
     if differs:
         was = ", ".join(f"{key} {last.get(key)}" for key in differs)
         is_now = ", ".join(f"{key} {now.get(key)}" for key in differs)
         print(
-            f"crmsim: note: {before['finished_runs']} runs in {store.root} were made by other code ({was}) "
-            f"than this command's ({is_now}); they are kept, and the manifest's earlier_provenance says so",
+            f"crmsim: note: {saved} runs in {store.root} were made by other code ({was}) than this "
+            f"command's ({is_now}); they are kept, and the manifest's earlier_provenance says so",
             file=sys.stderr,
         )
-    return [*before.get("earlier_provenance", []), last]
+    return [*earlier, last]
 
 
 def _counts(store: RunStore, plan: Plan) -> dict:

@@ -85,18 +85,24 @@ class RunStore:
 
     # --- taking the folder ---------------------------------------------------------------
 
-    def open(self, experiment_hash: str, *, wait: bool = False) -> None:
+    def open(self, experiment_hash: str, *, wait: bool = False, earlier: tuple[str, ...] = ()) -> None:
         """Take the folder for this experiment: create it, or resume it if it holds the same one.
 
         A folder that holds anything crmsim did not write, or another experiment, is refused
         before anything in it is touched. The folder stays locked until ``close``; a second
         process is refused (one line naming the holder) or, with ``wait``, waits its turn.
+        ``earlier``: hashes the same experiment had by an earlier rule of this version; a folder
+        whose manifest holds one is resumed under it (``experiment_hash`` says which it holds).
         """
         self._check_is_ours()
         self._create()
         self._lock = FolderLock(self.root)
         self._lock.acquire(wait)
         try:
+            manifest, _ = self._manifest_for_resume()
+            held = (manifest or {}).get("experiment_hash")
+            if held in earlier:
+                experiment_hash = held
             self._recover(experiment_hash)
         except BaseException:
             self.close()

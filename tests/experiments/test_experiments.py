@@ -226,6 +226,23 @@ seed = 3
     assert "another experiment" in capsys.readouterr().err
 
 
+def test_a_sweep_folder_begun_when_the_hash_held_the_files_path_is_resumed(tmp_path, monkeypatch):
+    """Before, a sweep's hash held its file's path: a folder begun then resumes from that file."""
+    from sim.experiments import plan as plan_module
+
+    body = f'design = "monte_carlo"\nsamples = 4\nseed = 3\n{TINY_SET}[uncertainties]\n'
+    sweep = write_sweep(tmp_path / "s.toml", body + '"policy.mandate" = { uniform = [0.2, 1.0] }\n')
+    out = str(tmp_path / "out")
+    with monkeypatch.context() as before:
+        before.setattr(plan_module.Plan, "hash", property(lambda self: self._hash(self.extra)))
+        assert main(["sweep", str(sweep), "--out", out, "--workers", "1", "--quiet"]) == 0
+    held = RunStore(out).read_manifest()["experiment_hash"]
+    parts = sorted((tmp_path / "out" / "runs").glob("part-*"))
+    assert main(["sweep", str(sweep), "--out", out, "--workers", "1", "--quiet"]) == 0
+    assert sorted((tmp_path / "out" / "runs").glob("part-*")) == parts  # resumed: nothing ran again
+    assert RunStore(out).read_manifest()["experiment_hash"] == held
+
+
 def test_a_sweeps_base_may_be_a_shipped_case_and_a_wrong_one_lists_the_cases(tmp_path, capsys):
     from sim.core.scenario import Scenario
 
