@@ -22,6 +22,7 @@ SALib is optional (``pip install crmsim[analysis]``).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import warnings
 from dataclasses import dataclass, field
@@ -406,10 +407,15 @@ def plot(result: Sensitivity):
 
 def output_stem(method: str, outcomes: list[str]) -> str:
     """``sensitivity_<method>`` for the default outcomes; other outcomes get their own files
-    (``sensitivity_sobol_roi_success``), so analysing them one at a time keeps each analysis."""
+    (``sensitivity_sobol_roi+success``), so analysing them one at a time keeps each analysis. Many
+    outcomes at once are named by a digest of the set, as a file name has at most 255 bytes."""
     if set(outcomes) == set(DEFAULT_OUTCOMES):
         return f"sensitivity_{method}"
-    return f"sensitivity_{method}_{'_'.join(outcomes)}"
+    named = "+".join(outcomes)
+    if len(named) > 80:
+        digest = hashlib.sha256("+".join(sorted(outcomes)).encode()).hexdigest()[:8]
+        named = f"{len(outcomes)}-outcomes-{digest}"
+    return f"sensitivity_{method}_{named}"
 
 
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:

@@ -125,11 +125,16 @@ def test_morris_screens_per_lever_combination(sweeps):
     success = table[table["outcome"] == "success"]
     assert (success["note"].str.startswith("constant") | np.isfinite(success["mu_star"])).all()
     _, written = write_outputs(result)
-    stem = "sensitivity_morris_intended_use_last13_success"  # not the default outcomes: files of their own
+    stem = "sensitivity_morris_intended_use_last13+success"  # not the default outcomes: files of their own
     assert [p.name for p in written] == [f"{stem}.csv", f"{stem}.md", f"{stem}.png"]
     _, default = write_outputs(analyze(sweeps["morris"]))  # the default outcomes keep the plain name,
     assert [p.name for p in default][0] == "sensitivity_morris.csv"
     assert all(p.exists() for p in written)  # and the other analysis is kept beside them
+    from sim.core.outcomes import OUTCOMES
+
+    every = [*OUTCOMES, "success"]  # more than a file name holds: named by a digest of the set
+    _, many = write_outputs(analyze(sweeps["morris"], outcomes=every))
+    assert many[0].name.startswith(f"sensitivity_morris_{len(every)}-outcomes-") and len(many[0].name) < 60
 
 
 @pytest.mark.parametrize(

@@ -375,7 +375,7 @@ def sweep_report(folder: Path) -> str:
 
     for path in sorted(folder.glob("sensitivity_*.png")):
         method, _, outcomes = path.stem.removeprefix("sensitivity_").partition("_")
-        of = f", of {outcomes}" if outcomes else ""
+        of = f", of {outcomes.replace('+', ', ')}" if outcomes else ""
         page.section(
             f"What drives the outcome ({'Sobol' if method == 'sobol' else method.title()} sensitivity analysis{of})"
         )
