@@ -132,7 +132,7 @@ def check_complete(folder: str | Path, manifest: dict, runs: pd.DataFrame, purpo
 
 def _design(folder: str | Path, manifest: dict, runs: pd.DataFrame, method: str):
     """The sweep, its unit-cube samples and lever combinations, checked against the runs."""
-    from sim.experiments.designs import to_values, unit_samples
+    from sim.experiments.designs import fit_to_field, to_values, unit_samples
     from sim.experiments.sweepfile import SweepFile
 
     kind = manifest.get("kind")
@@ -171,7 +171,7 @@ def _design(folder: str | Path, manifest: dict, runs: pd.DataFrame, method: str)
     for c, combo in enumerate(combos):
         block = first.iloc[c * len(u) : (c + 1) * len(u)]
         for j, (key, dist) in enumerate(sweep.uncertainties.items()):
-            if not _same(to_values(dist, u[:, j]), block[key].tolist()):
+            if not _same(fit_to_field(key, to_values(dist, u[:, j])), block[key].tolist()):  # as run: clipped
                 raise InputError(
                     str(folder),
                     key,

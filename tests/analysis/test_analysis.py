@@ -170,6 +170,21 @@ def test_sensitivity_needs_every_run_and_no_failures(sweeps, tmp_path, capsys):
     _one_line_error(capsys, "1 of 96 runs failed", "boom")
 
 
+def test_a_sobol_sweep_with_draws_clipped_to_their_range_is_analysed(tmp_path, capsys):
+    """A normal's tails are set to the field's bound when drawn; the design is matched as run."""
+    sweep = tmp_path / "clip.toml"
+    sweep.write_text(
+        'design = "sobol"\nsamples = 4\nseed = 1\n[set]\n"run.weeks" = 10\n"org.employees" = 30\n'
+        '"org.partners" = 4\n[uncertainties]\n"policy.commitment" = { normal = [0.9, 0.3] }\n'
+        '"policy.mandate" = { uniform = [0.2, 1.0] }\n'
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert "were set to its bound" in capsys.readouterr().err
+    assert main(["analyze", "sensitivity", str(out), "--outcome", "data_quality_last13", "--quiet"]) == 0
+    assert (out / "sensitivity_sobol_data_quality_last13.csv").exists()
+
+
 def test_sensitivity_bad_input_gives_one_line(sweeps, tmp_path, capsys):
     assert main(["analyze", "sensitivity", str(sweeps["sobol"]), "--outcome", "happiness"]) == 2
     _one_line_error(capsys, "happiness", "allowed:", "success")
