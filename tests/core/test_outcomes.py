@@ -7,6 +7,8 @@ what it needs (a direction, a label, a format, the words).
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from conftest import small_scenario
@@ -46,7 +48,8 @@ def test_registry_names_its_outcomes_by_their_key_and_knows_success():
         assert o.direction in (registry.HIGHER, registry.LOWER, registry.NEITHER)
     assert registry.outcome("success") is registry.SUCCESS
     assert registry.success("success") == 1.0
-    assert registry.success("failure") == registry.success(None) == 0.0
+    assert registry.success("failure") == 0.0
+    assert math.isnan(registry.success("undetermined")) and math.isnan(registry.success(None))  # not judged
     assert set(registry.HEADLINE) <= set(registry.OUTCOMES)
 
 
@@ -87,8 +90,9 @@ def test_every_outcome_has_a_label_and_format_on_the_pages():
 def test_sensitivity_reads_its_outcomes_and_success_from_the_registry():
     assert set(DEFAULT_OUTCOMES) <= set(registry.OUTCOMES)
     assert check_outcomes(["success", "roi"]) == ["success", "roi"]
-    runs = pd.DataFrame({"verdict": ["success", "failure", None]})
-    assert outcome_values(runs, "success").tolist() == [1.0, 0.0, 0.0]
+    runs = pd.DataFrame({"verdict": ["success", "failure", "undetermined"]})
+    values = outcome_values(runs, "success").tolist()
+    assert values[:2] == [1.0, 0.0] and math.isnan(values[2])
 
 
 def test_roles_and_options_are_spelled_once():
