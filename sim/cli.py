@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a command's own handling (starting up, planning, figures)
         print(
             "crmsim: stopped: interrupted; every output is written whole or not at all, so what was finished "
-            "is kept and the same command goes on from there",
+            "is kept; the same command again goes on (an experiment resumes) or does the rest",
             file=sys.stderr,
         )
         return 128 + signal.SIGINT
@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="outcomes to analyse (default: intended_use_last13 roi data_quality_last13 gaming_last13); "
-        "any recorded outcome, or success (1 if the verdict is success)",
+        "any recorded outcome, or success (1 if the verdict is success, 0 if failure)",
     )
     sens.add_argument("--quiet", action="store_true", help="do not print the table")
     sens.set_defaults(command=cmd_analyze_sensitivity)
@@ -313,10 +313,14 @@ def cmd_run(args) -> int:
         raise Interrupted(signal.SIGINT, f"{out} is as it was; the run was not finished") from None
     if not args.quiet:
         o = result.summary["outcomes"]
+        shares = (
+            "the CRM not live yet"  # no use to tell of (the shares are of nobody)
+            if o["intended_use"] is None
+            else f"use {o['intended_use']:.0%}, gaming {o['gaming']:.0%}, ignoring {o['ignoring']:.0%}"
+        )
         print(
             f"{scenario.name} (hash {scenario.hash}, seed {scenario.run.seed}): week {result.summary['weeks']}: "
-            f"use {o['intended_use']:.0%}, gaming {o['gaming']:.0%}, ignoring {o['ignoring']:.0%}, "
-            f"data quality {o['data_quality']:.2f}, trust {o['trust']:.2f}"
+            f"{shares}, data quality {o['data_quality']:.2f}, trust {o['trust']:.2f}"
         )
         if result.summary["verdict"] == "undetermined":
             print(f"verdict: undetermined: {result.summary['verdict_detail']['reason']}")

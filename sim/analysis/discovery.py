@@ -239,10 +239,11 @@ def discover(
             runs[cond.outcome] = runs[cond.outcome].astype(float).where(~never, np.inf)
             later = f"{int(never.sum())} runs that never reached half use are counted as later than any week"
         missing = runs[cond.outcome].isna()
-        if missing.any():
-            dropped[f"no {cond.outcome}" if cond.outcome not in registry.OF_THE_CRM_IN_USE else "undetermined"] = int(
-                missing.sum()
-            )
+        undetermined = missing & ~runs["verdict"].isin(JUDGED)  # never went live: nothing of its use to tell
+        if undetermined.any():
+            dropped["undetermined"] = int(undetermined.sum())
+        if (missing & ~undetermined).any():
+            dropped[f"no {cond.outcome}"] = int((missing & ~undetermined).sum())
         runs = runs[~missing]
     runs = runs.reset_index(drop=True)
     x, constant = _features(manifest, runs, parameters)
@@ -254,15 +255,18 @@ def discover(
             f"no varied parameters: each of {', '.join(parameters)} has one value in the runs",
         )
     y = cond.holds(runs)
+    left_out = "; left out: " + ", ".join(f"{n} {why}" for why, n in dropped.items()) + " runs" if dropped else ""
     if not y.any():
         raise InputError(
-            str(folder), "--outcome", f"no run is in the condition {cond.text} (0 of {len(y)}); nothing to discover"
+            str(folder),
+            "--outcome",
+            f"no run is in the condition {cond.text} (0 of {len(y)}{left_out}); nothing to discover",
         )
     if y.all():
         raise InputError(
             str(folder),
             "--outcome",
-            f"every run is in the condition {cond.text} ({len(y)} of {len(y)}); nothing to discover",
+            f"every run is in the condition {cond.text} ({len(y)} of {len(y)}{left_out}); nothing to discover",
         )
     ranges = {}
     for key in x.columns:

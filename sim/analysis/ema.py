@@ -26,8 +26,8 @@ named outcomes are then means over the replications; pass your own EMA outcomes,
 
 Outcomes are ``ScalarOutcome`` s named as the recorded outcomes of an experiment
 (``sim.core.outcomes.OUTCOMES``), plus ``success`` (1 if the run's verdict is success,
-else 0). The model function is a module-level class, so EMA's ``MultiprocessingEvaluator``
-can send it to worker processes.
+0 if failure, NaN if the run ended before the CRM went live). The model function is a
+module-level class, so EMA's ``MultiprocessingEvaluator`` can send it to worker processes.
 
 Names: EMA's names must be Python identifiers (a dotted name is deprecated in EMA 3.0 and
 refused after it), so a parameter is named by its key with each dot as a double underscore
@@ -65,7 +65,7 @@ DEFAULT_LEVERS = {
     "policy.training_hours": (0.0, 40.0),
     "policy.sanctions": (0.0, 1.0),
 }
-#: Outcomes: everything an experiment records, and success (1/0), as the registry names them.
+#: Outcomes: everything an experiment records, and success (1/0, NaN when not judged), as the registry names them.
 ALL_OUTCOMES = (*registry.OUTCOMES, registry.SUCCESS.name)
 SEED_KEY = "run.seed"
 MAX_SEED = 2**31 - 1

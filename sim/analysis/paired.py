@@ -109,6 +109,9 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
+        if r.seeds == 0:  # no seed on which both have a value (an arm that never went live)
+            lines.append(f"| {r.arm} | {r.outcome} | 0 | n/a | n/a | n/a | n/a | |")
+            continue
         shares = "" if np.isnan(r.p_better) else f"{r.p_better:.0%} / {r.p_tied:.0%} / {r.p_worse:.0%}"
         scale = max(abs(r.baseline_mean), abs(r.arm_mean))
         interval = (
@@ -133,7 +136,7 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         r = rows.iloc[0]
         lines.append(
             f"| {arm} | {_rate(r['verdict_rate'])} | {r['undetermined']} | {r['success_won']} | "
-            f"{r['success_lost']} | {r['success_p']:.2g} |"
+            f"{r['success_lost']} | {'n/a' if np.isnan(r['success_p']) else format(r['success_p'], '.2g')} |"
         )
     return "\n".join(lines) + "\n"
 

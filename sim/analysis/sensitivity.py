@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.rates import JUDGED
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
 from sim.experiments.store import RunStore
@@ -81,7 +82,8 @@ def require_salib():
 
 
 def outcome_values(runs: pd.DataFrame, name: str) -> pd.Series:
-    """An outcome per run: a recorded outcome, or ``success`` (1 if the verdict is success, else 0)."""
+    """An outcome per run: a recorded outcome, or ``success`` (1 if the verdict is success, 0 if
+    failure, no value if the run ended before the CRM went live)."""
     if name == registry.SUCCESS.name:
         return runs["verdict"].map(registry.success).astype(float)
     return runs[name].astype(float)
@@ -243,6 +245,8 @@ def analyze(
             note = ""
             if np.isnan(y).any():
                 note = f"{int(np.isnan(y).sum())} of {n} points have no value"
+                if (~block["verdict"].isin(JUDGED)).any():
+                    note += " (their runs ended before the CRM went live: no use, return or success to apportion)"
             elif np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
                 note = "constant: no variance to apportion"
             where = f" ({label})" if label else ""

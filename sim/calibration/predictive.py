@@ -54,6 +54,7 @@ def _forecast_chunk(
             frame, verdict = simulator.run_with_verdict(parameters, seed, weeks, change, after)
             runs[arm] = {
                 "series": frame[columns].to_numpy(dtype=float),
+                # a forecast goes on from a pilot's log of live use: it is always judged, never undetermined
                 "success": float(verdict["verdict"] == "success"),
                 "intended_use_last13": float(verdict["intended_use_last13"]),
                 "roi": float(verdict["roi"]) if verdict["roi"] is not None else np.nan,

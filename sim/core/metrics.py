@@ -50,6 +50,16 @@ STOCK_COLUMNS = (
 )
 
 
+def share_columns() -> list[str]:
+    """The weekly shares of those live choosing each option (all employees, each role, partners):
+    before anyone is live they are shares of nobody."""
+    return [
+        *EMPLOYEE_COLUMNS,
+        *(c + suffix for suffix in ROLE_SUFFIX.values() for c in EMPLOYEE_COLUMNS),
+        *PARTNER_COLUMNS,
+    ]
+
+
 def timeseries_columns() -> list[str]:
     cols = ["week", *EMPLOYEE_COLUMNS]
     for suffix in ROLE_SUFFIX.values():

@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import sim
-from sim.core.metrics import agent_table, headline
+from sim.core.metrics import agent_table, headline, share_columns
 from sim.core.model import CRMRollout
 from sim.core.outcomes import OF_THE_CRM_IN_USE
 from sim.core.scenario import Scenario
@@ -104,7 +104,8 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
         "margin_leakage_total": float(np.nansum(series("margin_leakage"))),
     }
     if first_go_live > model.steps:  # the run ended before the CRM went live: nothing of its use to tell
-        outcomes.update(dict.fromkeys(OF_THE_CRM_IN_USE))
+        shares = [f"{c}{when}" for c in share_columns() for when in ("", "_last13")]
+        outcomes.update(dict.fromkeys([*OF_THE_CRM_IN_USE, *shares, "roi_last13", "benefits_realised_last13"]))
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,

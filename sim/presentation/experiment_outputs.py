@@ -67,7 +67,10 @@ def replication_outputs(store: RunStore, name: str) -> str:
         head += f"; {undetermined} ended before the CRM went live (undetermined)"
     lines = [head]
     for outcome in HEADLINE:
-        q = np.nanquantile(ok[outcome], [0.05, 0.5, 0.95])
+        values = ok[outcome].dropna()
+        if values.empty:  # every run ended before the CRM went live: none has this outcome
+            continue
+        q = np.quantile(values, [0.05, 0.5, 0.95])
         label, kind = OUTCOME_LABELS[outcome]  # as the report shows it: shares in %, turnover per year
         low, median, high = (fmt(v, kind) for v in q)
         lines.append(f"  {label} ({outcome}): median {median} (90% of runs in {low} to {high})")

@@ -84,11 +84,12 @@ def test_runs_that_never_went_live_have_no_use_or_return_and_are_left_out_of_the
     assert np.isnan(outcome_values(runs, "success")[never]).all()
     code, _, err = run_cli(capsys, "discover", str(out), "--outcome", "verdict=failure", "--quiet")
     judged = int((~never).sum())  # twelve weeks are too few to succeed: every judged run fails
-    assert code == 2 and f"every run is in the condition verdict=failure ({judged} of {judged})" in err
+    left_out = f"left out: {int(never.sum())} undetermined runs"
+    assert code == 2 and f"every run is in the condition verdict=failure ({judged} of {judged}; {left_out})" in err
     # half use never reached within twelve weeks is later than any week, not a missing value
     code, _, err = run_cli(capsys, "discover", str(out), "--outcome", "weeks_to_half_use>5", "--quiet")
     assert runs.loc[~never, "weeks_to_half_use"].isna().all()
-    assert code == 2 and f"every run is in the condition weeks_to_half_use>5 ({judged} of {judged})" in err
+    assert code == 2 and f"every run is in the condition weeks_to_half_use>5 ({judged} of {judged}; {left_out})" in err
     single = tmp_path / "run"
     args = ["run", "--set", "run.weeks=10", "--set", "policy.go_live_week=30", "--set", "org.employees=40"]
     assert run_cli(capsys, *args, "--set", "org.partners=6", "--no-plots", "--out", str(single))[0] == 0
