@@ -108,11 +108,15 @@ class Plan:
     def hash(self) -> str:
         return self._hash(self.extra if self.identity is None else self.identity)
 
-    @property
-    def earlier_hashes(self) -> tuple[str, ...]:
-        """The hash this experiment had before a sweep's identity left out its file's place, name
-        and description: a folder begun then is resumed (from the same file) under that hash."""
-        return () if self.identity is None else (self._hash(self.extra),)
+    def earlier_hashes(self, held: dict | None = None) -> tuple[str, ...]:
+        """The hashes this experiment had before a sweep's identity left out its file's place, name
+        and description: with this file's path, and with the path a folder's manifest (``held``)
+        names. A folder begun then is resumed under its hash: the same content, name and
+        description, from any copy of the file."""
+        if self.identity is None:
+            return ()
+        files = {self.extra["sweep_file"], (held or {}).get("sweep_file") or self.extra["sweep_file"]}
+        return tuple(self._hash({**self.extra, "sweep_file": file}) for file in sorted(files))
 
     def _hash(self, definition: dict) -> str:
         content = {
@@ -255,8 +259,11 @@ def execute_plan(
         try:
             # a cluster that cannot be reached is refused before the folder is touched, too
             client = cluster.enter_context(dask_client(dask, workers)) if dask else None
-            store.open(plan.hash, wait=wait, earlier=plan.earlier_hashes)
-            manifest["experiment_hash"] = store.experiment_hash  # an earlier rule's, for a folder begun under it
+            held = _manifest_in(store)
+            store.open(plan.hash, wait=wait, earlier=plan.earlier_hashes(held))
+            if store.experiment_hash != plan.hash:  # a folder begun under the earlier rule: its hash
+                manifest["experiment_hash"] = store.experiment_hash  # stays, with the file path it holds
+                manifest["sweep_file"] = (held or {}).get("sweep_file") or manifest["sweep_file"]
         except Stop as stop:
             raise Interrupted(stop.signal_number, f"stopped before any run started; nothing written in {out}") from None
         try:
@@ -336,27 +343,36 @@ def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
     """The provenance of every earlier command on this folder that left runs in it, oldest first,
     each with the runs in the folder when it ended (the manifest's ``provenance`` is this
     command's). The last one's runs are counted from the saved parts, not from its manifest,
-    which a killed command left with its counts at the start. When it ran other code than this
-    one, say so: its runs are kept as they are, and this command's join them."""
+    which a killed command left with its counts at the start. When runs saved there were made by
+    other code than this command's, say so: they are kept as they are, and this command's join them."""
     try:
         before = store.read_manifest()
     except InputError:
         return []  # a new folder, or a manifest set aside: the parts are resumed as they are
     earlier = list(before.get("earlier_provenance", []))
     saved = sum(store.status_counts().values())
-    if saved <= (earlier[-1]["finished_runs"] if earlier else 0):
-        return earlier  # the last command ran nothing new (a finished folder run again)
-    last = {**before.get("provenance", {}), "finished_runs": saved}
-    differs = [key for key in CODE if last.get(key) != now.get(key)]
-    if differs:
-        was = ", ".join(f"{key} {last.get(key)}" for key in differs)
+    if saved > (earlier[-1]["finished_runs"] if earlier else 0):  # the last command left runs
+        earlier.append({**before.get("provenance", {}), "finished_runs": saved})
+    other = next((e for e in reversed(earlier) if any(e.get(k) != now.get(k) for k in CODE)), None)
+    if other is not None:
+        differs = [key for key in CODE if other.get(key) != now.get(key)]
+        was = ", ".join(f"{key} {other.get(key)}" for key in differs)
         is_now = ", ".join(f"{key} {now.get(key)}" for key in differs)
         print(
-            f"crmsim: note: {saved} runs in {store.root} were made by other code ({was}) than this "
-            f"command's ({is_now}); they are kept, and the manifest's earlier_provenance says so",
+            f"crmsim: note: runs in {store.root} were made by other code ({was}) than this command's "
+            f"({is_now}); they are kept, and the manifest's earlier_provenance says which",
             file=sys.stderr,
         )
-    return [*earlier, last]
+    return earlier
+
+
+def _manifest_in(store: RunStore) -> dict | None:
+    """The folder's manifest, if it has a readable one (read before the lock: only to know which
+    earlier hashes to accept; whose folder it is, is checked under the lock)."""
+    try:
+        return store.read_manifest()
+    except InputError:
+        return None
 
 
 def _counts(store: RunStore, plan: Plan) -> dict:

@@ -100,7 +100,7 @@ class RunStore:
         self._lock.acquire(wait)
         try:
             manifest, _ = self._manifest_for_resume()
-            held = (manifest or {}).get("experiment_hash")
+            held = (manifest or {}).get("experiment_hash") or _held_by_parts(self.runs_dir)
             if held in earlier:
                 experiment_hash = held
             self._recover(experiment_hash)
@@ -468,6 +468,18 @@ def _read_parts(folder: Path, what: str) -> pd.DataFrame:
         raise InputError(str(folder), None, f"holds no {what}")
     # "permissive": parts written by other tools may hold large_string where crmsim wrote string
     return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+
+
+def _held_by_parts(folder: Path) -> str | None:
+    """The experiment hash the first readable part of a dataset carries (a folder without its manifest)."""
+    for part in _parts(folder):
+        try:
+            held = (pq.read_schema(part).metadata or {}).get(EXPERIMENT_KEY)
+        except (OSError, pa.ArrowException):
+            continue
+        if held is not None:
+            return held.decode()
+    return None
 
 
 def _inspect(part: Path, experiment_hash: str) -> tuple[dict[int, str], str | None]:

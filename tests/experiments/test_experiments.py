@@ -226,21 +226,53 @@ seed = 3
     assert "another experiment" in capsys.readouterr().err
 
 
+def _hash_of_crmsim_0_1_0(plan) -> str:
+    """A sweep's experiment hash as crmsim 0.1.0 computed it before this rule changed, written out
+    here on its own (not by the code under test): the whole sweep definition and its file's path."""
+    import hashlib
+    import json
+
+    from sim.experiments import plan as plan_module
+
+    content = {
+        "crmsim": "0.1.0",
+        "kind": plan.kind,
+        "seed": plan.seed,
+        "replications": plan.replications,
+        "crn": plan.common_random_numbers,
+        "series": plan.keep_series,
+        "arms": {str(a): s.resolved() for a, s in plan.arms.items()},
+        "points": plan_module._table_digest(plan.points),
+        "extra": plan.extra,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def test_a_sweep_folder_begun_when_the_hash_held_the_files_path_is_resumed(tmp_path, monkeypatch):
-    """Before, a sweep's hash held its file's path: a folder begun then resumes from that file."""
+    """Before, a sweep's hash held its file's path: a folder begun then resumes, from the file by
+    another path, from a copy elsewhere, and without its manifest."""
+    import shutil
+
     from sim.experiments import plan as plan_module
 
     body = f'design = "monte_carlo"\nsamples = 4\nseed = 3\n{TINY_SET}[uncertainties]\n'
     sweep = write_sweep(tmp_path / "s.toml", body + '"policy.mandate" = { uniform = [0.2, 1.0] }\n')
-    out = str(tmp_path / "out")
+    (tmp_path / "sub").mkdir()
+    out = tmp_path / "out"
     with monkeypatch.context() as before:
-        before.setattr(plan_module.Plan, "hash", property(lambda self: self._hash(self.extra)))
-        assert main(["sweep", str(sweep), "--out", out, "--workers", "1", "--quiet"]) == 0
+        before.setattr(plan_module.Plan, "hash", property(_hash_of_crmsim_0_1_0))
+        assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     held = RunStore(out).read_manifest()["experiment_hash"]
-    parts = sorted((tmp_path / "out" / "runs").glob("part-*"))
-    assert main(["sweep", str(sweep), "--out", out, "--workers", "1", "--quiet"]) == 0
-    assert sorted((tmp_path / "out" / "runs").glob("part-*")) == parts  # resumed: nothing ran again
-    assert RunStore(out).read_manifest()["experiment_hash"] == held
+    parts = sorted((out / "runs").glob("part-*"))
+    (tmp_path / "elsewhere").mkdir()
+    copy = shutil.copy(sweep, tmp_path / "elsewhere" / "s.toml")
+    for given in (sweep, tmp_path / "sub" / ".." / "s.toml", copy):
+        assert main(["sweep", str(given), "--out", str(out), "--workers", "1", "--quiet"]) == 0, given
+        assert sorted((out / "runs").glob("part-*")) == parts  # resumed: nothing ran again
+        assert RunStore(out).read_manifest()["experiment_hash"] == held
+    (out / "manifest.json").unlink()  # lost: the parts say whose they are
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert sorted((out / "runs").glob("part-*")) == parts and RunStore(out).read_manifest()["experiment_hash"] == held
 
 
 def test_a_sweeps_base_may_be_a_shipped_case_and_a_wrong_one_lists_the_cases(tmp_path, capsys):
