@@ -245,8 +245,10 @@ def analyze(
             note = ""
             if np.isnan(y).any():
                 note = f"{int(np.isnan(y).sum())} of {n} points have no value"
-                if (~block["verdict"].isin(JUDGED)).any():
-                    note += " (their runs ended before the CRM went live: no use, return or success to apportion)"
+                judged = block["verdict"].isin(JUDGED).groupby(block["point"]).any().sort_index().to_numpy()
+                never_live = int((np.isnan(y) & ~judged).sum())  # no run of the point went live
+                if never_live:
+                    note += f" ({never_live} of them because their runs ended before the CRM went live)"
             elif np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
                 note = "constant: no variance to apportion"
             where = f" ({label})" if label else ""
@@ -415,7 +417,7 @@ def output_stem(method: str, outcomes: list[str]) -> str:
     outcomes at once are named by a digest of the set, as a file name has at most 255 bytes."""
     if set(outcomes) == set(DEFAULT_OUTCOMES):
         return f"sensitivity_{method}"
-    named = "+".join(outcomes)
+    named = "+".join(sorted(outcomes))  # the same analysis, whatever order its outcomes were named in
     if len(named) > 80:
         digest = hashlib.sha256("+".join(sorted(outcomes)).encode()).hexdigest()[:8]
         named = f"{len(outcomes)}-outcomes-{digest}"

@@ -125,7 +125,7 @@ def test_morris_screens_per_lever_combination(sweeps):
     success = table[table["outcome"] == "success"]
     assert (success["note"].str.startswith("constant") | np.isfinite(success["mu_star"])).all()
     _, written = write_outputs(result)
-    stem = "sensitivity_morris_intended_use_last13+success"  # not the default outcomes: files of their own
+    stem = "sensitivity_morris_intended_use_last13+success"  # not the defaults: files of their own, sorted
     assert [p.name for p in written] == [f"{stem}.csv", f"{stem}.md", f"{stem}.png"]
     _, default = write_outputs(analyze(sweeps["morris"]))  # the default outcomes keep the plain name,
     assert [p.name for p in default][0] == "sensitivity_morris.csv"

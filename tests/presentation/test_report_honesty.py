@@ -25,13 +25,19 @@ def test_a_comparison_with_an_arm_that_never_went_live_and_few_seeds(tmp_path, c
     assert "only the arm succeeded" in html and "p (paired)" in html  # success compared seed by seed
     # the arm that went live after the run: none of its 3 runs judged, all 3 undetermined
     assert re.search(r"policy.go_live_week=30</td><td[^>]*>0</td><td[^>]*>3</td><td[^>]*>n/a", html), html[:3000]
-    assert "| too few seeds |" in (out / "comparison.md").read_text(encoding="utf-8")
+    md = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "| too few seeds |" in md
+    # no seed on which both arms have a use: n/a, not "nan"
+    assert "| policy.go_live_week=30 | intended_use_last13 | 0 | n/a | n/a | n/a | n/a |" in md and "nan" not in md
 
 
 def test_a_replication_that_never_went_live_has_no_failure_rate(tmp_path, capsys):
     out = tmp_path / "rep"
-    args = ["replicate", *TINY, "--set", "policy.go_live_week=30", "-n", "3", "--out", str(out)]
-    assert run_cli(capsys, *args)[0] == 0
+    loud = [a for a in TINY if a != "--quiet"]  # its closing lines too
+    args = ["replicate", *loud, "--set", "policy.go_live_week=30", "-n", "3", "--out", str(out)]
+    code, text, err = run_cli(capsys, *args)
+    assert code == 0 and "nan" not in text.lower() and "Warning" not in err
+    assert "3 ended before the CRM went live" in text and "using the CRM as designed" not in text
     assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
     html = page(out)
     assert "No judged run has finished yet. 3 runs ended before the CRM went live" in html
@@ -92,9 +98,15 @@ def test_runs_that_never_went_live_have_no_use_or_return_and_are_left_out_of_the
     assert code == 2 and f"every run is in the condition weeks_to_half_use>5 ({judged} of {judged}; {left_out})" in err
     single = tmp_path / "run"
     args = ["run", "--set", "run.weeks=10", "--set", "policy.go_live_week=30", "--set", "org.employees=40"]
-    assert run_cli(capsys, *args, "--set", "org.partners=6", "--no-plots", "--out", str(single))[0] == 0
-    summary = json.loads((single / "summary.json").read_text())
-    assert summary["outcomes"]["intended_use_last13"] is None and summary["outcomes"]["roi"] is None
+    code, text, _ = run_cli(capsys, *args, "--set", "org.partners=6", "--no-plots", "--out", str(single))
+    assert code == 0 and "week 10: the CRM not live yet, data quality" in text
+    outcomes = json.loads((single / "summary.json").read_text())["outcomes"]
+    from sim.core.metrics import share_columns
+
+    for column in share_columns():  # every share of those live, its last week and its last quarter
+        assert outcomes[column] is None and outcomes[f"{column}_last13"] is None, column
+    assert outcomes["roi"] is None and outcomes["benefits_realised"] is None and outcomes["peak_gaming"] is None
+    assert outcomes["data_quality_last13"] is not None and outcomes["total_costs"] is not None
 
 
 def test_an_unfinished_experiment_is_counted_from_its_saved_runs_and_a_dead_one_is_told_apart(tmp_path, capsys):
