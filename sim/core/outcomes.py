@@ -96,20 +96,14 @@ SUCCESS = Outcome(
     "success", "Rollout judged a success", "share", HIGHER, "1 if the verdict is success, 0 if failure, else no value"
 )
 
-#: Outcomes of the CRM's use and its money: a run that ended before the CRM went live has none
-#: (no value, not 0: nobody used it, and a return on an investment not yet made is undefined).
+#: Outcomes of the CRM's money and its peak use, besides the shares of those live
+#: (``sim.core.metrics.share_columns``): a run that ended before the CRM went live has none (no
+#: value, not 0: nobody used it, and a return on an investment not yet made is undefined).
 OF_THE_CRM_IN_USE = (
-    "intended_use_last13",
-    "gaming_last13",
-    "ignoring_last13",
-    "intended_use_sales_last13",
-    "intended_use_service_last13",
-    "intended_use_managers_last13",
-    "gaming_sales_last13",
-    "partner_self_serve_last13",
-    "partner_go_around_last13",
     "roi",
+    "roi_last13",
     "benefits_realised",
+    "benefits_realised_last13",
     "peak_gaming",
     "peak_gaming_week",
 )

@@ -105,7 +105,7 @@ def summarise(model: CRMRollout, timeseries: pd.DataFrame, block: int = 0) -> di
     }
     if first_go_live > model.steps:  # the run ended before the CRM went live: nothing of its use to tell
         shares = [f"{c}{when}" for c in share_columns() for when in ("", "_last13")]
-        outcomes.update(dict.fromkeys([*OF_THE_CRM_IN_USE, *shares, "roi_last13", "benefits_realised_last13"]))
+        outcomes.update(dict.fromkeys([*shares, *OF_THE_CRM_IN_USE]))
     return {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
