@@ -227,24 +227,24 @@ def discover(
     if failed.any():
         dropped["failed"] = int(failed.sum())
     runs = runs[~failed]
-    if cond.outcome == "verdict":  # a run that ended before the CRM went live is neither
-        missing = ~runs["verdict"].isin(JUDGED)
+    judged = runs["verdict"].isin(JUDGED)  # a run that ended before the CRM went live is neither
+    if cond.outcome == "verdict":
+        missing = ~judged
         if missing.any():
             dropped["undetermined"] = int(missing.sum())
-        runs = runs[~missing]
     else:
-        never = runs[cond.outcome].isna() & runs["verdict"].isin(JUDGED)
+        missing = runs[cond.outcome].isna()
+        never = missing & judged
         if cond.outcome == "weeks_to_half_use" and never.any():  # half use not reached within the run:
             runs = runs.copy()  # later than any week it had, so counted as such, not left out
             runs[cond.outcome] = runs[cond.outcome].astype(float).where(~never, np.inf)
             later = f"{int(never.sum())} runs that never reached half use are counted as later than any week"
-        missing = runs[cond.outcome].isna()
-        undetermined = missing & ~runs["verdict"].isin(JUDGED)  # never went live: nothing of its use to tell
-        if undetermined.any():
-            dropped["undetermined"] = int(undetermined.sum())
-        if (missing & ~undetermined).any():
-            dropped[f"no {cond.outcome}"] = int((missing & ~undetermined).sum())
-        runs = runs[~missing]
+            missing = missing & ~never
+        if (missing & ~judged).any():  # never went live: nothing of its use to tell
+            dropped["undetermined"] = int((missing & ~judged).sum())
+        if (missing & judged).any():
+            dropped[f"no {cond.outcome}"] = int((missing & judged).sum())
+    runs = runs[~missing]
     runs = runs.reset_index(drop=True)
     x, constant = _features(manifest, runs, parameters)
     integers = {k for k in x.columns if k in runs and pd.api.types.is_integer_dtype(runs[k].dtype)}

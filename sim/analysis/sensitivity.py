@@ -419,7 +419,7 @@ def output_stem(method: str, outcomes: list[str]) -> str:
         return f"sensitivity_{method}"
     named = "+".join(sorted(outcomes))  # the same analysis, whatever order its outcomes were named in
     if len(named) > 80:
-        digest = hashlib.sha256("+".join(sorted(outcomes)).encode()).hexdigest()[:8]
+        digest = hashlib.sha256(named.encode()).hexdigest()[:8]
         named = f"{len(outcomes)}-outcomes-{digest}"
     return f"sensitivity_{method}_{named}"
 

@@ -345,9 +345,8 @@ def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
     command's). The last one's runs are counted from the saved parts, not from its manifest,
     which a killed command left with its counts at the start. When runs saved there were made by
     other code than this command's, say so: they are kept as they are, and this command's join them."""
-    try:
-        before = store.read_manifest()
-    except InputError:
+    before = _manifest_in(store)
+    if before is None:
         return []  # a new folder, or a manifest set aside: the parts are resumed as they are
     earlier = list(before.get("earlier_provenance", []))
     saved = sum(store.status_counts().values())
