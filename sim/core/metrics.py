@@ -11,6 +11,8 @@ from sim.core.state import EMPLOYEE_OPTIONS, LEGACY, PARTNER_OPTIONS, ROLE_NAMES
 EMPLOYEE_COLUMNS = ("intended_use", "gaming", "ignoring")
 PARTNER_COLUMNS = ("partner_self_serve", "partner_go_around", "partner_disengaged")
 ROLE_SUFFIX = {Role.SALES: "_sales", Role.SERVICE: "_service", Role.MANAGER: "_managers"}
+#: The weekly shares of live employees choosing each option, all of them and by role.
+EMPLOYEE_SHARES = (*EMPLOYEE_COLUMNS, *(c + suffix for suffix in ROLE_SUFFIX.values() for c in EMPLOYEE_COLUMNS))
 
 
 #: Weekly flows and organisation stocks recorded beside the behaviour shares.
@@ -53,11 +55,20 @@ STOCK_COLUMNS = (
 def share_columns() -> list[str]:
     """The weekly shares of those live choosing each option (all employees, each role, partners):
     before anyone is live they are shares of nobody."""
-    return [
-        *EMPLOYEE_COLUMNS,
-        *(c + suffix for suffix in ROLE_SUFFIX.values() for c in EMPLOYEE_COLUMNS),
-        *PARTNER_COLUMNS,
-    ]
+    return [*EMPLOYEE_SHARES, *PARTNER_COLUMNS]
+
+
+def live_weeks(live: np.ndarray) -> np.ndarray | None:
+    """Of the last quarter's weeks (``live``: each week's share of people live), those with anyone
+    live, when the CRM went live within them; None when it was live in all of them.
+
+    A share of those live is recorded as 0 in a week nobody is live (a share of nobody), so a
+    quarter's mean of it is taken over its live weeks only: a go-live in week 150 of 156 is judged
+    on its 7 weeks of use, not on 13 with 6 zeros. A quarter with nobody live at all is left as it
+    is: that run never went live, and has no such outcome (``sim.io.runner``).
+    """
+    weeks = live > 0
+    return weeks if weeks.any() and not weeks.all() else None
 
 
 def timeseries_columns() -> list[str]:
@@ -207,6 +218,11 @@ def headline(timeseries: pd.DataFrame) -> dict[str, float]:
     # thousands of runs. Each column is summed as one contiguous run, as pandas sums it: the same bits.
     values = np.asfortranarray(table[:, [column(name) for name in names]])
     last, quarter = values[-1], values[-13:].mean(axis=0)
+    for live, shares in (("live", EMPLOYEE_SHARES), ("live_partners", PARTNER_COLUMNS)):
+        weeks = live_weeks(table[-13:, column(live)])
+        if weeks is not None:  # a go-live within the last quarter: its weeks before it have no share
+            of = [k for k, name in enumerate(names) if name in shares]
+            quarter[of] = values[-13:][weeks][:, of].mean(axis=0)
     out: dict[str, float] = {}
     for k, name in enumerate(names):
         out[name] = float(last[k])

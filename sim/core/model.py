@@ -35,7 +35,7 @@ from sim.core.mechanisms import (
     sanctions,
     turnover,
 )
-from sim.core.metrics import Recorder, agent_table
+from sim.core.metrics import Recorder, agent_table, live_weeks
 from sim.core.perception import Perception
 from sim.core.scenario import Scenario, cases
 from sim.core.state import Role, State, Stocks
@@ -449,7 +449,10 @@ class CRMRollout(mesa.Model):
     def verdict(self, block: int = 0) -> dict:
         """Success or failure by the scenario's criteria, with the figures it was judged on (for
         one organisation of a batch: the first, or the only one, by default)."""
-        use = float(self.recorder.series["intended_use"][block, : self.recorder.rows][-13:].mean())
+        quarter = slice(max(0, self.recorder.rows - 13), self.recorder.rows)
+        use_by_week = self.recorder.series["intended_use"][block, quarter]
+        weeks = live_weeks(self.recorder.series["live"][block, quarter])  # a go-live within the quarter
+        use = float((use_by_week if weeks is None else use_by_week[weeks]).mean())
         roi = float(self.ledger.roi()[block])
         crit = self.settings.verdict
         judged = {

@@ -55,6 +55,22 @@ def test_a_run_that_ends_before_go_live_has_no_verdict_but_a_reason():
     assert live.summary["verdict"] in ("success", "failure")  # one week live is judged
 
 
+def test_a_go_live_within_the_last_quarter_is_judged_on_its_weeks_live():
+    """Not on 13 weeks of which those before go-live count as nobody using it."""
+    late = run(
+        Scenario.default().with_overrides(
+            {"org.employees": 60, "org.partners": 10, "run.weeks": 30, "policy.go_live_week": 25}
+        )
+    )
+    series, outcomes = late.timeseries, late.summary["outcomes"]
+    live = series["week"] >= 25
+    assert (series.loc[~live, "intended_use"] == 0).all() and series.loc[live, "live"].gt(0).all()
+    for name in ("intended_use", "gaming", "intended_use_sales", "partner_self_serve"):
+        assert outcomes[f"{name}_last13"] == pytest.approx(series.loc[live, name].mean(), abs=1e-12), name
+    assert late.summary["verdict_detail"]["intended_use_last13"] == outcomes["intended_use_last13"]
+    assert outcomes["data_quality_last13"] == pytest.approx(series["data_quality"].tail(13).mean())  # not a share
+
+
 def test_a_scenario_file_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "bom.toml"
     path.write_bytes(b'\xef\xbb\xbfname = "bom"\n[run]\nweeks = 8\n')
