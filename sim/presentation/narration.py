@@ -7,6 +7,8 @@ they chose, from ``agent.explain()``.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.core.mechanisms import routine
 from sim.core.model import CRMRollout
 from sim.core.state import ROLE_NAMES, Role
@@ -66,8 +68,12 @@ def a_chance(p: float) -> str:
 
 def row_of(model, person) -> int | None:
     """The row of the person with this id (as the log and the tables name them), or None."""
-    wanted = str(person)
-    return next((r for r in range(model.org.n) if str(model.person_id(r)) == wanted), None)
+    wanted, org = str(person), model.org
+    if org.external_id is None:  # people are named by their row in their organisation (a batch's first)
+        rows = model.blocks.rows[0]
+        return int(rows[int(wanted)]) if wanted.isdecimal() and int(wanted) < len(rows) else None
+    found = np.flatnonzero(org.external_id.astype(str) == wanted)  # an imported id, as the tables write it
+    return int(found[0]) if found.size else None
 
 
 def who(model, row: int) -> str:

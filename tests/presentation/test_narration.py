@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from sim.core.model import CRMRollout
 from sim.core.scenario import Scenario
-from sim.presentation.narration import PER_KIND, NarratedRollout, a_chance, term_words, terms_in_words
+from sim.presentation.narration import PER_KIND, NarratedRollout, a_chance, row_of, term_words, terms_in_words
 
 
 def test_the_events_name_many_reps_not_the_first_three_every_week_and_count_the_rest():
@@ -83,3 +84,21 @@ def test_a_new_hire_is_told_as_joining_not_by_their_predecessors_decision():
     assert hired
     text = explain_in_words(model, hired[0])
     assert "joined this week" in text and "reconsidered" not in text and "kept to" not in text
+
+
+def test_a_person_is_found_by_the_id_the_log_and_tables_give_them(org_csvs):
+    alone = CRMRollout(Scenario.default().with_overrides({"org.employees": 60, "org.partners": 10}), people=False)
+    for row in (0, 17, 59, 69):
+        assert row_of(alone, alone.person_id(row)) == row
+    assert row_of(alone, 70) is None and row_of(alone, "sales rep 3") is None and row_of(alone, "-1") is None
+    batch = CRMRollout(Scenario.default().with_overrides({"org.employees": 60, "org.partners": 10}), seeds=[1, 2])
+    for person in (0, 30, 65):  # a batch names people as their organisation does: the first one's is found
+        found = row_of(batch, person)
+        assert batch.blocks.of_row[found] == 0 and batch.person_id(found) == person
+    people, edges = org_csvs
+    imported = CRMRollout(
+        Scenario.default().with_overrides({"org.people_csv": str(people), "org.edges_csv": str(edges)})
+    )
+    for person in ("P1", "M2", "V2"):
+        assert imported.person_id(row_of(imported, person)) == person
+    assert row_of(imported, "P3") is None and row_of(imported, "0") is None
