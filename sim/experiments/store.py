@@ -339,7 +339,7 @@ class FolderLock:
         except OSError as exc:
             raise InputError(str(self.folder), None, f"cannot be written: {exc.strerror or exc}") from None
         try:
-            if not self._try(fd):
+            if not self._try_briefly(fd):
                 holder = self._holder(fd)
                 if not wait:
                     raise FolderInUse(
@@ -355,6 +355,15 @@ class FolderLock:
             os.close(fd)
             raise
         self.fd = fd
+
+    def _try_briefly(self, fd: int) -> bool:
+        """Take the lock, trying again for a tenth of a second: a report that asks whether the
+        folder is in use (``in_use``) holds a shared lock for an instant, which is no holder."""
+        for _ in range(5):
+            if self._try(fd):
+                return True
+            time.sleep(0.02)
+        return False
 
     def _try(self, fd: int) -> bool:
         try:

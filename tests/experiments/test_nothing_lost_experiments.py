@@ -82,6 +82,28 @@ def test_a_second_process_on_a_locked_folder_is_refused_naming_the_holder(tmp_pa
     assert not list((out / "runs").glob("part-*"))  # the refused process ran nothing
 
 
+def test_a_report_asking_whether_a_folder_is_in_use_does_not_refuse_a_command(tmp_path):
+    """``in_use`` holds a shared lock for an instant; a command starting then is not refused."""
+    import fcntl
+
+    from sim.experiments.store import LOCK_NAME, FolderLock, in_use
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).touch()
+    assert not in_use(out)
+    probe = os.open(out / LOCK_NAME, os.O_RDONLY)
+    fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)  # as in_use holds it, here for 40 ms
+    threading.Timer(0.04, os.close, args=(probe,)).start()
+    lock = FolderLock(out)
+    lock.acquire(wait=False)
+    try:
+        assert in_use(out)
+    finally:
+        lock.release()
+    assert not in_use(out)
+
+
 def test_with_wait_a_second_process_waits_for_the_holder_then_resumes(tmp_path, capsys):
     out = tmp_path / "out"
     plan = tiny_plan(2)
