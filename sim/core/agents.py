@@ -155,7 +155,7 @@ class Person(mesa.Agent):
             else:
                 out["why"] = (
                     f"Kept their way of working ({self.behaviour}), not weighing it this week; they have worked "
-                    f"this way for {out['weeks_in_routine']} weeks; {chance}."
+                    f"this way since week {model.steps - out['weeks_in_routine']}; {chance}."
                 )
             return out
         cause = out["main_trigger"] or "no particular trigger (the base rate)"
@@ -163,12 +163,29 @@ class Person(mesa.Agent):
             f"Reconsidered this week ({cause}) and chose {self.behaviour} "
             f"(probability {out['probabilities'][self.behaviour]:.0%}); "
         )
-        best = max(out["terms"][self.behaviour].items(), key=lambda kv: kv[1])
+        rival, differences = against_the_next_best(out, self.behaviour)
+        best = max(differences.items(), key=lambda kv: kv[1])
         if best[1] > 0:
-            out["why"] = chose + f"the strongest term for it was {best[0]} ({best[1]:+.2f})."
-        else:  # every term counted against it: it was chosen as the least bad, or by chance
-            out["why"] = chose + "no term was for it: it was the least bad of the options, or chance chose it."
+            out["why"] = chose + f"what most set it apart from {rival} was {best[0]} ({best[1]:+.2f})."
+        else:  # every term favoured the other option: chance chose this one
+            out["why"] = chose + f"no term favoured it over {rival}: chance chose it."
         return out
+
+
+def against_the_next_best(explained: dict, chosen: str) -> tuple[str, dict[str, float]]:
+    """What set ``chosen`` apart from the most likely other option, from an ``explain()``: that
+    option, and each utility term's value for ``chosen`` minus its value for that option.
+
+    In a logit choice only the differences between options count: a term that weighs the same
+    on both (a manager's push, felt alike on using the CRM and on gaming it, which looks like use
+    to the manager) decided nothing between them, however large it is. A term one option lacks
+    is 0 there.
+    """
+    utilities = explained["utilities"]
+    rival = max((option for option in utilities if option != chosen), key=utilities.get)
+    mine, theirs = explained["terms"][chosen], explained["terms"][rival]
+    names = dict.fromkeys([*mine, *theirs])  # in the order the role's rule states them
+    return rival, {name: mine.get(name, 0.0) - theirs.get(name, 0.0) for name in names}
 
 
 class Employee(Person):

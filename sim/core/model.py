@@ -391,6 +391,7 @@ class CRMRollout(mesa.Model):
         source: str = "policy change",
         from_week: int | None = None,
         told: str | None = None,
+        in_words: str | None = None,
     ) -> None:
         """Change the scenario from the next week on (a strategist's arm: "integrate fully from week
         21"): the settings are replaced and the standing cues rebuilt from them. A full integration
@@ -401,7 +402,7 @@ class CRMRollout(mesa.Model):
         applies to those not yet live (``reschedule_go_live``). Draws are unaffected (common random
         numbers: a changed run and one carrying on share every draw). ``from_week`` is the first
         week under the new policy: by default the next one. ``told``: the event log says so, in
-        these words, with the settings changed."""
+        these words, with the settings changed (as in a scenario file, or ``in_words``)."""
         before = self.settings.policy
         was_full = before.integration == "full"
         self.settings = self.settings.with_overrides(overrides, source)
@@ -420,7 +421,7 @@ class CRMRollout(mesa.Model):
         from_week = self.steps + 1 if from_week is None else from_week
         self.reschedule_go_live(from_week)
         if told:
-            changed = ", ".join(f"{key} = {json.dumps(value)}" for key, value in overrides.items())  # as in TOML
+            changed = in_words or ", ".join(f"{key} = {json.dumps(value)}" for key, value in overrides.items())
             for events in self.block_events:
                 events.append((from_week, "policy_change", f"{told}: {changed}."))
         if policy.integration == "full" and not was_full:

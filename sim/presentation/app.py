@@ -24,6 +24,7 @@ import threading
 import time
 from contextlib import nullcontext
 
+import numpy as np
 import solara
 
 from sim.core.model import CRMRollout
@@ -86,7 +87,7 @@ def verdict_in_words(model: CRMRollout) -> str:
     crit = v["criteria"]
     use_ok = v["intended_use_last13"] >= crit["min_intended_use"]
     roi_ok = v["roi"] >= crit["min_roi"]
-    weeks = min(13, model.steps)
+    weeks = min(13, model.steps - model.first_go_live + 1)  # the quarter's weeks live (sim.core.metrics.live_weeks)
     return (
         f"**The run is over: {v['verdict'].upper()}.** Intended use over the last {weeks} weeks "
         f"{v['intended_use_last13']:.0%} (needs {crit['min_intended_use']:.0%}: {'met' if use_ok else 'not met'}); "
@@ -146,14 +147,22 @@ def PersonPanel(model: CRMRollout, week: int, row: int, set_row):
     solara.InputText("or type the number the log names them by, then Enter", value="", on_value=find)
     if missing:
         app_controls.Text(f"*{missing}*")
+    drawn = network(model).rows
+    if not np.isin(row, drawn):
+        app_controls.Text(f"*Not among the {len(drawn)} people drawn in the network, so not ringed there.*")
     app_controls.Text(f"### {who(model, row)}\n\n" + explain_in_words(model, row))
+
+
+def latest_events(model: CRMRollout, count: int = 14) -> list[tuple[int, str, str]]:
+    """The last ``count`` events, the newest week first and each week's in the order they were
+    told (a week's "... and 53 more" after the few it names)."""
+    return sorted(model.events[-count:], key=lambda event: -event[0])
 
 
 @solara.component
 def EventLog(model: CRMRollout, week: int = 0):
     """The latest notable micro-actions, newest first."""
-    recent = model.events[-14:][::-1]
-    lines = "\n".join(f"- week {when}: {text}" for when, _, text in recent) or "*Nothing yet.*"
+    lines = "\n".join(f"- week {when}: {text}" for when, _, text in latest_events(model)) or "*Nothing yet.*"
     with solara.Column(classes=["crm-log"]):
         app_controls.Text(f"### What happened\n\n{lines}")
 
@@ -188,18 +197,20 @@ def Page():
 
     def reset():
         set_playing(False)
+        set_person(0)  # a new organisation: row numbers name other people
         model_ref.current = build_model(levers)
         applied.current = levers
         redraw()
 
     waiting = app_controls.pending(levers, applied.current)
-    now = [lever for lever in waiting if app_controls.can_change_mid_run(lever)]
+    now = [lever for lever in waiting if app_controls.can_change_mid_run(lever, current)]
 
     def change_course():
         """The policy levers set differently, from the next week on, in the running organisation."""
         changed = {lever.key: levers[lever.key] for lever in now}
+        said = "; ".join(f"{app_controls.in_words(lever)}: {app_controls.shown(levers[lever.key])}" for lever in now)
         with stepping:  # after Pause, the last week may still be being played
-            current.change_policy(changed, "the dashboard", told="The policy changes")
+            current.change_policy(changed, "the dashboard", told="The policy changes", in_words=said)
         applied.current = {**applied.current, **changed}
         redraw()
 
@@ -220,36 +231,28 @@ def Page():
     solara.Style(app_charts.STYLE + app_controls.STYLE)
     with solara.Columns([1, 3], style={"padding": "8px 16px"}):
         with solara.Column(classes=["crm-sidebar"]):
-            solara.HTML(tag="h3", unsafe_innerHTML="crmsim: a CRM rollout, week by week")
-            with solara.Row():
-                solara.Button("Step", on_click=step, color="primary", disabled=playing or not current.running)
-                solara.Button(
-                    "Pause" if playing else "Play",
-                    on_click=lambda: set_playing(not playing),
-                    disabled=not playing and not current.running,
-                )
-                solara.Button("Reset", on_click=reset, disabled=playing)
-            if waiting:
-                names = ", ".join(lever.words.split(" (")[0].lower() for lever in waiting)
-                app_controls.Text(
-                    f"**Set, not yet in the run:** {names}. Reset starts a new organisation with every lever; "
-                    + (
-                        f"Change course applies the policy ones ({len(now)}) to this organisation from week "
-                        f"{current.steps + 1}."
-                        if now
-                        else "the case, the seed and the integration's unfinished share take effect only on Reset."
+            with solara.Column(classes=["crm-sidebar-top"]):  # stays in sight while the levers scroll
+                solara.HTML(tag="h3", unsafe_innerHTML="crmsim: a CRM rollout, week by week")
+                with solara.Row():
+                    solara.Button("Step", on_click=step, color="primary", disabled=playing or not current.running)
+                    solara.Button(
+                        "Pause" if playing else "Play",
+                        on_click=lambda: set_playing(not playing),
+                        disabled=not playing and not current.running,
                     )
-                )
-                solara.Button(
-                    f"Change course from week {current.steps + 1}",
-                    on_click=change_course,
-                    disabled=playing or not now or not current.running,
-                )
-            else:
-                app_controls.Text(
-                    "*Reset builds a new organisation from the levers below; a policy lever changed mid-run can "
-                    "be applied from the next week.*"
-                )
+                    solara.Button("Reset", on_click=reset, disabled=playing)
+                if waiting:
+                    app_controls.Text(app_controls.pending_in_words(waiting, now, current))
+                    solara.Button(
+                        f"Change course from week {current.steps + 1}",
+                        on_click=change_course,
+                        disabled=playing or not now or not current.running,
+                    )
+                else:
+                    app_controls.Text(
+                        "*Reset builds a new organisation from the levers below; a policy lever changed mid-run "
+                        "can be applied from the next week.*"
+                    )
             app_controls.Levers(levers, set_levers)
         with solara.Column():
             # the week as an argument: a component is redrawn when its arguments change
@@ -258,6 +261,6 @@ def Page():
                 with solara.Column():
                     NetworkPanel(current, week, {person: who(current, person)})
                 with solara.Column():  # beside the network: the person explained, then the log
-                    PersonPanel(current, week, person, set_person)
+                    PersonPanel(current, week, person, set_person).key(f"person in {id(current)}")  # anew on Reset
                     EventLog(current, week)
             Charts(current, week)

@@ -173,6 +173,27 @@ ORGANISATION_CHARTS = [
     ("Return on the investment so far", ["roi"]),
     ("Planned benefits realised (share)", ["benefits_realised"]),
 ]
+#: Charts of a 0-to-1 scale drawn to 1, so that a little never fills the chart as if it were much.
+TO_ONE = ("Drift and conflict (0 to 1)", "Morale and tension (0 to 1)", "The system (0 to 1)",
+          "Planned benefits realised (share)")  # fmt: skip
+#: A series' words in a legend.
+SERIES_WORDS = {
+    "cost_per_sale": "cost per unit sale",
+    "complaints": "partners complaining",
+    "compensation_paid": "compensation paid to partners",
+    "margin_leakage": "margin lost to bent terms",
+    "drift": "drift from the designed practice",
+    "conflict": "marketing-service conflict",
+    "backlash": "backlash against discipline",
+    "turnover_sales": "sales reps leaving",
+    "turnover_service": "service agents leaving",
+    "morale_sales": "sales reps' morale",
+    "tension": "tension between subcultures",
+    "system_performance": "the system's performance",
+    "system_fit": "its fit to the work",
+    "roi": "return on investment",
+    "benefits_realised": "planned benefits realised",
+}
 
 
 def organisation(ts: pd.DataFrame) -> str:
@@ -183,10 +204,10 @@ def organisation(ts: pd.DataFrame) -> str:
             ts[column] = ts[column] * 52  # a weekly rate, shown per year
     parts = []
     for title, columns in ORGANISATION_CHARTS:
-        series = [(c, c.replace("_", " "), plots.SERIES_COLOURS[c]) for c in columns]
+        series = [(c, SERIES_WORDS[c], plots.SERIES_COLOURS[c]) for c in columns]
         parts.append(
             '<div class="crm-panel">'
-            + lines(ts, title, series)
+            + lines(ts, title, series, top=1.0 if title in TO_ONE else None)
             + legend([(words, colour) for _, words, colour in series])
             + "</div>"
         )

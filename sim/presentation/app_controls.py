@@ -62,10 +62,34 @@ def pending(values: dict, applied: dict) -> list[Lever]:
     return [lever for lever in LEVERS if values[lever.key] != applied[lever.key]]
 
 
-def can_change_mid_run(lever: Lever) -> bool:
+def can_change_mid_run(lever: Lever, model) -> bool:
     """Policy levers change a running rollout (``CRMRollout.change_policy``); the case, the seed
-    and the mechanisms' settings make another organisation: they take effect on Reset."""
+    and the mechanisms' settings make another organisation: they take effect on Reset. The
+    rollout schedules go-lives, so it changes a run only while someone is not live yet."""
+    if lever.key == "policy.rollout":
+        return not bool(model.state.live.all())
     return lever.key.startswith("policy.")
+
+
+def in_words(lever: Lever) -> str:
+    """'mandate', 'rollout': a lever's words without their unit, for a sentence."""
+    return lever.words.split(" (")[0].lower()
+
+
+def pending_in_words(waiting: list[Lever], now: list[Lever], model) -> str:
+    """The levers set but not yet in the run: which Change course applies to this organisation
+    from the next week (``now``), and which wait for Reset, and why."""
+    later = [lever for lever in waiting if lever not in now]
+    text = f"**Set, not yet in the run:** {', '.join(in_words(lever) for lever in waiting)}. Reset starts a new "
+    text += "organisation with every lever"
+    if now:
+        text += f"; Change course applies {', '.join(in_words(lever) for lever in now)} to this organisation "
+        text += f"from week {model.steps + 1}"
+    if later:
+        text += f"; {', '.join(in_words(lever) for lever in later)} only on Reset"
+        if any(lever.key == "policy.rollout" for lever in later):
+            text += " (everyone is live: the rollout's schedule is past)"
+    return text + "."
 
 
 def _load(case: str) -> Scenario:
@@ -143,6 +167,8 @@ STYLE = """
 .crm-text table { margin: 4px 0 12px 0; }
 .crm-labelled { margin-top: 10px; font-size: 14px; }
 .crm-label b { color: #1f5fa8; }
+.crm-sidebar { max-height: calc(100vh - 16px); overflow-y: auto; overscroll-behavior: contain; }  /* scrolls alone */
+.crm-sidebar-top { position: sticky; top: 0; z-index: 2; background: white; padding-bottom: 4px; }
 .crm-sidebar .v-slider { margin-top: 0; }
 .crm-sidebar .v-input { margin-top: 0; padding-top: 0; }
 .crm-sidebar .v-messages { display: none; }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.agents import against_the_next_best
 from sim.core.mechanisms import routine
 from sim.core.model import CRMRollout
 from sim.core.state import ROLE_NAMES, Role
@@ -54,9 +55,38 @@ def term_words(term: str, value: float) -> str:
     return TERM_WORDS.get(term, term)
 
 
-def terms_in_words(terms) -> str:
-    """'what the CRM does for the job (+0.36), the effort of entering data (-0.29)' for (term, value) pairs."""
-    return ", ".join(f"{term_words(k, v)} ({v:+.2f})" for k, v in terms)
+def since_when(model, row: int) -> str:
+    """Since when a live person has worked their way: "since week 5", "since the CRM went live for
+    them in week 5" for a way they carried into it, or "since this week"."""
+    since = model.steps - int(model.state.weeks_in_routine[row])  # the week they took it up (0: before the run)
+    went_live = int(model.state.go_live_week[row])
+    if since < went_live:
+        return f"since the CRM went live for them in week {went_live}"
+    return "since this week" if since == model.steps else f"since week {since}"
+
+
+def what_decided(explained: dict, chosen: str, most: int) -> tuple[str, list, list]:
+    """The most likely other option, and the (at most ``most``) terms that most favoured ``chosen``
+    over it and that most favoured it over ``chosen``, as (words, difference) pairs: only the
+    differences between options decide a logit choice (``against_the_next_best``)."""
+    rival, differences = against_the_next_best(explained, chosen)
+    terms = explained["terms"]
+
+    def worded(term: str, difference: float) -> tuple[str, float]:
+        # a term's words follow its sign on the option it is a term of (integrity on gaming),
+        # not the sign of the difference
+        own = terms[chosen][term] if terms[chosen].get(term, 0.0) != 0.0 else terms[rival].get(term, 0.0)
+        return term_words(term, own), difference
+
+    pulls = sorted((t for t in differences.items() if t[1] > 0.005), key=lambda t: -t[1])[:most]
+    holds = sorted((t for t in differences.items() if t[1] < -0.005), key=lambda t: t[1])[:most]
+    return rival, [worded(*t) for t in pulls], [worded(*t) for t in holds]
+
+
+def in_words(worded) -> str:
+    """'personal liking for the system (+0.65), what the CRM does for the job (+0.33)' for
+    (words, value) pairs."""
+    return ", ".join(f"{words} ({value:+.2f})" for words, value in worded)
 
 
 def a_chance(p: float) -> str:
@@ -105,6 +135,21 @@ BECAUSE = {
 }
 
 
+#: The same, as what a chance of reconsidering came from: "(a 43% chance, most of it from ...)".
+FROM = {
+    "went_live": "the CRM going live",
+    "new_hire": "being new in the post",
+    "training": "training",
+    "manager_changed": "their manager changing how they work",
+    "disciplined": "being disciplined",
+    "colleagues_switched": "colleagues around them switching",
+    "partner_requests": "partners asking for better terms",
+    "data_changed": "a visible change in the data they work with",
+    "dissatisfied": "seeing colleagues do better another way",
+    None: "the low chance anyone has of rethinking their work",
+}
+
+
 def a_few(people, week: int) -> tuple[list[int], int]:
     """``PER_KIND`` of the week's people, spread over all of them and shifted week by week (not
     always the first rows: a class would read that the same three reps do all of it), and how
@@ -117,13 +162,13 @@ def a_few(people, week: int) -> tuple[list[int], int]:
     return [people[(start + k * n // PER_KIND) % n] for k in range(PER_KIND)], n - PER_KIND
 
 
-def tell(out: list, week: int, kind: str, people, say, rest: str) -> None:
+def tell(out: list, week: int, kind: str, people, say, rest: tuple[str, str]) -> None:
     """A few of the week's ``people`` who did ``kind``, each as ``say(person)`` tells it, and how
-    many more did (``rest``: what they did, in words)."""
+    many more did (``rest``: what one of them did, and what many did, in words)."""
     told, untold = a_few(people, week)
     out.extend((week, kind, say(person)) for person in told)
     if untold:
-        out.append((week, kind, f"... and {untold} more {rest} this week"))
+        out.append((week, kind, f"... and {untold} more {rest[untold != 1]} this week"))
 
 
 def switch_events(model, week: int) -> list[tuple[int, str, str]]:
@@ -135,7 +180,7 @@ def switch_events(model, week: int) -> list[tuple[int, str, str]]:
         return f"{who(model, row)} {TOOK_UP[model.people[row].behaviour]} {cause}"
 
     out: list = []
-    tell(out, week, "switch", model.flows.who_switched, say, "changed their way of working")
+    tell(out, week, "switch", model.flows.who_switched, say, ("changed their way of working",) * 2)
     return out
 
 
@@ -145,13 +190,16 @@ def week_events(model, week: int) -> list[tuple[int, str, str]]:
     flows, manager, out = model.flows, model.org.manager, switch_events(model, week)
     # fmt: off
     tell(out, week, "bent_terms", flows.bent_terms,
-         lambda p: f"{who(model, manager[p])} bent terms for {who(model, p)}", "partners got bent terms")
+         lambda p: f"{who(model, manager[p])} bent terms for {who(model, p)}",
+         ("partner got bent terms", "partners got bent terms"))
     tell(out, week, "complaint", flows.complained,
-         lambda p: f"{who(model, p)} complained about its terms and was compensated", "partners complained")
+         lambda p: f"{who(model, p)} complained about its terms and was compensated",
+         ("partner complained", "partners complained"))
     tell(out, week, "discipline", flows.who_was_disciplined,
-         lambda r: f"{who(model, manager[r])} disciplined {who(model, r)} for gaming", "people were disciplined")
+         lambda r: f"{who(model, manager[r])} disciplined {who(model, r)} for gaming",
+         ("person was disciplined", "people were disciplined"))
     tell(out, week, "quit", flows.who_left,
-         lambda r: f"{who(model, r)} quit; a new hire took the post", "people quit")
+         lambda r: f"{who(model, r)} quit; a new hire took the post", ("person quit", "people quit"))
     # fmt: on
     return out
 
@@ -173,32 +221,32 @@ def explain_in_words(model, row: int) -> str:
         return f"Week {e['week']}: the CRM is not live yet for {name}; they keep to the old process."
     chosen = e["behaviour"]
     p = e["probabilities"][chosen]
-    terms = e["terms"][chosen]
-    pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:3]
-    holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:3]
+    rival, pulls, holds = what_decided(e, chosen, 3)
     choice = OPTIONS[chosen].phrase + (f" ({OPTIONS[chosen].detail})" if OPTIONS[chosen].detail else "")
     if not e["reconsidered"] and e["live_since_week"] == e["week"]:
         return (
             f"**Week {e['week']}: the CRM went live for {name}, who carried on the old process: {choice}**. "
-            f"Going live made them likelier to weigh their way of working this week, but they did not "
-            f"({a_chance(e['reconsider_probability'])} that they would)."
+            f"They did not weigh it against the CRM this week ({a_chance(e['reconsider_probability'])} that "
+            f"they would, most of it from {FROM[e['main_trigger']]})."
         )
     if not e["reconsidered"]:
-        weeks = min(e["weeks_in_routine"], e["week"] - e["live_since_week"] + 1)  # weeks with the CRM live
         return (
-            f"**Week {e['week']}: {name} kept to their way of working: {choice}**, as for "
-            f"{weeks} week{'s' if weeks != 1 else ''} now. They did not weigh it again this week "
-            f"({a_chance(e['reconsider_probability'])}; the strongest reason to would have been "
-            f"{_trigger_words(e)})."
+            f"**Week {e['week']}: {name} kept to their way of working: {choice}**, as they have "
+            f"{since_when(model, row)}. They did not weigh it again this week "
+            f"({a_chance(e['reconsider_probability'])} that they would, most of it from "
+            f"{FROM[e['main_trigger']]})."
         )
     lines = [
         f"**Week {e['week']}: {name} reconsidered {_trigger_words(e)} and chose to {choice}** "
         f"({p:.0%} likely once weighed)."
     ]
+    against = f"rather than {OPTIONS[rival].phrase}, the next most likely"
     if pulls:
-        lines.append("What pulled them that way: " + terms_in_words(pulls) + ".")
+        lines.append(f"What pulled them this way, {against}: " + in_words(pulls) + ".")
+    else:
+        lines.append(f"Nothing favoured it {against}: chance chose it.")
     if holds:
-        lines.append("What held them back: " + terms_in_words(holds) + ".")
+        lines.append("What pulled them the other way: " + in_words(holds) + ".")
     others = ", ".join(f"{OPTIONS[o].phrase} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen)
     lines.append(f"The other options were: {others}.")
     shares = e["neighbour_shares"]

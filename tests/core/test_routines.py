@@ -252,23 +252,29 @@ def test_explain_does_not_count_the_weeks_before_go_live_as_weeks_of_keeping_the
         assert "not weighing the CRM this week" in e["why"]  # said of this week, not of every week since
 
 
-def test_explain_names_a_term_for_the_choice_never_one_against_it():
-    """Without integration double entry weighs against use; "the strongest term for it" must be for it."""
+def test_explain_names_what_set_the_choice_apart_from_the_next_most_likely_option():
+    """Only differences decide a logit choice: the term named is the one that most favoured the
+    choice over the likeliest other option (without integration double entry weighs on use)."""
     model = small_model({"policy.integration": "none"})
-    said = 0
+    said = chance = 0
     for _ in range(model.settings.policy.go_live_week + 25):
         model.step()
         for person in model.people[: model.org.employees]:
             e = person.explain()
             if not e.get("reconsidered"):
                 continue
-            terms = e["terms"][e["behaviour"]]
-            named = re.search(r"the strongest term for it was (\w+) \(([-+]\d+\.\d+)\)", e["why"])
-            if named:  # the named term is for the choice, and none for it is stronger
-                assert float(named[2]) > 0 and terms[named[1]] > 0
-                assert all(value <= terms[named[1]] for value in terms.values())
+            chosen = e["behaviour"]
+            rival = max((o for o in e["utilities"] if o != chosen), key=e["utilities"].get)
+            mine, theirs = e["terms"][chosen], e["terms"][rival]
+            differences = {t: mine.get(t, 0.0) - theirs.get(t, 0.0) for t in {*mine, *theirs}}
+            assert sum(differences.values()) == pytest.approx(e["utilities"][chosen] - e["utilities"][rival])
+            named = re.search(rf"what most set it apart from {rival} was (\w+) \(([-+]\d+\.\d+)\)", e["why"])
+            if named:  # the named term favoured the choice, and none favoured it more
+                assert float(named[2]) > 0 and differences[named[1]] == max(differences.values())
             else:
-                assert "no term was for it" in e["why"] and all(value <= 0 for value in terms.values())
+                assert f"no term favoured it over {rival}: chance chose it" in e["why"]
+                assert all(value <= 0 for value in differences.values())
+                chance += 1
             said += 1
     assert said > 0
 

@@ -64,7 +64,8 @@ def test_dashboard_steps_draws_changes_a_lever_and_resets(dashboard, tmp_path):
             expect(page.get_by_text("Set, not yet in the run:", exact=False)).to_have_count(0)
             step.click()
             expect(page.get_by_role("heading", name="Week 11", exact=True)).to_be_visible(timeout=60_000)
-            expect(page.get_by_text('week 11: The policy changes: policy.integration = "full".')).to_be_visible()
+            told = "week 11: The policy changes: integration with the operational systems: full."  # in words
+            expect(page.get_by_text(told)).to_be_visible()
             page.screenshot(path=str(tmp_path / "dashboard_change_course.png"), full_page=True)
 
             # a person the log names is found by their number, explained and ringed on the network

@@ -120,3 +120,46 @@ def test_a_run_that_ends_before_go_live_is_told_as_not_judged():
     text = verdict_in_words(model)
     assert "neither success nor failure can be judged" in text and "before the CRM went live" in text
     assert "met" not in text
+
+
+def test_the_log_shows_the_newest_week_first_and_each_week_in_its_order():
+    model = NarratedRollout(
+        Scenario.case("global_giant_telco").with_overrides({"org.employees": 200, "org.partners": 80})
+    )
+    for _ in range(12):
+        model.step()
+    recent = app.latest_events(model)
+    assert len(recent) == 14 and recent[0][0] == model.steps
+    events = app.latest_events(model, count=len(model.events))
+    weeks = [week for week, _, _ in events]
+    assert weeks == sorted(weeks, reverse=True) and len(set(weeks)) > 1
+    for week in set(weeks):  # as told: a week's "... and N more" after the ones it names
+        assert [e for e in events if e[0] == week] == [e for e in model.events if e[0] == week]
+    mores = [k for k, (_, _, text) in enumerate(events) if text.startswith("... and ")]
+    assert mores and all(events[k - 1][1] == events[k][1] and events[k - 1][0] == events[k][0] for k in mores)
+
+
+def test_the_organisation_charts_speak_in_words_and_draw_shares_to_one(model):
+    ts = model.recorder.frame()
+    ts["benefits_realised"] = np.linspace(0, 0.007, len(ts))  # a little: it must not fill the chart
+    page = app_charts.organisation(ts)
+    benefits = page.split("Planned benefits realised (share)", 1)[1].split('class="crm-panel"')[0]
+    labels = re.findall(rf'text-anchor="end" font-size="{app_charts.AXIS_FONT}" fill="#555">([^<]+)<', benefits)
+    assert labels[:2] == ["1", "0"]
+    assert "return on investment" in page and "marketing-service conflict" in page
+    for raw in ("morale sales", "turnover service", ">roi<"):
+        assert raw not in page
+
+
+def test_the_rollout_changes_a_run_only_while_someone_is_not_live(model):
+    rollout = next(lever for lever in app_controls.LEVERS if lever.key == "policy.rollout")
+    mandate = next(lever for lever in app_controls.LEVERS if lever.key == "policy.mandate")
+    assert model.state.live.all()  # week 8 of the telco: everyone is live
+    assert not app_controls.can_change_mid_run(rollout, model) and app_controls.can_change_mid_run(mandate, model)
+    said = app_controls.pending_in_words([rollout, mandate], [mandate], model)
+    assert "Change course applies how strongly management mandates use to this organisation" in said
+    assert "; rollout only on Reset (everyone is live: the rollout's schedule is past)." in said
+    fresh = NarratedRollout(Scenario.case("global_giant_telco").with_overrides({"org.employees": 120}))
+    assert app_controls.can_change_mid_run(rollout, fresh)
+    fresh.change_policy({"policy.mandate": 0.9}, "a test", told="The policy changes", in_words="mandate: 0.9")
+    assert fresh.events[-1][2] == "The policy changes: mandate: 0.9."

@@ -393,3 +393,53 @@ def test_last_weeks_lesson_is_not_taken_up(scenario, tmp_path, monkeypatch):
         later = Registry("global_giant_telco", again)
         later.scenario = lambda: scenario
         assert taken_up(later).get(code) is None
+
+
+def test_a_second_click_on_play_for_a_week_already_played_plays_nothing(classroom):
+    week = classroom.week
+    classroom.advance(week)
+    classroom.advance(week)  # a double click: the second is for a week now played
+    assert classroom.week == week + 1 and len(classroom.weeks) == 1
+    classroom.advance()  # the teacher's own call without a week plays the next one
+    assert classroom.week == week + 2
+
+
+def test_a_click_after_its_week_was_played_is_told_to_the_student_until_they_choose_again(classroom):
+    classroom.set_rules(advance_when_all_decided=False)
+    a = classroom.join()
+    options = options_of(classroom.seats[a].role)
+    week = classroom.week
+    classroom.advance()
+    with pytest.raises(ClassroomError, match=f"week {week} has been played"):
+        classroom.choose(a, options[1], week=week)
+    assert classroom.late[a] == (week, options[1]) and a not in classroom.choices
+    classroom.choose(a, options[0], week=week + 1)
+    assert a not in classroom.late
+
+
+def test_the_debrief_lists_the_roles_in_one_order_every_week(scenario):
+    room = Classroom(scenario, "ORDER", mix={"sales": 1, "service": 1, "manager": 1, "partner": 1})
+    room.set_rules(advance_when_all_decided=False)
+    students = [room.join() for _ in range(4)]
+    for turn in range(3):
+        for s in students if turn % 2 else students[::-1]:  # the roles decide in another order each week
+            room.choose(s, options_of(room.seats[s].role)[0])
+        room.advance()
+    order = ["sales", "service", "manager", "partner"]
+    assert all(list(week.students) == order for week in room.weeks)
+
+
+def test_a_partner_is_not_shown_double_entry_which_no_partner_weighs(scenario):
+    room = Classroom(scenario, "CUES", mix={"sales": 1, "service": 0, "manager": 0, "partner": 1})
+    seen = {room.seats[s].role: "\n".join(views.what_they_see(room, s)) for s in (room.join(), room.join())}
+    assert "Double entry" in seen["sales"] and "Double entry" not in seen["partner"]
+    assert "The effort of entering data" in seen["partner"]
+
+
+def test_the_end_of_a_run_names_its_last_week(scenario):
+    room = Classroom(scenario.with_overrides({"run.weeks": scenario.policy.go_live_week + 1}), "LAST")
+    a = room.join()
+    while room.model.running:
+        room.advance()
+    with pytest.raises(ClassroomError, match=f"ended at week {room.model.steps}:"):
+        room.choose(a, options_of(room.seats[a].role)[0])

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pytest
+
 from sim.core.model import CRMRollout
 from sim.core.scenario import Scenario
-from sim.presentation.narration import PER_KIND, NarratedRollout, a_chance, row_of, term_words, terms_in_words
+from sim.presentation.narration import (
+    PER_KIND,
+    NarratedRollout,
+    a_chance,
+    in_words,
+    row_of,
+    term_words,
+    what_decided,
+)
 
 
 def test_the_events_name_many_reps_not_the_first_three_every_week_and_count_the_rest():
@@ -35,9 +46,34 @@ def test_the_events_name_many_reps_not_the_first_three_every_week_and_count_the_
 def test_integrity_reads_as_its_lack_when_it_pulls_towards_gaming():
     assert term_words("integrity", 0.59) == "few scruples about bending records"
     assert term_words("integrity", -0.3) == "personal integrity"
-    assert terms_in_words([("usefulness", 0.36), ("integrity", -0.3)]) == (
+    assert in_words([("what the CRM does for the job", 0.36), ("personal integrity", -0.3)]) == (
         "what the CRM does for the job (+0.36), personal integrity (-0.30)"
     )
+
+
+def test_a_choice_is_explained_by_what_set_it_apart_from_the_next_most_likely_option():
+    """A logit choice turns on differences: a term alike on two options decided nothing between
+    them, and a cost heavier on the other option pulled towards this one."""
+    explained = {
+        "utilities": {"use": 0.40, "game": 0.55, "ignore": 0.10},
+        "terms": {
+            "use": {"manager": 0.24, "effort": -0.09, "double_entry": -0.12, "usefulness": 0.30},
+            "game": {"manager": 0.24, "effort": -0.04, "double_entry": -0.06, "integrity": 0.19, "inertia": 0.48},
+            "ignore": {"habit": 0.10},
+        },
+    }
+    rival, pulls, holds = what_decided(explained, "game", 3)
+    assert rival == "use"
+    assert [words for words, _ in pulls] == [
+        "the pull of the way they already work",
+        "few scruples about bending records",  # integrity's words by its sign on gaming
+        "entering everything twice",  # a cost, but a heavier one on using it as designed
+    ]
+    assert pulls[0][1] == pytest.approx(0.48) and pulls[2][1] == pytest.approx(0.06)
+    assert holds == [("what the CRM does for the job", pytest.approx(-0.30))]
+    assert "the manager's push" not in in_words(pulls + holds)  # +0.24 on both: no difference
+    rival, pulls, holds = what_decided(explained, "use", 3)
+    assert rival == "game" and ("few scruples about bending records", pytest.approx(-0.19)) in holds
 
 
 def test_a_chance_takes_the_article_it_is_read_with():
@@ -102,3 +138,24 @@ def test_a_person_is_found_by_the_id_the_log_and_tables_give_them(org_csvs):
     for person in ("P1", "M2", "V2"):
         assert imported.person_id(row_of(imported, person)) == person
     assert row_of(imported, "P3") is None and row_of(imported, "0") is None
+
+
+def test_a_kept_way_of_working_is_told_since_the_week_it_was_taken_up():
+    from sim.presentation.narration import explain_in_words
+
+    model = NarratedRollout(
+        Scenario.case("global_giant_telco").with_overrides({"org.employees": 200, "org.partners": 40})
+    )
+    took_up = {}
+    for _ in range(16):
+        model.step()
+        state = model.state
+        for row in np.flatnonzero((state.routine != state.previous_routine) & (state.previous_routine >= 0)):
+            took_up[int(row)] = model.steps
+    kept = [r for r, w in took_up.items() if w < model.steps and not model.state.reconsidered[r]]
+    carried = [r for r in range(model.org.employees) if r not in took_up and not model.state.reconsidered[r]]
+    assert kept and carried
+    for row in kept:
+        assert f"as they have since week {took_up[row]}." in explain_in_words(model, row)
+    went_live = model.settings.policy.go_live_week
+    assert f"since the CRM went live for them in week {went_live}." in explain_in_words(model, carried[0])

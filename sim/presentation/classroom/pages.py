@@ -211,8 +211,11 @@ def StudentWeek(classroom: Classroom, student: str, redraws: int):
         seen = views.what_they_see(classroom, student) if running else []
         chosen = classroom.choices.get(student)
         waiting = len(classroom.waiting_for())
-    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}")
+        late = classroom.late.get(student)
+    solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}" if running else f"Week {week - 1}: the end")
     app_controls.Text(f"*{student} · classroom {classroom.code}*")
+    if late is not None and late[0] == week - 1:  # their click came after the week was played
+        app_controls.Text(f"*Your click on **{late[1]}** came after week {late[0]} was played, so it did not count.*")
     if followed:
         solara.HTML(tag="h3", unsafe_innerHTML="What followed")
         app_controls.Text("\n\n".join(followed))
@@ -289,10 +292,13 @@ def TeacherView(classroom: Classroom, redraws: int):
     model = classroom.model
     join = f"{ADDRESS}/?class={classroom.code}"
     with classroom.lock:
-        week = classroom.week
+        week, running = classroom.week, model.running
+        verdict = None if running else app.verdict_in_words(model)
     with solara.Columns([1, 2]):
         with solara.Column():
-            solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}")
+            solara.HTML(tag="h2", unsafe_innerHTML=f"Week {week}" if running else f"Week {week - 1}: the end")
+            if verdict:
+                app_controls.Text(verdict)
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f'Classroom <span class="crm-code">{classroom.code}</span><br>'
@@ -334,12 +340,13 @@ def Seats(classroom: Classroom, redraws: int):
 
 @solara.component
 def Advancing(classroom: Classroom, redraws: int):
+    week = classroom.week
     solara.Button(
-        f"Play week {classroom.week} now",
-        on_click=classroom.advance,
+        f"Play week {week} now" if classroom.model.running else "The run is over",
+        on_click=lambda: classroom.advance(week),  # a double click plays this week once
         color="primary",
         disabled=not classroom.model.running,
-    )
+    ).key(f"play {week}")
     solara.Switch(
         label="play the week as soon as everyone has decided",
         value=classroom.advance_when_all_decided,

@@ -124,6 +124,7 @@ class Classroom:
         self.version = 0
         self.seats: dict[str, Seat] = {}
         self.choices: dict[str, int] = {}  # this week's choices: student -> option index
+        self.late: dict[str, tuple[int, str]] = {}  # a student's last click that came after its week was played
         self.decisions: list[Decision] = []
         self.weeks: list[WeekOfClass] = []
         self.advance_when_all_decided = True
@@ -177,10 +178,12 @@ class Classroom:
                 return True
             return False
 
-    def advance(self) -> None:
-        """Play one week: the students' choices as their people's behaviour, the model for everyone else."""
+    def advance(self, week: int | None = None) -> None:
+        """Play one week: the students' choices as their people's behaviour, the model for everyone else.
+        ``week``: the week the teacher's click was for; a second click on it (a double click, a
+        click sent twice) plays nothing more once it has been played."""
         with self.lock:
-            if not self.model.running:
+            if not self.model.running or (week is not None and week != self.week):
                 return
             week = self.week
             chosen = {s: (self.seats[s], option) for s, option in self.choices.items() if s in self.seats}
@@ -223,7 +226,7 @@ class Classroom:
         model = self.model
         played = {d.row for d in decided}
         students: dict[str, dict[str, float]] = {}
-        for role in {d.role for d in decided}:
+        for role in (r for r in SEAT_ROLES if any(d.role == r for d in decided)):  # in one order every week
             mine = [d.choice for d in decided if d.role == role]
             students[role] = {o: mine.count(o) / len(mine) for o in options_of(role)}
         ours: dict[str, dict[str, float]] = {}
@@ -291,8 +294,10 @@ class Classroom:
         """The student's choice for this week (they may change it until the week is played);
         ``week``: the week the student chose for, refused once it has been played."""
         with self.lock:
+            if week is not None and week != self.week:
+                self.late[student] = (week, option)  # their page tells them it did not count
             if not self.model.running:  # a choice now would be kept and never played
-                raise ClassroomError(f"the rollout has ended at week {self.week}: nothing more to choose")
+                raise ClassroomError(f"the rollout has ended at week {self.model.steps}: nothing more to choose")
             if week is not None and week != self.week:
                 raise ClassroomError(f"week {week} has been played; the class is at week {self.week}")
             seat = self.seats.get(student)
@@ -306,6 +311,7 @@ class Classroom:
                     f"{option!r} is not an option of a {ROLES[seat.role].singular}; options: {', '.join(options)}"
                 )
             self.choices[student] = options.index(option)
+            self.late.pop(student, None)
             self._bump()
         self.advance_if_due()
 

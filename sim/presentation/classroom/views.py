@@ -14,7 +14,7 @@ import numpy as np
 from sim.core import perception
 from sim.core.vocabulary import OPTIONS
 from sim.presentation.classroom.session import Classroom, Decision, options_of
-from sim.presentation.narration import terms_in_words, who
+from sim.presentation.narration import in_words, since_when, what_decided, who
 
 #: The cues a student reads, one number each for their person.
 CUES = ("pressure", "effort", "double_entry", "sanction_risk", "partner_requests", "route_value", "usefulness",
@@ -50,11 +50,10 @@ def what_they_see(classroom: Classroom, student: str) -> list[str]:
     lines = [f"You are **{who(model, row)}**. This is week {classroom.week}."]
     current = int(see.routine[0])
     if current >= 0:
-        weeks = int(model.state.weeks_in_routine[row])
         if model.state.routine[row] < 0:
             since = " (the old process, as it carries into the CRM)."
         else:
-            since = f" (for {weeks} weeks)." if weeks > 1 else " (since last week)."
+            since = f" ({since_when(model, row)})."
         lines.append(f"Your way of working so far: **{OPTIONS[options[current]].phrase}**{since}")
     ties = model.world.ties
     colleagues = ties.indices[ties.indptr[row] : ties.indptr[row + 1]]  # everyone this person works with
@@ -77,10 +76,9 @@ def what_they_see(classroom: Classroom, student: str) -> list[str]:
         f"How good the data look: quality {model.stocks.data_quality[dept]:.2f}, your trust in them "
         f"{model.state.trust[row]:.2f} (0 to 1)."
     )
-    lines.append(
-        f"What the CRM costs you: entering data is {level(cue['effort'])} effort ({cue['effort']:.2f}); "
-        f"double entry into a second system: {level(cue['double_entry'])} ({cue['double_entry']:.2f})."
-    )
+    lines.append(f"The effort of entering data into the CRM: {level(cue['effort'])} ({cue['effort']:.2f}).")
+    if seat.role != "partner":  # a partner enters into the CRM only: no second system of theirs
+        lines.append(f"Double entry into a second system: {level(cue['double_entry'])} ({cue['double_entry']:.2f}).")
     lines.append(f"What the CRM does for your job: {level(cue['usefulness'])} ({cue['usefulness']:.2f}).")
     return lines
 
@@ -126,14 +124,12 @@ def reading(decision: Decision) -> str:
         f"they would have weighed their way of working again with a chance of {weigh} "
         f"(else kept to {decision.carried}); once weighed: {odds}."
     )
-    terms = decision.explain.get("terms", {}).get(decision.choice, {})
-    pulls = sorted((t for t in terms.items() if t[1] > 0.005), key=lambda t: -t[1])[:2]
-    holds = sorted((t for t in terms.items() if t[1] < -0.005), key=lambda t: t[1])[:2]
-    if pulls:
-        text += " For " + decision.choice + ": " + terms_in_words(pulls)
-    if holds:
-        text += "; against: " + terms_in_words(holds)
-    return text + ("." if pulls or holds else "")
+    if "terms" not in decision.explain:
+        return text
+    rival, pulls, holds = what_decided(decision.explain, decision.choice, 2)
+    found = [f"for it: {in_words(pulls)}"] if pulls else []
+    found += [f"for {rival}: {in_words(holds)}"] if holds else []
+    return text + (f" Against {rival}, " + "; ".join(found) + "." if found else "")
 
 
 def debrief_by_week(classroom: Classroom) -> str:
