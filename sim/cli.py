@@ -572,6 +572,12 @@ def cmd_calibrate(args) -> int:
             print(f"wrote {args.out}/ (the fit of {summary['fit_from']}: {summary['simulations']} simulations there)")
         else:
             print(f"wrote {args.out}/ ({summary['simulations']} simulations)")
+    if (Path(args.out) / "report.html").is_file():  # a report of the folder's earlier results: made anew
+        from sim.presentation.reports import write_report
+
+        write_report(args.out)
+        if not args.quiet:
+            print(f"wrote {args.out}/report.html anew, for these results")
     return 0
 
 

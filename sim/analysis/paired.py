@@ -97,7 +97,9 @@ def to_markdown(table: pd.DataFrame, baseline: str, confidence: float = 0.95) ->
         f"# Paired comparison against `{baseline}`",
         "",
         f"Differences are arm minus baseline on the same seeds; intervals are {confidence:.0%} bootstrap intervals "
-        f"over seeds (none with fewer than {MIN_SEEDS} seeds: too few to say). Better / same / worse are the "
+        f"over seeds (none with fewer than {MIN_SEEDS} seeds: too few to say). They cover chance from seed to "
+        "seed at the scenario's values, not doubt about those values (a calibration carries that), and narrow "
+        "as seeds are added. Better / same / worse are the "
         "shares of seeds on which the arm did better than the baseline, the same, or worse. Success rates count "
         "the runs that were judged (a run that ended before the CRM went live is undetermined). "
         "Numbers are as recorded: shares from 0 to 1 (a difference of 0.1 is 10 percentage points), turnover "

@@ -53,14 +53,16 @@ def paired_success(arm: pd.Series, baseline: pd.Series) -> dict:
     Lydersen & Laake 2013) of whether the two arms' success rates differ. Seeds on which both
     succeeded or both failed say nothing about the difference, and two rates' separate Wilson
     intervals overlap where the paired seeds show a clear difference: common random numbers make
-    the arms' verdicts move together. ``p`` is 1 when no seed tells them apart.
+    the arms' verdicts move together. ``p`` is 1 when no judged seed tells them apart, and NaN
+    when no seed was judged in both (an arm that never went live): there is nothing to test.
     """
     both = arm.index.intersection(baseline.index)
     a, b = arm.loc[both], baseline.loc[both]
     judged = a.isin(JUDGED) & b.isin(JUDGED)
     a, b = a[judged] == "success", b[judged] == "success"
     won, lost = int((a & ~b).sum()), int((~a & b).sum())
-    return {"seeds": int(judged.sum()), "won": won, "lost": lost, "p": mcnemar_exact(won, lost)}
+    p = mcnemar_exact(won, lost) if judged.any() else float("nan")
+    return {"seeds": int(judged.sum()), "won": won, "lost": lost, "p": p}
 
 
 def mcnemar_exact(won: int, lost: int) -> float:

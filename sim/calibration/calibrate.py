@@ -21,7 +21,7 @@ from sim.calibration import posterior, predictive, smc
 from sim.calibration.distance import ObservationModel
 from sim.calibration.executors import open_executor
 from sim.calibration.folder import KIND, CalibrationFolder
-from sim.calibration.observed import ObservedLog, read_observed
+from sim.calibration.observed import ObservedLog, check_before_go_live, read_observed
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
 from sim.core.errors import InputError
@@ -35,6 +35,8 @@ def prepare(spec_path: str | Path) -> tuple[CalibrationSpec, ObservedLog, Simula
     spec = CalibrationSpec.load(spec_path)
     scenario = spec.base_scenario()
     log = read_observed(spec.path_of(spec.observed), scenario.run.weeks, spec.source)
+    if not scenario.changes:  # (planned changes may move the go-live: the fit is then the judge)
+        check_before_go_live(log, scenario.policy.go_live_week, str(spec.path_of(spec.observed)))
     forecast_weeks = spec.settings.forecast_weeks
     horizon = log.last_week + forecast_weeks if forecast_weeks is not None else scenario.run.weeks
     observation = ObservationModel(
@@ -89,6 +91,7 @@ def calibrate(
         done = folder.finished(earlier, manifest["stopping"])
         if done is not None:  # the same calibration, complete: nothing to run again
             return done
+        folder.check_outputs_unchanged()
         folder.write_json("manifest.json", manifest)
         try:
             result = (

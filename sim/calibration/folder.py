@@ -4,13 +4,14 @@ A folder is accepted when it is new, empty, or an earlier calibration's (its ``m
 says ``"kind": "calibration"``); anything else is refused, as for every crmsim output. A folder
 of the same calibration (same spec, scenario and log: the manifest's hash) is resumed; one of
 another calibration is refused, so results never mix. Files are written whole or not at all
-(a temporary file, then renamed).
+(a temporary file, then renamed). Its results, figures and report are recorded as written
+(``sim.io.written``): a user's change to one of them is never written over; the calibration
+refuses, before it runs, to replace a file changed since crmsim wrote it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,18 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.experiments.store import LOCK_NAME, FolderLock
 from sim.io.folders import check_writable_folder
+from sim.io.output import write_output
+from sim.io.whole import write_whole
+from sim.io.written import check_unchanged
 
 KIND = "calibration"
 MANIFEST = "manifest.json"
 HISTORY = "abc.db"
+#: What a finished calibration writes, besides its manifest and its fit's history.
+RESULTS = ("posterior.parquet", "forecast.parquet", "observed.parquet", "calibration.json")
+FIGURES = ("calibration_forecast.png", "calibration_posterior.png", "calibration_arms.png")
+REPORT = "report.html"
+COMMAND = "crmsim calibrate"
 
 
 class CalibrationFolder:
@@ -48,6 +57,10 @@ class CalibrationFolder:
                 "allowed: a new or empty folder, or this calibration's own",
             )
         return manifest
+
+    def check_outputs_unchanged(self) -> None:
+        """Refuse, before anything runs, to write anew a result, figure or report a user changed."""
+        check_unchanged([self.root / name for name in (*RESULTS, *FIGURES, REPORT)], COMMAND)
 
     def close(self) -> None:
         if self._lock is not None:
@@ -84,13 +97,15 @@ class CalibrationFolder:
 
     def write_json(self, name: str, content: dict) -> None:
         text = json.dumps(content, indent=2, allow_nan=False, default=str)
-        self._atomic(name, lambda path: path.write_text(text + "\n", encoding="utf-8"))
+        self._write(name, lambda path: path.write_text(text + "\n", encoding="utf-8"))
 
     def write_parquet(self, name: str, table: pd.DataFrame) -> None:
-        self._atomic(name, lambda path: table.to_parquet(path, index=False))
+        self._write(name, lambda path: table.to_parquet(path, index=False))
 
-    def _atomic(self, name: str, write) -> None:
-        target = self.root / name
-        temporary = self.root / f".{name}.tmp"
-        write(temporary)
-        os.replace(temporary, target)
+    def _write(self, name: str, write) -> None:
+        """Whole or not at all; a result is recorded as written, the manifest (crmsim's own
+        bookkeeping, rewritten as the calibration goes) is not."""
+        if name == MANIFEST:
+            write_whole(self.root / name, write)
+        else:
+            write_output(self.root / name, write, COMMAND)

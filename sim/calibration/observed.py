@@ -100,6 +100,7 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, twice[0], "appears twice among the columns; allowed: each column once")
     if "week" not in table.columns:
         raise InputError(where, "week", "missing; a log needs a week column")
+    table = table.dropna(how="all").reset_index(drop=True)  # empty rows (a spreadsheet's trailing ",,,")
     if table.empty:
         raise InputError(where, None, "has no rows; allowed: one row per observed week")
     counts = {c for c in table.columns if c.endswith(COUNT_SUFFIX) and c[: -len(COUNT_SUFFIX)] in OBSERVABLE}
@@ -111,7 +112,14 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, None, "no observed column; allowed: " + ", ".join(OBSERVABLE))
     week = pd.to_numeric(table["week"], errors="coerce")
     if week.isna().any() or (week != week.round()).any():
-        raise InputError(where, "week", "allowed: whole numbers")
+        at = (week.isna() | (week != week.round())).idxmax()
+        got = table["week"][at]
+        raise InputError(
+            where,
+            "week",
+            f"row {at + 1}: got {_cell(got)}; allowed: whole numbers, the "
+            "simulation's week (1 is the scenario's first week)",
+        )
     week = week.astype(int)
     if week.min() < 1 or week.max() > weeks:
         bad = int(week[(week < 1) | (week > weeks)].iloc[0])
@@ -147,6 +155,34 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
     if not np.isfinite(cells["value"]).all():
         raise InputError(where, None, "allowed: finite numbers")
     return ObservedLog(cells=cells, digest=hashlib.sha256(raw).hexdigest()[:16])
+
+
+#: Observed columns that are 0 before anyone is live: shares of those live, and the live shares.
+OF_THOSE_LIVE = tuple(column for column in OBSERVABLE if column not in ("data_quality", "trust"))
+
+
+def check_before_go_live(log: ObservedLog, go_live_week: int, where: str) -> None:
+    """Refuse a log with use before the scenario's CRM goes live: the model has nobody live then,
+    so no fit could reproduce it. The usual cause is a log counted from go-live instead of from
+    the scenario's first week."""
+    cells = log.cells
+    early = cells[(cells["week"] < go_live_week) & cells["column"].isin(OF_THOSE_LIVE) & (cells["value"] > 0)]
+    if len(early):
+        first = early.iloc[0]
+        raise InputError(
+            where,
+            str(first["column"]),
+            f"week {int(first['week'])}: got {first['value']:g}, but nobody is live before week {go_live_week}, "
+            "when the scenario's CRM goes live (policy.go_live_week); allowed: 0 or an empty cell before it. "
+            "The log's week is the simulation's week (1 is the scenario's first week), not weeks since go-live",
+        )
+
+
+def _cell(value) -> str:
+    """A cell as a message shows it: 'an empty cell', '4.5', or a text in quotes."""
+    if pd.isna(value):
+        return "an empty cell"
+    return repr(value) if isinstance(value, str) else f"{value:g}"
 
 
 def _header(raw: bytes) -> list[str]:

@@ -12,8 +12,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sim.calibration.folder import COMMAND, FIGURES
+from sim.io.output import png_metadata, write_output
+
 CARRY_ON = "carry_on"
-FIGURES = ("calibration_forecast.png", "calibration_posterior.png", "calibration_arms.png")
 
 
 def forecast_bands(forecast: pd.DataFrame, observed: pd.DataFrame, last_week: int, columns: list[str]):
@@ -117,7 +119,8 @@ def save_calibration_figures(folder: Path) -> list[str]:
         posterior_pairs(posterior, summary["parameters"]),
         arms_effects(summary["arms"]),
     ]
+    draw = dict(dpi=100, format="png", metadata=png_metadata())  # marked as crmsim's, written whole
     for name, fig in zip(FIGURES, figures, strict=True):
-        fig.savefig(folder / name, dpi=100)
+        write_output(folder / name, lambda tmp, fig=fig: fig.savefig(tmp, **draw), COMMAND)
         plt.close(fig)
     return list(FIGURES)

@@ -157,6 +157,9 @@ def test_seeds_not_judged_in_both_arms_are_left_out_of_the_paired_success_test()
     arm = pd.Series(["success", "success", "undetermined", "failure"], index=[0, 1, 2, 3])
     base = pd.Series(["failure", "undetermined", "failure", "failure"], index=[0, 1, 2, 3])
     assert paired_success(arm, base) == {"seeds": 2, "won": 1, "lost": 0, "p": 1.0}
+    never = pd.Series(["undetermined"] * 4, index=[0, 1, 2, 3])  # an arm that never went live: nothing to test
+    judged = paired_success(never, base)
+    assert (judged["seeds"], judged["won"], judged["lost"]) == (0, 0, 0) and np.isnan(judged["p"])
 
 
 def test_a_difference_that_is_rounding_error_reads_as_zero():

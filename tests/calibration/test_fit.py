@@ -124,7 +124,7 @@ def test_a_folder_of_another_calibration_is_refused(pilot_folder, capsys):
 
 
 def test_a_log_the_model_cannot_produce_is_flagged(pilot):
-    weeks = np.arange(2, 19, 2)
+    weeks = np.arange(4, 19, 2)  # from go-live (week 4): before it, use is refused outright (test_spec)
     pd.DataFrame({"week": weeks, "intended_use": 0.9, "gaming": 0.6}).to_csv(pilot / "log.csv", index=False)
     spec = write_spec(pilot, FIT, "population = 20\ngenerations = 2\npredictive_draws = 20")
     summary = calibrate(spec, pilot / "out")
@@ -264,3 +264,38 @@ def test_the_fit_of_a_calibration_in_progress_is_not_read_and_no_other_folder_is
     code, _, err = run(capsys, "calibrate", str(spec), "--out", str(tmp_path / "p"), "--fit-from", str(mine))
     assert code == 2 and "not a calibration folder" in err
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # no lock file left in someone else's folder
+
+
+def test_a_users_change_to_a_result_or_the_report_is_never_written_over(pilot_folder, tmp_path, capsys):
+    """A calibration run again (here asked for one more generation) refuses, before it runs, to
+    write anew a result or a report changed since crmsim wrote it; unchanged, the report is made
+    anew for the new results."""
+    folder, _ = pilot_folder
+    out = tmp_path / "edited"
+    shutil.copytree(folder / "out", out)
+    assert main(["report", str(out), "--quiet"]) == 0
+    longer = write_spec(tmp_path, FIT, SETTINGS.replace("generations = 3", "generations = 4"), ARMS)
+    for name in ("pilot.toml", "log.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    command = ["calibrate", str(longer), "--out", str(out), "--workers", "1", "--quiet"]
+    for name in ("calibration.json", "report.html", "calibration_forecast.png"):
+        path = out / name
+        kept = path.read_bytes()
+        path.write_bytes(kept + b"\n")  # a user's change
+        assert main(command) == 2
+        assert f"{name}: was changed after crmsim wrote it" in capsys.readouterr().err
+        assert path.read_bytes() == kept + b"\n" and _stored_generations(out / "abc.db") == 3  # nothing ran
+        path.write_bytes(kept)
+    assert main(command) == 0
+    assert "in 4 generations" in re.sub(r"\s+", " ", (out / "report.html").read_text(encoding="utf-8"))
+
+
+def test_the_report_of_a_calibration_that_has_not_finished_says_so(pilot_folder, tmp_path):
+    folder, _ = pilot_folder
+    out = tmp_path / "unfinished"
+    shutil.copytree(folder / "out", out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (out / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}), encoding="utf-8")
+    assert main(["report", str(out), "--out", str(tmp_path / "page.html"), "--quiet"]) == 0
+    page = re.sub(r"\s+", " ", (tmp_path / "page.html").read_text(encoding="utf-8"))
+    assert "This calibration has not finished (its folder says interrupted)" in page

@@ -61,6 +61,10 @@ def test_a_bad_fit_key_is_named(pilot, fit, field, words):
         ("", None, "is empty"),
         ("week,intended_use\n", None, "has no rows"),
         ("intended_use\n0.1\n", "week", "missing"),
+        ("week,intended_use\n4,0.1\n4.5,0.2\n", "week", "row 2: got 4.5; allowed: whole numbers"),
+        ("week,intended_use\n4,0.1\n,0.2\n", "week", "row 2: got an empty cell; allowed: whole numbers"),
+        # counted from go-live (week 4 of the scenario) instead of from its first week
+        ("week,intended_use,gaming\n1,0,0\n3,0,0.02\n", "gaming", "week 3: got 0.02, but nobody is live before"),
     ],
 )
 def test_a_bad_log_is_named(pilot, content, field, words):
@@ -68,6 +72,12 @@ def test_a_bad_log_is_named(pilot, content, field, words):
     error = refused(write_spec(pilot, HABIT))
     assert error.source.endswith("log.csv")
     assert error.field == field and words in error.message
+
+
+def test_a_spreadsheets_empty_rows_and_zeros_before_go_live_are_read(pilot):
+    (pilot / "log.csv").write_text("week,intended_use,data_quality\n1,0,0.4\n4,0.1,0.3\n,,\n,,\n", encoding="utf-8")
+    spec, log, *_ = prepare(write_spec(pilot, HABIT))
+    assert list(log.cells["week"]) == [1, 1, 4, 4] and log.cells["value"].tolist() == [0.4, 0.0, 0.3, 0.1]
 
 
 def test_a_logs_headers_are_read_as_the_model_names_its_columns(pilot):

@@ -64,8 +64,9 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     kind = folder_kind(folder)
     out = Path(out) if out else folder / "report.html"
     check_file_to_write(out, "--out", "a report", is_report)  # before the page is built
-    # beside an experiment's outputs, a report is one of them: replaced only while unchanged (sim.io.written)
-    recorded = kind in ("replicate", "compare", "sweep") and out.parent.is_dir() and out.parent.samefile(folder)
+    # beside an experiment's or a calibration's outputs, a report is one of them: replaced only
+    # while unchanged (sim.io.written)
+    recorded = out.parent.is_dir() and out.parent.samefile(folder) and kind != "run"
     if recorded:
         check_unchanged([out], "crmsim report")
     from sim.presentation.reports.calibration import calibration_report

@@ -23,6 +23,13 @@ def calibration_report(folder: Path) -> str:
     observed = read_parquet(folder / "observed.parquet")
     posterior = read_parquet(folder / "posterior.parquet")
     page = Page(f"Calibration: {summary.get('name', folder.name)}")
+    status = (read_json(folder / "manifest.json") or {}).get("status")
+    if status != "complete":  # a calibration run again (resumed, or longer) that has not finished
+        page.note(
+            f"This calibration has not finished (its folder says {status or 'nothing'}): what follows is the "
+            "last complete fit the folder holds, not the one it was asked to make since. Run the same "
+            "calibrate command again to finish it, then this report."
+        )
     if summary.get("description"):
         page.para(summary["description"])
     seen = summary["observed"]

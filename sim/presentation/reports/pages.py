@@ -211,8 +211,10 @@ def compare_report(folder: Path) -> str:
         seeds = ["", "", ""]
         if paired is not None and arm != baseline and arm in paired.index:
             r = paired.loc[arm]
-            seeds = [int(r["success_won"]), int(r["success_lost"]), f"{r['success_p']:.2g}"]
-        rows.append([arm, judged, len(mine) - judged, rate, f"{low:.0%} to {high:.0%}", *seeds])
+            p = "n/a: no seed judged in both" if pd.isna(r["success_p"]) else f"{r['success_p']:.2g}"
+            seeds = [int(r["success_won"]), int(r["success_lost"]), p]
+        interval = f"{low:.0%} to {high:.0%}" if judged else "n/a"
+        rows.append([arm, judged, len(mine) - judged, rate, interval, *seeds])
     page.table(
         [
             "arm",
@@ -235,7 +237,9 @@ def compare_report(folder: Path) -> str:
         page.para(
             "For each arm and outcome, over the seeds on which both the arm and the baseline have a value: the "
             "baseline's mean, the arm's mean, and their difference taken seed by seed with a 95% bootstrap "
-            f"interval (none with fewer than {MIN_SEEDS} seeds: too few to say). Where the interval does not "
+            f"interval (none with fewer than {MIN_SEEDS} seeds: too few to say). The interval covers chance from "
+            "seed to seed at the scenario's values, not doubt about those values (a calibration to the "
+            "organisation's own log carries that), and it narrows as seeds are added. Where the interval does not "
             "include zero the difference is clear; with many outcomes and arms, one in twenty clear differences "
             "can be luck. 'Better / same / worse' are the shares of seeds on which the arm did better than the "
             "baseline, the same, or worse."
@@ -244,6 +248,9 @@ def compare_report(folder: Path) -> str:
         for r in table.itertuples():
             label, kind = OUTCOME_LABELS.get(r.outcome, (r.outcome.replace("_", " "), "num"))
             few = math.isnan(r.ci_low)
+            if r.seeds == 0:  # no seed on which both have a value: an arm that never went live
+                rows.append([r.arm, label, 0, "n/a", "n/a", "n/a", "n/a: never live on these seeds", "", ""])
+                continue
             rows.append(
                 [
                     r.arm,
