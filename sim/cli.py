@@ -567,7 +567,13 @@ def cmd_calibrate(args) -> int:
             lo, hi = p["ci90"]
             shown = "identified" if p["identified"] else "not identified (by this log and search budget)"
             print(f"{key}: {p['median']:.3g} (90% {lo:.3g} to {hi:.3g}), {shown}")
-        print(f"fit check: {'MISFIT, the model does not reproduce the log' if summary['fit']['misfit'] else 'ok'}")
+        misfit = summary["fit"]["misfit"]
+        print(
+            "fit check: MISFIT, the model does not reproduce the log: read the values above as those of a model "
+            "that cannot produce it"
+            if misfit
+            else "fit check: ok"
+        )
         if summary.get("fit_from"):
             print(f"wrote {args.out}/ (the fit of {summary['fit_from']}: {summary['simulations']} simulations there)")
         else:

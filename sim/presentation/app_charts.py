@@ -23,8 +23,9 @@ from sim.presentation import plots
 #: The size of one small chart [SVG units]; the page scales it to its column.
 WIDTH, HEIGHT = 260, 150
 PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 34, 20, 6, 6
-#: The axes' type [SVG units]: about 12 pixels at the charts' usual width, readable from the back of a room.
-AXIS_FONT = 11
+#: The axes' type [SVG units]: about 12 pixels on a projector's 1920 x 1080, where a chart is drawn
+#: below its own size; readable from the back of a room.
+AXIS_FONT = 13
 
 
 def _frame(title: str, body: str, y_labels: tuple[str, str], weeks: tuple[int, int], width: int = WIDTH) -> str:
@@ -335,11 +336,11 @@ STYLE = """
 .crm-charts > figure, .crm-charts > .crm-panel { flex: 1 1 220px; max-width: 420px; margin: 0; }
 .crm-chart { margin: 0; }
 .crm-chart figcaption { font-size: 13px; font-weight: 600; color: #333; }
-.crm-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: #333; margin: 4px 0; }
+.crm-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 14px; color: #333; margin: 4px 0; }
 .crm-legend i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px;
   border: 1px solid #777; }
 .crm-network { position: relative; max-width: 50vh; }  /* square: on a projector a row of charts shows below it */
 .crm-log { max-height: 30vh; overflow-y: auto; }  /* beside the network, so it never pushes the charts down */
 .crm-network > .crm-layer { position: absolute; top: 0; left: 0; width: 100%; }
-.crm-key { color: #777; font-size: 11px; font-family: monospace; }
+.crm-key { color: #777; font-size: 12px; font-family: monospace; }
 """

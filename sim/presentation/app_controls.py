@@ -32,7 +32,7 @@ class Lever:
 
 LEVERS = (
     Lever("scenario", "Case to start from", "choice"),
-    Lever("run.seed", "Seed (same seed, same organisation and draws)", "int", low=0, high=99, step=1),
+    Lever("run.seed", "Random seed (same seed, same organisation and draws)", "int", low=0, high=99, step=1),
     Lever("policy.rollout", "Rollout", "choice", ("big_bang", "phased", "pilot")),
     Lever("policy.integration", "Integration with the operational systems", "choice", ("none", "partial", "full")),
     Lever("governance.unfinished_interfaces", "Full integration: share of interfaces unfinished at go-live", "float"),

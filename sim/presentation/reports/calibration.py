@@ -102,7 +102,9 @@ def calibration_report(folder: Path) -> str:
     page.para(
         f"Weeks 1 to {summary['forecast']['weeks']}: the median and the 50% and 90% bands of the calibrated "
         "runs, carrying on as now; the dots are the observed weeks. Each band is a posterior predictive "
-        "band: it holds both what is not known about the parameters and the chance in how a rollout unfolds."
+        "band: it holds both what is not known about the parameters and the chance in how a rollout unfolds. "
+        "It is a band of the organisation's shares, without the sampling noise of an audit or survey: an "
+        "observed value counted over a sample (a COLUMN_n in the log) may fall outside it by that noise alone."
     )
     fig = calibration_plots.forecast_bands(forecast, observed, seen["last_week"], summary["forecast"]["columns"])
     page.image(figure_uri(fig), "Observed weeks and forecast")
@@ -115,7 +117,10 @@ def calibration_report(folder: Path) -> str:
     else:
         page.para(
             f"Each arm changes the policy from week {summary['forecast']['from_week']} on; it is run on the same "
-            "posterior draws and seeds as carrying on, so each difference is paired. Intervals are 90%."
+            "posterior draws and seeds as carrying on, so each difference is paired. Intervals are 90%. "
+            "P(success) is the share of posterior draws whose run ends in success by the scenario's verdict "
+            "(enough intended use over the last 13 weeks, and a return on investment at its bar); P(better) "
+            "the share whose intended use over the last 13 weeks is higher than carrying on, draw by draw."
         )
         rows = []
         for name, arm in arms.items():
