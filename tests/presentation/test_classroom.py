@@ -443,3 +443,20 @@ def test_the_end_of_a_run_names_its_last_week(scenario):
         room.advance()
     with pytest.raises(ClassroomError, match=f"ended at week {room.model.steps}:"):
         room.choose(a, options_of(room.seats[a].role)[0])
+
+
+def test_the_debrief_over_the_lesson_pools_every_week_in_one_row_a_role(scenario):
+    room = Classroom(scenario, "POOL", mix={"sales": 1, "service": 0, "manager": 0, "partner": 0})
+    room.set_rules(advance_when_all_decided=False)
+    a, b = room.join(), room.join()
+    options = options_of("sales")
+    for picks in ((0, 1), (0, 0), (2, 0)):  # six choices: the first option four times, each other once
+        room.choose(a, options[picks[0]])
+        room.choose(b, options[picks[1]])
+        room.advance()
+    table = views.debrief_overall(room)
+    row = next(line for line in table.splitlines() if line.startswith("| sales |"))
+    assert row.startswith(f"| sales | 3 | {options[0]} 67%, {options[1]} 17%, {options[2]} 17% (6 choices) |")
+    model = np.mean([[w.model["sales"][o] for o in options] for w in room.weeks], axis=0)
+    assert row.endswith(" | " + ", ".join(f"{o} {share:.0%}" for o, share in zip(options, model, strict=True)) + " |")
+    assert len(table.splitlines()) == 3  # a head, its rule, one role: however many weeks were played

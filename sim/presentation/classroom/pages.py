@@ -313,8 +313,11 @@ def TeacherView(classroom: Classroom, redraws: int):
             app.NetworkPanel(model, redraws, classroom.highlights(), lock=classroom.lock)
     app.Charts(model, redraws, lock=classroom.lock)
     with classroom.lock:
-        by_week, by_student = views.debrief_by_week(classroom), views.debrief_by_student(classroom)
-    solara.HTML(tag="h3", unsafe_innerHTML="Debrief: the class against the model's people, week by week")
+        overall, by_week = views.debrief_overall(classroom), views.debrief_by_week(classroom)
+        by_student = views.debrief_by_student(classroom)
+    solara.HTML(tag="h3", unsafe_innerHTML="Debrief: the class against the model's people, over the lesson")
+    app_controls.Text(overall)
+    solara.HTML(tag="h3", unsafe_innerHTML="Debrief: week by week")
     app_controls.Text(by_week)
     solara.HTML(tag="h3", unsafe_innerHTML="Debrief: each student's choices against the model's probabilities")
     app_controls.Text(by_student)

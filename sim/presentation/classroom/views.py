@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.core import perception
 from sim.core.vocabulary import OPTIONS
-from sim.presentation.classroom.session import Classroom, Decision, options_of
+from sim.presentation.classroom.session import SEAT_ROLES, Classroom, Decision, options_of
 from sim.presentation.narration import in_words, since_when, what_decided, who
 
 #: The cues a student reads, one number each for their person.
@@ -130,6 +130,33 @@ def reading(decision: Decision) -> str:
     found = [f"for it: {in_words(pulls)}"] if pulls else []
     found += [f"for {rival}: {in_words(holds)}"] if holds else []
     return text + (f" Against {rival}, " + "; ".join(found) + "." if found else "")
+
+
+def debrief_overall(classroom: Classroom) -> str:
+    """A Markdown table, one row per role: how the students chose over all the weeks played, against
+    the model's people of that role over the same weeks (each week's shares averaged): the
+    debrief's headline, short enough for a projector whatever the length of the lesson."""
+    rows = []
+    for role in SEAT_ROLES:
+        weeks = [week for week in classroom.weeks if week.deciders.get(role)]
+        if not weeks:
+            continue
+        decided = sum(week.deciders[role] for week in weeks)
+        options = options_of(role)
+        chose = {o: sum(week.students[role][o] * week.deciders[role] for week in weeks) / decided for o in options}
+        ours = [week.model[role] for week in weeks if role in week.model]
+        did = {o: sum(shares[o] for shares in ours) / len(ours) for o in options} if ours else {}
+        rows.append(
+            f"| {role} | {len(weeks)} | "
+            + ", ".join(f"{o} {share:.0%}" for o, share in chose.items())
+            + f" ({decided} choice{'s' if decided != 1 else ''}) | "
+            + (", ".join(f"{o} {share:.0%}" for o, share in did.items()) or "-")
+            + " |"
+        )
+    if not rows:
+        return "*No week played with students yet.*"
+    head = "| role | weeks | students chose | the model's people of that role did |\n|---|---|---|---|\n"
+    return head + "\n".join(rows)
 
 
 def debrief_by_week(classroom: Classroom) -> str:
