@@ -522,6 +522,12 @@ def _run_statuses(table: pa.Table) -> dict[int, str]:
     return dict(zip(table.column("run").to_pylist(), table.column("status").to_pylist(), strict=True))
 
 
+def _which(manifest: dict) -> str:
+    """'a replicate, ' for a manifest that says its kind (the start of a refusal's parenthesis)."""
+    kind = manifest.get("kind")
+    return f"a {kind}, " if isinstance(kind, str) else ""
+
+
 def _check_same_experiment(root: Path, manifest: dict, experiment_hash: str) -> None:
     """Refuse a folder of another experiment, saying so plainly when only crmsim's version differs."""
     held = manifest.get("experiment_hash")
@@ -538,7 +544,8 @@ def _check_same_experiment(root: Path, manifest: dict, experiment_hash: str) -> 
     raise InputError(
         str(root),
         "experiment_hash",
-        f"holds another experiment ({held}, not {experiment_hash}); choose another --out or remove it",
+        f"holds another experiment ({_which(manifest)}{held}, not {experiment_hash}); choose another --out or "
+        "remove it",
     )
 
 

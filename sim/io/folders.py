@@ -57,6 +57,9 @@ def check_writable_folder(path: str | Path, kind: str = "run", force: bool = Fal
     if path.is_symlink() or not path.is_dir():
         raise InputError(str(path), None, f"exists and is not a folder; {allowed}")
     foreign = foreign_entries(path, kind)
+    other = "run" if is_run_folder(path) else _experiment_kind(path)
+    if foreign and other not in (None, kind):  # crmsim's own, but of another command
+        raise InputError(str(path), None, f"holds a crmsim {other}'s results, not a {kind}'s; {allowed}")
     if foreign:
         shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
         raise InputError(str(path), None, f"holds files crmsim did not write as a {kind} ({shown}); {allowed}")

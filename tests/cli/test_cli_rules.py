@@ -449,3 +449,16 @@ def test_ctrl_c_while_a_command_plans_or_draws_is_one_line_not_a_traceback(tmp_p
     assert code == 130
     assert err.strip().count("\n") == 0 and err.startswith("crmsim: stopped: interrupted") and "Traceback" not in err
     assert len(list((tmp_path / "r" / "runs").glob("part-*.parquet"))) >= 1  # the finished runs are kept
+
+
+def test_a_folder_of_another_crmsim_command_is_named_as_such(tmp_path, pilot, capsys):
+    out = tmp_path / "rep"
+    assert run_cli(capsys, "replicate", *TINY, "-n", "2", "--workers", "1", "--out", str(out), "--quiet")[0] == 0
+    code, _, err = run_cli(capsys, "compare", *TINY, "--vary", "policy.mandate=0.5,0.9", "-n", "2", "--out", str(out))
+    assert_one_line_error(code, err, "rep", "holds another experiment (a replicate, ")
+    code, _, err = run_cli(capsys, "run", *TINY, "--out", str(out))
+    assert_one_line_error(code, err, "rep", "holds a crmsim replicate's results, not a run's")
+    synthetic_log(pilot, {}, 3)
+    spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }')
+    code, _, err = run_cli(capsys, "calibrate", str(spec), "--out", str(out))
+    assert_one_line_error(code, err, "rep", "holds a crmsim replicate's results, not a calibration's")
