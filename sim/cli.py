@@ -544,6 +544,7 @@ def cmd_calibrate(args) -> int:
     from sim.calibration.calibrate import calibrate
     from sim.experiments.stopping import terminate_as_interrupt
     from sim.presentation.calibration_plots import save_calibration_figures
+    from sim.presentation.reports import write_report
 
     try:
         with terminate_as_interrupt():
@@ -555,6 +556,7 @@ def cmd_calibrate(args) -> int:
                 wait=args.wait,
                 progress=_progress(args),
                 figures=save_calibration_figures,
+                report=write_report,
                 fit_from=args.fit_from,
             )
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
@@ -578,12 +580,6 @@ def cmd_calibrate(args) -> int:
             print(f"wrote {args.out}/ (the fit of {summary['fit_from']}: {summary['simulations']} simulations there)")
         else:
             print(f"wrote {args.out}/ ({summary['simulations']} simulations)")
-    if (Path(args.out) / "report.html").is_file():  # a report of the folder's earlier results: made anew
-        from sim.presentation.reports import write_report
-
-        write_report(args.out)
-        if not args.quiet:
-            print(f"wrote {args.out}/report.html anew, for these results")
     return 0
 
 

@@ -20,7 +20,7 @@ import sim
 from sim.calibration import posterior, predictive, smc
 from sim.calibration.distance import ObservationModel
 from sim.calibration.executors import open_executor
-from sim.calibration.folder import KIND, CalibrationFolder
+from sim.calibration.folder import KIND, REPORT, CalibrationFolder
 from sim.calibration.observed import ObservedLog, check_before_go_live, read_observed
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec
@@ -35,7 +35,7 @@ def prepare(spec_path: str | Path) -> tuple[CalibrationSpec, ObservedLog, Simula
     spec = CalibrationSpec.load(spec_path)
     scenario = spec.base_scenario()
     log = read_observed(spec.path_of(spec.observed), scenario.run.weeks, spec.source)
-    if not scenario.changes:  # (planned changes may move the go-live: the fit is then the judge)
+    if not scenario.changes and "policy.go_live_week" not in spec.fit:  # else the go-live may move: the fit judges
         check_before_go_live(log, scenario.policy.go_live_week, str(spec.path_of(spec.observed)))
     forecast_weeks = spec.settings.forecast_weeks
     horizon = log.last_week + forecast_weeks if forecast_weeks is not None else scenario.run.weeks
@@ -58,6 +58,7 @@ def calibrate(
     wait: bool = False,
     progress: bool = False,
     figures: Callable[[Path], list[str]] | None = None,
+    report: Callable[[Path], object] | None = None,
     fit_from: str | Path | None = None,
 ) -> dict:
     """Run (or resume) a calibration into ``out``; returns the content of ``calibration.json``.
@@ -65,7 +66,8 @@ def calibrate(
     ``fit_from`` is a complete calibration folder of the same fit (the same scenario, log, priors
     and search; other arms or forecast settings): its posterior is taken instead of fitting again,
     and the forecast, the arms and the fit check are made from it, as a fit here would have made
-    them (the fit is seeded: the same spec fits to the same posterior).
+    them (the fit is seeded: the same spec fits to the same posterior). ``figures`` draws the
+    folder's figures; ``report``, when the folder holds a report, makes it anew for the results.
     """
     processes.check_workers(workers, dask)
     spec, log, simulator, observation, horizon = prepare(spec_path)
@@ -181,6 +183,8 @@ def calibrate(
         if figures is not None:
             figures(folder.root)
         folder.write_json("manifest.json", {**manifest, "status": "complete", "simulations": result.simulations})
+        if report is not None and (folder.root / REPORT).is_file():  # an earlier results' report: made anew
+            report(folder.root)
     return summary
 
 

@@ -82,7 +82,7 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
     where = str(path)
     try:
         raw = path.read_bytes()
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, skip_blank_lines=False)  # each row at its line: line = row + 2
     except FileNotFoundError:
         raise InputError(source, "observed", f"no such file: {path}") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -100,7 +100,7 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, twice[0], "appears twice among the columns; allowed: each column once")
     if "week" not in table.columns:
         raise InputError(where, "week", "missing; a log needs a week column")
-    table = table.dropna(how="all").reset_index(drop=True)  # empty rows (a spreadsheet's trailing ",,,")
+    table = table.dropna(how="all")  # empty rows (a spreadsheet's ",,,"), each other row keeping its line
     if table.empty:
         raise InputError(where, None, "has no rows; allowed: one row per observed week")
     counts = {c for c in table.columns if c.endswith(COUNT_SUFFIX) and c[: -len(COUNT_SUFFIX)] in OBSERVABLE}
@@ -117,7 +117,7 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(
             where,
             "week",
-            f"row {at + 1}: got {_cell(got)}; allowed: whole numbers, the "
+            f"line {at + 2}: got {_cell(got)}; allowed: whole numbers, the "
             "simulation's week (1 is the scenario's first week)",
         )
     week = week.astype(int)

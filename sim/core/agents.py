@@ -163,7 +163,7 @@ class Person(mesa.Agent):
             f"Reconsidered this week ({cause}) and chose {self.behaviour} "
             f"(probability {out['probabilities'][self.behaviour]:.0%}); "
         )
-        rival, differences = against_the_next_best(out, self.behaviour)
+        rival, differences = against_the_likeliest_other(out, self.behaviour)
         best = max(differences.items(), key=lambda kv: kv[1])
         if best[1] > 0:
             out["why"] = chose + f"what most set it apart from {rival} was {best[0]} ({best[1]:+.2f})."
@@ -172,8 +172,8 @@ class Person(mesa.Agent):
         return out
 
 
-def against_the_next_best(explained: dict, chosen: str) -> tuple[str, dict[str, float]]:
-    """What set ``chosen`` apart from the most likely other option, from an ``explain()``: that
+def against_the_likeliest_other(explained: dict, chosen: str) -> tuple[str, dict[str, float]]:
+    """What set ``chosen`` apart from the likeliest other option, from an ``explain()``: that
     option, and each utility term's value for ``chosen`` minus its value for that option.
 
     In a logit choice only the differences between options count: a term that weighs the same

@@ -357,13 +357,14 @@ class FolderLock:
         self.fd = fd
 
     def _try_briefly(self, fd: int) -> bool:
-        """Take the lock, trying again for a tenth of a second: a report that asks whether the
+        """Take the lock, trying again for a quarter of a second: a report that asks whether the
         folder is in use (``in_use``) holds a shared lock for an instant, which is no holder."""
-        for _ in range(5):
-            if self._try(fd):
-                return True
+        deadline = time.monotonic() + 0.25
+        while not self._try(fd):
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.02)
-        return False
+        return True
 
     def _try(self, fd: int) -> bool:
         try:

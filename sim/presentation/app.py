@@ -89,7 +89,8 @@ def verdict_in_words(model: CRMRollout) -> str:
     roi_ok = v["roi"] >= crit["min_roi"]
     weeks = min(13, model.steps - model.first_go_live + 1)  # the quarter's weeks live (sim.core.metrics.live_weeks)
     return (
-        f"**The run is over: {v['verdict'].upper()}.** Intended use over the last {weeks} weeks "
+        f"**The run is over: {v['verdict'].upper()}.** Intended use over the last "
+        f"{weeks} week{'s' if weeks != 1 else ''} "
         f"{v['intended_use_last13']:.0%} (needs {crit['min_intended_use']:.0%}: {'met' if use_ok else 'not met'}); "
         f"return on the investment {v['roi']:+.2f} (needs {crit['min_roi']:+.2f}: {'met' if roi_ok else 'not met'})."
     )
@@ -208,7 +209,7 @@ def Page():
     def change_course():
         """The policy levers set differently, from the next week on, in the running organisation."""
         changed = {lever.key: levers[lever.key] for lever in now}
-        said = "; ".join(f"{app_controls.in_words(lever)}: {app_controls.shown(levers[lever.key])}" for lever in now)
+        said = "; ".join(f"{app_controls.lever_words(lever)}: {app_controls.shown(levers[lever.key])}" for lever in now)
         with stepping:  # after Pause, the last week may still be being played
             current.change_policy(changed, "the dashboard", told="The policy changes", in_words=said)
         applied.current = {**applied.current, **changed}

@@ -95,10 +95,13 @@ def _suffix(column: str) -> str:
 
 
 def lines(ts: pd.DataFrame, title: str, series: list[tuple[str, str, str]], top: float | None = None) -> str:
-    """Lines of the ``(column, words, colour)`` series; the y axis from 0 to ``top`` (default: the largest value)."""
+    """Lines of the ``(column, words, colour)`` series; the y axis from 0 to the largest value, or to
+    ``top`` if that is larger."""
     weeks = ts["week"].to_numpy()
     values = {column: np.nan_to_num(ts[column].to_numpy(dtype=float)) for column, _, _ in series}
-    high = top if top is not None else max(float(v.max()) for v in values.values())
+    high = max(float(v.max()) for v in values.values())
+    if top is not None:  # at least to ``top``: a 0-to-1 scale is drawn to 1, and never cut off
+        high = max(high, top)
     low = min(0.0, *[float(v.min()) for v in values.values()])
     if high <= low:  # nothing yet but zeros: an axis from 0 to 1, not to a meaningless 1e-09
         high = low + 1.0

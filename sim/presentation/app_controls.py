@@ -71,7 +71,7 @@ def can_change_mid_run(lever: Lever, model) -> bool:
     return lever.key.startswith("policy.")
 
 
-def in_words(lever: Lever) -> str:
+def lever_words(lever: Lever) -> str:
     """'mandate', 'rollout': a lever's words without their unit, for a sentence."""
     return lever.words.split(" (")[0].lower()
 
@@ -80,13 +80,13 @@ def pending_in_words(waiting: list[Lever], now: list[Lever], model) -> str:
     """The levers set but not yet in the run: which Change course applies to this organisation
     from the next week (``now``), and which wait for Reset, and why."""
     later = [lever for lever in waiting if lever not in now]
-    text = f"**Set, not yet in the run:** {', '.join(in_words(lever) for lever in waiting)}. Reset starts a new "
+    text = f"**Set, not yet in the run:** {', '.join(lever_words(lever) for lever in waiting)}. Reset starts a new "
     text += "organisation with every lever"
     if now:
-        text += f"; Change course applies {', '.join(in_words(lever) for lever in now)} to this organisation "
+        text += f"; Change course applies {', '.join(lever_words(lever) for lever in now)} to this organisation "
         text += f"from week {model.steps + 1}"
     if later:
-        text += f"; {', '.join(in_words(lever) for lever in later)} only on Reset"
+        text += f"; {', '.join(lever_words(lever) for lever in later)} only on Reset"
         if any(lever.key == "policy.rollout" for lever in later):
             text += " (everyone is live: the rollout's schedule is past)"
     return text + "."

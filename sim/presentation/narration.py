@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.agents import against_the_next_best
+from sim.core.agents import against_the_likeliest_other
 from sim.core.mechanisms import routine
 from sim.core.model import CRMRollout
 from sim.core.state import ROLE_NAMES, Role
@@ -55,21 +55,23 @@ def term_words(term: str, value: float) -> str:
     return TERM_WORDS.get(term, term)
 
 
-def since_when(model, row: int) -> str:
-    """Since when a live person has worked their way: "since week 5", "since the CRM went live for
-    them in week 5" for a way they carried into it, or "since this week"."""
+def since_when(model, row: int, now: int | None = None) -> str:
+    """Since when a live person has worked their way, read in week ``now`` (by default the week
+    last played): "since week 5", "since this week", "since last week", or "since the CRM went
+    live for them in week 5" for a way they carried into it."""
+    now = model.steps if now is None else now
     since = model.steps - int(model.state.weeks_in_routine[row])  # the week they took it up (0: before the run)
     went_live = int(model.state.go_live_week[row])
     if since < went_live:
         return f"since the CRM went live for them in week {went_live}"
-    return "since this week" if since == model.steps else f"since week {since}"
+    return {now: "since this week", now - 1: "since last week"}.get(since, f"since week {since}")
 
 
 def what_decided(explained: dict, chosen: str, most: int) -> tuple[str, list, list]:
-    """The most likely other option, and the (at most ``most``) terms that most favoured ``chosen``
+    """The likeliest other option, and the (at most ``most``) terms that most favoured ``chosen``
     over it and that most favoured it over ``chosen``, as (words, difference) pairs: only the
-    differences between options decide a logit choice (``against_the_next_best``)."""
-    rival, differences = against_the_next_best(explained, chosen)
+    differences between options decide a logit choice (``against_the_likeliest_other``)."""
+    rival, differences = against_the_likeliest_other(explained, chosen)
     terms = explained["terms"]
 
     def worded(term: str, difference: float) -> tuple[str, float]:
@@ -83,7 +85,7 @@ def what_decided(explained: dict, chosen: str, most: int) -> tuple[str, list, li
     return rival, [worded(*t) for t in pulls], [worded(*t) for t in holds]
 
 
-def in_words(worded) -> str:
+def terms_in_words(worded) -> str:
     """'personal liking for the system (+0.65), what the CRM does for the job (+0.33)' for
     (words, value) pairs."""
     return ", ".join(f"{words} ({value:+.2f})" for words, value in worded)
@@ -240,13 +242,13 @@ def explain_in_words(model, row: int) -> str:
         f"**Week {e['week']}: {name} reconsidered {_trigger_words(e)} and chose to {choice}** "
         f"({p:.0%} likely once weighed)."
     ]
-    against = f"rather than {OPTIONS[rival].phrase}, the next most likely"
+    against = f"rather than {OPTIONS[rival].phrase}, the likeliest other option"
     if pulls:
-        lines.append(f"What pulled them this way, {against}: " + in_words(pulls) + ".")
+        lines.append(f"What pulled them this way, {against}: " + terms_in_words(pulls) + ".")
     else:
         lines.append(f"Nothing favoured it {against}: chance chose it.")
     if holds:
-        lines.append("What pulled them the other way: " + in_words(holds) + ".")
+        lines.append("What pulled them the other way: " + terms_in_words(holds) + ".")
     others = ", ".join(f"{OPTIONS[o].phrase} {q:.0%}" for o, q in e["probabilities"].items() if o != chosen)
     lines.append(f"The other options were: {others}.")
     shares = e["neighbour_shares"]

@@ -298,4 +298,4 @@ def test_the_report_of_a_calibration_that_has_not_finished_says_so(pilot_folder,
     (out / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}), encoding="utf-8")
     assert main(["report", str(out), "--out", str(tmp_path / "page.html"), "--quiet"]) == 0
     page = re.sub(r"\s+", " ", (tmp_path / "page.html").read_text(encoding="utf-8"))
-    assert "This calibration has not finished (its folder says interrupted)" in page
+    assert "This calibration has not finished" in page and "Its folder says interrupted: run the same" in page

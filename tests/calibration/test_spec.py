@@ -61,8 +61,9 @@ def test_a_bad_fit_key_is_named(pilot, fit, field, words):
         ("", None, "is empty"),
         ("week,intended_use\n", None, "has no rows"),
         ("intended_use\n0.1\n", "week", "missing"),
-        ("week,intended_use\n4,0.1\n4.5,0.2\n", "week", "row 2: got 4.5; allowed: whole numbers"),
-        ("week,intended_use\n4,0.1\n,0.2\n", "week", "row 2: got an empty cell; allowed: whole numbers"),
+        ("week,intended_use\n4,0.1\n4.5,0.2\n", "week", "line 3: got 4.5; allowed: whole numbers"),
+        ("week,intended_use\n4,0.1\n,0.2\n", "week", "line 3: got an empty cell; allowed: whole numbers"),
+        ("week,intended_use\n4,0.1\n,\n\n5.5,0.2\n", "week", "line 5: got 5.5"),  # empty rows before it
         # counted from go-live (week 4 of the scenario) instead of from its first week
         ("week,intended_use,gaming\n1,0,0\n3,0,0.02\n", "gaming", "week 3: got 0.02, but nobody is live before"),
     ],
@@ -72,6 +73,13 @@ def test_a_bad_log_is_named(pilot, content, field, words):
     error = refused(write_spec(pilot, HABIT))
     assert error.source.endswith("log.csv")
     assert error.field == field and words in error.message
+
+
+def test_use_before_the_scenarios_go_live_is_read_when_the_go_live_is_fitted(pilot):
+    (pilot / "log.csv").write_text("week,intended_use\n2,0.1\n6,0.3\n", encoding="utf-8")
+    assert refused(write_spec(pilot, HABIT)).field == "intended_use"
+    _, log, *_ = prepare(write_spec(pilot, '"policy.go_live_week" = { uniform = [1, 8] }'))
+    assert list(log.cells["week"]) == [2, 6]
 
 
 def test_a_spreadsheets_empty_rows_and_zeros_before_go_live_are_read(pilot):

@@ -93,8 +93,8 @@ def test_a_report_asking_whether_a_folder_is_in_use_does_not_refuse_a_command(tm
     (out / LOCK_NAME).touch()
     assert not in_use(out)
     probe = os.open(out / LOCK_NAME, os.O_RDONLY)
-    fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)  # as in_use holds it, here for 40 ms
-    threading.Timer(0.04, os.close, args=(probe,)).start()
+    fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)  # as in_use holds it, here for 20 ms
+    threading.Timer(0.02, os.close, args=(probe,)).start()
     lock = FolderLock(out)
     lock.acquire(wait=False)
     try:

@@ -460,3 +460,27 @@ def test_the_debrief_over_the_lesson_pools_every_week_in_one_row_a_role(scenario
     model = np.mean([[w.model["sales"][o] for o in options] for w in room.weeks], axis=0)
     assert row.endswith(" | " + ", ".join(f"{o} {share:.0%}" for o, share in zip(options, model, strict=True)) + " |")
     assert len(table.splitlines()) == 3  # a head, its rule, one role: however many weeks were played
+
+
+def test_a_student_who_changed_their_way_last_week_reads_since_last_week(classroom):
+    classroom.set_rules(advance_when_all_decided=False)
+    a = classroom.join()
+    row, options = classroom.seats[a].row, options_of(classroom.seats[a].role)
+    other = next(o for k, o in enumerate(options) if k != classroom.model.state.routine[row])
+    classroom.choose(a, other)
+    classroom.advance()
+    assert "(since last week)." in "\n".join(views.what_they_see(classroom, a))
+    classroom.choose(a, other)
+    classroom.advance()
+    assert f"(since week {classroom.week - 2})." in "\n".join(views.what_they_see(classroom, a))
+
+
+def test_a_late_click_redraws_the_students_page(classroom):
+    classroom.set_rules(advance_when_all_decided=False)
+    a = classroom.join()
+    week = classroom.week
+    classroom.advance()
+    version = classroom.version
+    with pytest.raises(ClassroomError):
+        classroom.choose(a, options_of(classroom.seats[a].role)[0], week=week)
+    assert classroom.version > version  # pages redraw on a new version: theirs says the click did not count

@@ -13,9 +13,9 @@ from sim.presentation.narration import (
     PER_KIND,
     NarratedRollout,
     a_chance,
-    in_words,
     row_of,
     term_words,
+    terms_in_words,
     what_decided,
 )
 
@@ -46,7 +46,7 @@ def test_the_events_name_many_reps_not_the_first_three_every_week_and_count_the_
 def test_integrity_reads_as_its_lack_when_it_pulls_towards_gaming():
     assert term_words("integrity", 0.59) == "few scruples about bending records"
     assert term_words("integrity", -0.3) == "personal integrity"
-    assert in_words([("what the CRM does for the job", 0.36), ("personal integrity", -0.3)]) == (
+    assert terms_in_words([("what the CRM does for the job", 0.36), ("personal integrity", -0.3)]) == (
         "what the CRM does for the job (+0.36), personal integrity (-0.30)"
     )
 
@@ -71,7 +71,7 @@ def test_a_choice_is_explained_by_what_set_it_apart_from_the_next_most_likely_op
     ]
     assert pulls[0][1] == pytest.approx(0.48) and pulls[2][1] == pytest.approx(0.06)
     assert holds == [("what the CRM does for the job", pytest.approx(-0.30))]
-    assert "the manager's push" not in in_words(pulls + holds)  # +0.24 on both: no difference
+    assert "the manager's push" not in terms_in_words(pulls + holds)  # +0.24 on both: no difference
     rival, pulls, holds = what_decided(explained, "use", 3)
     assert rival == "game" and ("few scruples about bending records", pytest.approx(-0.19)) in holds
 
@@ -156,6 +156,14 @@ def test_a_kept_way_of_working_is_told_since_the_week_it_was_taken_up():
     carried = [r for r in range(model.org.employees) if r not in took_up and not model.state.reconsidered[r]]
     assert kept and carried
     for row in kept:
-        assert f"as they have since week {took_up[row]}." in explain_in_words(model, row)
+        since = "since last week" if took_up[row] == model.steps - 1 else f"since week {took_up[row]}"
+        assert f"as they have {since}." in explain_in_words(model, row)
     went_live = model.settings.policy.go_live_week
     assert f"since the CRM went live for them in week {went_live}." in explain_in_words(model, carried[0])
+
+
+def test_every_trigger_has_its_words():
+    from sim.core.mechanisms.routine import TRIGGERS
+    from sim.presentation.narration import BECAUSE, FROM
+
+    assert set(BECAUSE) == set(FROM) == {*TRIGGERS, None}

@@ -30,7 +30,7 @@ def test_a_comparison_with_an_arm_that_never_went_live_and_few_seeds(tmp_path, c
     # no seed on which both arms have a use: n/a, not "nan"
     assert "| policy.go_live_week=30 | intended_use_last13 | 0 | n/a | n/a | n/a | n/a |" in md and "nan" not in md
     # nor in the page: the arm's interval says why there is none, and no seed was judged in both to test
-    assert "n/a: never live on these seeds" in html and not re.search(r">\s*nan\b|\bnan%", html.lower())
+    assert "n/a: no seed with a value in both" in html and not re.search(r">\s*nan\b|\bnan%", html.lower())
     assert "n/a: no seed judged in both" in html and "| n/a |" in md.split("Success seed by seed")[1]
 
 

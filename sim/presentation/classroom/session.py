@@ -296,6 +296,7 @@ class Classroom:
         with self.lock:
             if week is not None and week != self.week:
                 self.late[student] = (week, option)  # their page tells them it did not count
+                self._bump()
             if not self.model.running:  # a choice now would be kept and never played
                 raise ClassroomError(f"the rollout has ended at week {self.model.steps}: nothing more to choose")
             if week is not None and week != self.week:

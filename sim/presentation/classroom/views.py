@@ -14,7 +14,7 @@ import numpy as np
 from sim.core import perception
 from sim.core.vocabulary import OPTIONS
 from sim.presentation.classroom.session import SEAT_ROLES, Classroom, Decision, options_of
-from sim.presentation.narration import in_words, since_when, what_decided, who
+from sim.presentation.narration import since_when, terms_in_words, what_decided, who
 
 #: The cues a student reads, one number each for their person.
 CUES = ("pressure", "effort", "double_entry", "sanction_risk", "partner_requests", "route_value", "usefulness",
@@ -53,7 +53,7 @@ def what_they_see(classroom: Classroom, student: str) -> list[str]:
         if model.state.routine[row] < 0:
             since = " (the old process, as it carries into the CRM)."
         else:
-            since = f" ({since_when(model, row)})."
+            since = f" ({since_when(model, row, now=classroom.week)})."
         lines.append(f"Your way of working so far: **{OPTIONS[options[current]].phrase}**{since}")
     ties = model.world.ties
     colleagues = ties.indices[ties.indptr[row] : ties.indptr[row + 1]]  # everyone this person works with
@@ -127,8 +127,8 @@ def reading(decision: Decision) -> str:
     if "terms" not in decision.explain:
         return text
     rival, pulls, holds = what_decided(decision.explain, decision.choice, 2)
-    found = [f"for it: {in_words(pulls)}"] if pulls else []
-    found += [f"for {rival}: {in_words(holds)}"] if holds else []
+    found = [f"for it: {terms_in_words(pulls)}"] if pulls else []
+    found += [f"for {rival}: {terms_in_words(holds)}"] if holds else []
     return text + (f" Against {rival}, " + "; ".join(found) + "." if found else "")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from sim.experiments.store import in_use
 from sim.presentation import calibration_plots
 from sim.presentation.reports.document import Page
 from sim.presentation.reports.figures import figure_uri
@@ -26,9 +27,14 @@ def calibration_report(folder: Path) -> str:
     status = (read_json(folder / "manifest.json") or {}).get("status")
     if status != "complete":  # a calibration run again (resumed, or longer) that has not finished
         page.note(
-            f"This calibration has not finished (its folder says {status or 'nothing'}): what follows is the "
-            "last complete fit the folder holds, not the one it was asked to make since. Run the same "
-            "calibrate command again to finish it, then this report."
+            "This calibration has not finished: what follows is the last complete fit the folder holds, "
+            "not the one it was asked to make since. "
+            + (
+                "A calibrate command is running in the folder now; make this report again when it is done."
+                if in_use(folder)
+                else f"Its folder says {status or 'nothing'}: run the same calibrate command again to finish "
+                "it, then this report."
+            )
         )
     if summary.get("description"):
         page.para(summary["description"])

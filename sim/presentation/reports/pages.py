@@ -248,8 +248,8 @@ def compare_report(folder: Path) -> str:
         for r in table.itertuples():
             label, kind = OUTCOME_LABELS.get(r.outcome, (r.outcome.replace("_", " "), "num"))
             few = math.isnan(r.ci_low)
-            if r.seeds == 0:  # no seed on which both have a value: an arm that never went live
-                rows.append([r.arm, label, 0, "n/a", "n/a", "n/a", "n/a: never live on these seeds", "", ""])
+            if r.seeds == 0:  # no seed on which both have a value (an arm or the baseline never went live)
+                rows.append([r.arm, label, 0, "n/a", "n/a", "n/a", "n/a: no seed with a value in both", "", ""])
                 continue
             rows.append(
                 [
