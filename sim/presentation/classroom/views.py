@@ -146,17 +146,8 @@ def debrief_overall(classroom: Classroom) -> str:
         chose = {o: sum(week.students[role][o] * week.deciders[role] for week in weeks) / decided for o in options}
         ours = [week.model[role] for week in weeks if role in week.model]
         did = {o: sum(shares[o] for shares in ours) / len(ours) for o in options} if ours else {}
-        rows.append(
-            f"| {role} | {len(weeks)} | "
-            + ", ".join(f"{o} {share:.0%}" for o, share in chose.items())
-            + f" ({decided} choice{'s' if decided != 1 else ''}) | "
-            + (", ".join(f"{o} {share:.0%}" for o, share in did.items()) or "-")
-            + " |"
-        )
-    if not rows:
-        return "*No week played with students yet.*"
-    head = "| role | weeks | students chose | the model's people of that role did |\n|---|---|---|---|\n"
-    return head + "\n".join(rows)
+        rows.append(f"| {role} | {len(weeks)} | {_shares(chose)} ({_counted(decided, 'choice')}) | {_shares(did)} |")
+    return _against_the_model("| role | weeks |", rows)
 
 
 def debrief_by_week(classroom: Classroom) -> str:
@@ -164,20 +155,26 @@ def debrief_by_week(classroom: Classroom) -> str:
     rows = []
     for week in classroom.weeks:
         for role, students in week.students.items():
-            ours = week.model.get(role, {})
-            n = week.deciders[role]
-            rows.append(
-                f"| {week.week} | {role} | "
-                + ", ".join(f"{o} {s:.0%}" for o, s in students.items())
-                + f" (of {n} student{'s' if n != 1 else ''})"
-                + " | "
-                + (", ".join(f"{o} {s:.0%}" for o, s in ours.items()) or "-")
-                + " |"
-            )
+            chose = f"{_shares(students)} (of {_counted(week.deciders[role], 'student')})"
+            rows.append(f"| {week.week} | {role} | {chose} | {_shares(week.model.get(role, {}))} |")
+    return _against_the_model("| week | role |", rows)
+
+
+def _shares(shares: dict[str, float]) -> str:
+    """'use 50%, game 25%, ignore 25%' (or '-' for none)."""
+    return ", ".join(f"{option} {share:.0%}" for option, share in shares.items()) or "-"
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _against_the_model(first_columns: str, rows: list[str]) -> str:
+    """A debrief table: its first columns, then how the students chose against the model's people."""
     if not rows:
         return "*No week played with students yet.*"
-    head = "| week | role | students chose | the model's people of that role did |\n|---|---|---|---|\n"
-    return head + "\n".join(rows)
+    rule = "|---" * (first_columns.count("|") + 1) + "|"
+    return f"{first_columns} students chose | the model's people of that role did |\n{rule}\n" + "\n".join(rows)
 
 
 def debrief_by_student(classroom: Classroom) -> str:
