@@ -85,7 +85,7 @@ def test_a_finished_experiment_is_not_a_run_folder(tmp_path, capsys):
     (folder / "manifest.json").write_text(json.dumps({"kind": "replicate", "finished_runs": 20}))
     before = files_in(folder)
     code, _, err = run_into(capsys, folder)
-    assert_one_line_error(code, err, str(folder), "manifest.json")
+    assert_one_line_error(code, err, str(folder), "holds a crmsim replicate's results, not a run's")
     assert files_in(folder) == before
 
 
