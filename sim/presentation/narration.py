@@ -206,10 +206,6 @@ def week_events(model, week: int) -> list[tuple[int, str, str]]:
     return out
 
 
-def _trigger_words(e: dict) -> str:
-    return BECAUSE[e["main_trigger"]]
-
-
 def explain_in_words(model, row: int) -> str:
     """One person's last choice, as a student would read it."""
     e = model.people[row].explain()
@@ -239,7 +235,7 @@ def explain_in_words(model, row: int) -> str:
             f"{FROM[e['main_trigger']]})."
         )
     lines = [
-        f"**Week {e['week']}: {name} reconsidered {_trigger_words(e)} and chose to {choice}** "
+        f"**Week {e['week']}: {name} reconsidered {BECAUSE[e['main_trigger']]} and chose to {choice}** "
         f"({p:.0%} likely once weighed)."
     ]
     against = f"rather than {OPTIONS[rival].phrase}, the likeliest other option"

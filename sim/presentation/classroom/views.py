@@ -138,15 +138,14 @@ def debrief_overall(classroom: Classroom) -> str:
     debrief's headline, short enough for a projector whatever the length of the lesson."""
     rows = []
     for role in SEAT_ROLES:
-        weeks = [week for week in classroom.weeks if week.deciders.get(role)]
-        if not weeks:
+        mine = [d for d in classroom.decisions if d.role == role]
+        if not mine:
             continue
-        decided = sum(week.deciders[role] for week in weeks)
-        options = options_of(role)
-        chose = {o: sum(week.students[role][o] * week.deciders[role] for week in weeks) / decided for o in options}
-        ours = [week.model[role] for week in weeks if role in week.model]
+        options, played = options_of(role), {d.week for d in mine}
+        chose = {o: sum(d.choice == o for d in mine) / len(mine) for o in options}
+        ours = [week.model[role] for week in classroom.weeks if week.week in played and role in week.model]
         did = {o: sum(shares[o] for shares in ours) / len(ours) for o in options} if ours else {}
-        rows.append(f"| {role} | {len(weeks)} | {_shares(chose)} ({_counted(decided, 'choice')}) | {_shares(did)} |")
+        rows.append(f"| {role} | {len(played)} | {_shares(chose)} ({_counted(len(mine), 'choice')}) | {_shares(did)} |")
     return _against_the_model("| role | weeks |", rows)
 
 
@@ -170,11 +169,11 @@ def _counted(n: int, noun: str) -> str:
 
 
 def _against_the_model(first_columns: str, rows: list[str]) -> str:
-    """A debrief table: its first columns, then how the students chose against the model's people."""
+    """A debrief table: its two first columns, then how the students chose against the model's people."""
     if not rows:
         return "*No week played with students yet.*"
-    rule = "|---" * (first_columns.count("|") + 1) + "|"
-    return f"{first_columns} students chose | the model's people of that role did |\n{rule}\n" + "\n".join(rows)
+    head = f"{first_columns} students chose | the model's people of that role did |\n|---|---|---|---|\n"
+    return head + "\n".join(rows)
 
 
 def debrief_by_student(classroom: Classroom) -> str:
