@@ -13,6 +13,14 @@ PARTNER_COLUMNS = ("partner_self_serve", "partner_go_around", "partner_disengage
 ROLE_SUFFIX = {Role.SALES: "_sales", Role.SERVICE: "_service", Role.MANAGER: "_managers"}
 #: The weekly shares of live employees choosing each option, all of them and by role.
 EMPLOYEE_SHARES = (*EMPLOYEE_COLUMNS, *(c + suffix for suffix in ROLE_SUFFIX.values() for c in EMPLOYEE_COLUMNS))
+#: The shares of one group of people each: all employees, each role, the partners. A group's
+#: shares are of its own people live, who may go live later than the others (a phased rollout
+#: whose departments are one role each).
+SHARE_GROUPS = (
+    EMPLOYEE_COLUMNS,
+    *(tuple(c + suffix for c in EMPLOYEE_COLUMNS) for suffix in ROLE_SUFFIX.values()),
+    PARTNER_COLUMNS,
+)
 
 
 #: Weekly flows and organisation stocks recorded beside the behaviour shares.
@@ -59,8 +67,9 @@ def share_columns() -> list[str]:
 
 
 def live_weeks(live: np.ndarray) -> np.ndarray | None:
-    """Of the last quarter's weeks (``live``: each week's share of people live), those with anyone
-    live, when the CRM went live within them; None when it was live in all of them.
+    """Of the last quarter's weeks (``live``: each week's share of people live, or anything that
+    is 0 exactly in the weeks nobody is), those with anyone live, when the CRM went live within
+    them; None when it was live in all of them.
 
     A share of those live is recorded as 0 in a week nobody is live (a share of nobody), so a
     quarter's mean of it is taken over its live weeks only: a go-live in week 150 of 156 is judged
@@ -218,10 +227,10 @@ def headline(timeseries: pd.DataFrame) -> dict[str, float]:
     # thousands of runs. Each column is summed as one contiguous run, as pandas sums it: the same bits.
     values = np.asfortranarray(table[:, [column(name) for name in names]])
     last, quarter = values[-1], values[-13:].mean(axis=0)
-    for live, shares in (("live", EMPLOYEE_SHARES), ("live_partners", PARTNER_COLUMNS)):
-        weeks = live_weeks(table[-13:, column(live)])
-        if weeks is not None:  # a go-live within the last quarter: its weeks before it have no share
-            of = [k for k, name in enumerate(names) if name in shares]
+    for shares in SHARE_GROUPS:
+        of = [names.index(name) for name in shares]
+        weeks = live_weeks(values[-13:, of].sum(axis=1))  # a group's shares add up to 1 when any of it is live
+        if weeks is not None:  # it went live within the last quarter: its weeks before that have no share
             quarter[of] = values[-13:][weeks][:, of].mean(axis=0)
     out: dict[str, float] = {}
     for k, name in enumerate(names):

@@ -4,8 +4,8 @@ In the manner of EMA Workbench's ``ScalarOutcome`` (name, kind, function): every
 records, compares, analyses or shows outcomes (the results store, paired comparison,
 sensitivity, scenario discovery, the EMA wrapper, the reports) reads this registry instead of
 keeping its own list. Most outcomes summarise a weekly series (``SERIES_last13`` is the mean
-of the last 13 weeks; for a share of those live, of those of its weeks with anyone live:
-``sim.core.metrics.live_weeks``); a few come from the books or from the verdict.
+of the last 13 weeks; for a share of those live, of those of its weeks with anyone of its group
+live: ``sim.core.metrics.live_weeks``); a few come from the books or from the verdict.
 
 Units: ``share`` (0-1, shown as a percentage), ``signed_share`` (a return, may be negative),
 ``index`` (0-1 scale), ``per_week`` (a weekly rate, shown per year), ``money`` (thousands of a

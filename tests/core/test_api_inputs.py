@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from cli_helpers import run_cli
 
@@ -111,3 +112,24 @@ def test_true_and_false_are_no_numbers_or_choices(key, allowed):
 def test_overrides_that_are_no_dict_of_keys_are_an_input_error(overrides):
     with pytest.raises(InputError, match="with_overrides: overrides must be a dict of dotted keys"):
         Scenario.default().with_overrides(overrides)
+
+
+def test_a_role_that_goes_live_later_is_judged_on_its_own_weeks_live():
+    """A phased rollout whose departments are one role each: service goes live in week 8 of a
+    13-week quarter, the sales reps were live throughout. Service's quarter is its 6 weeks live."""
+    from sim.core.metrics import headline, timeseries_columns
+
+    weeks = np.arange(1, 14)
+    frame = pd.DataFrame(0.0, index=range(13), columns=timeseries_columns())
+    frame["week"] = weeks
+    frame["live"] = 0.5 + 0.5 * (weeks >= 8)
+    frame[["intended_use_sales", "gaming_sales", "ignoring_sales"]] = [0.5, 0.3, 0.2]
+    service_live = weeks >= 8
+    frame.loc[service_live, ["intended_use_service", "gaming_service", "ignoring_service"]] = [0.6, 0.1, 0.3]
+    frame["intended_use"] = np.where(service_live, 0.55, 0.5)
+    out = headline(frame)
+    assert out["intended_use_service_last13"] == pytest.approx(0.6)  # not 0.6 x 6/13
+    assert out["ignoring_service_last13"] == pytest.approx(0.3)
+    assert out["intended_use_sales_last13"] == pytest.approx(0.5)
+    assert out["intended_use_last13"] == pytest.approx(frame["intended_use"].mean())  # employees live throughout
+    assert out["intended_use_managers_last13"] == 0.0  # never live: left as it is
