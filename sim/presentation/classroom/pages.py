@@ -46,6 +46,7 @@ STYLE = (
 .crm-option .v-btn__content { white-space: normal !important; flex: 1 1 auto !important; min-width: 0;
   text-align: left; padding: 6px 0; }
 .crm-code { font-size: 28px; font-weight: 700; letter-spacing: 3px; color: #1f5fa8; }
+.crm-join { display: block; font-size: 22px; font-weight: 700; margin: 4px 0 10px; overflow-wrap: anywhere; }
 .crm-page table { border-collapse: collapse; font-size: 13px; }
 .crm-page td, .crm-page th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 """
@@ -302,7 +303,7 @@ def TeacherView(classroom: Classroom, redraws: int):
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f'Classroom <span class="crm-code">{classroom.code}</span><br>'
-                f"Students open <b>{html.escape(join)}</b>",
+                f'Students open <span class="crm-join">{html.escape(join)}</span>',  # read from the back row
             )
             app_controls.Text(f"**{model.settings.name}**: {model.settings.description}")
             Seats(classroom, redraws)
