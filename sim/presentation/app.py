@@ -161,9 +161,11 @@ def latest_events(model: CRMRollout, count: int = 14) -> list[tuple[int, str, st
 
 
 @solara.component
-def EventLog(model: CRMRollout, week: int = 0):
-    """The latest notable micro-actions, newest first."""
-    lines = "\n".join(f"- week {when}: {text}" for when, _, text in latest_events(model)) or "*Nothing yet.*"
+def EventLog(model: CRMRollout, week: int = 0, lock=None):
+    """The latest notable micro-actions, newest first (``lock``: as for ``NetworkPanel``)."""
+    with lock or nullcontext():
+        events = latest_events(model)
+    lines = "\n".join(f"- week {when}: {text}" for when, _, text in events) or "*Nothing yet.*"
     with solara.Column(classes=["crm-log"]):
         app_controls.Text(f"### What happened\n\n{lines}")
 

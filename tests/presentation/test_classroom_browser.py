@@ -94,6 +94,7 @@ def test_a_teacher_and_three_students_play_two_weeks(classroom_server, tmp_path)
             expect(by_student.locator("tbody tr")).to_have_count(2 * STUDENTS, timeout=30_000)
             for row in decisions.itertuples():
                 expect(by_student.get_by_text(f"{row.student}", exact=True).first).to_be_visible()
+            expect(teacher.locator(".crm-log")).to_contain_text("What happened")  # the model's log, beside the network
             teacher.screenshot(path=str(tmp_path / "teacher.png"), full_page=True)
             students[0].screenshot(path=str(tmp_path / "student.png"), full_page=True)
 

@@ -312,6 +312,7 @@ def TeacherView(classroom: Classroom, redraws: int):
         with solara.Column():
             solara.HTML(tag="h3", unsafe_innerHTML="The organisation (students' people ringed)")
             app.NetworkPanel(model, redraws, classroom.highlights(), lock=classroom.lock)
+            app.EventLog(model, redraws, lock=classroom.lock)  # what the class's weeks made happen
     app.Charts(model, redraws, lock=classroom.lock)
     with classroom.lock:
         overall, by_week = views.debrief_overall(classroom), views.debrief_by_week(classroom)
