@@ -55,6 +55,7 @@ class Sensitivity:
     points: int = 0  # sampled points per lever combination
     replications: int = 1
     notes: list[str] = field(default_factory=list)
+    common_random_numbers: bool = True  # every point ran on the same seeds (the sweep's setting)
 
     @property
     def index_columns(self) -> list[str]:
@@ -240,17 +241,22 @@ def analyze(
         label = lever_label(combo)
         block = runs[(runs["point"] >= c * n) & (runs["point"] < (c + 1) * n)]
         for outcome in outcomes:
-            # the mean over replications of each point, in point order
-            y = outcome_values(block, outcome).groupby(block["point"]).mean().sort_index().to_numpy(dtype=float)
+            y = point_means(outcome_values(block, outcome), block["point"])
             note = ""
             if np.isnan(y).any():
-                note = f"{int(np.isnan(y).sum())} of {n} points have no value"
-                judged = block["verdict"].isin(JUDGED).groupby(block["point"]).any().sort_index().to_numpy()
-                never_live = int((np.isnan(y) & ~judged).sum())  # no run of the point went live
+                note = f"{int(np.isnan(y).sum())} of {n} points have a run without a value"
+                judged = block["verdict"].isin(JUDGED).groupby(block["point"]).all().sort_index().to_numpy()
+                never_live = int((np.isnan(y) & ~judged).sum())
                 if never_live:
-                    note += f" ({never_live} of them because their runs ended before the CRM went live)"
-            elif np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
+                    note += f" ({never_live} of them because a run ended before the CRM went live)"
+            elif constant(y):
                 note = "constant: no variance to apportion"
+            elif method == "sobol" and constant(sobol_base_rows(y, len(names), sweep.second_order)):
+                varied = int((y != y[0]).sum())
+                note = (
+                    f"constant on the design's base samples (A and B), which Sobol' estimators divide by; only "
+                    f"{varied} of {n} points differ (a rare outcome?): draw more base samples"
+                )
             where = f" ({label})" if label else ""
             if note:
                 notes.append(f"{outcome}{where}: {note}; indices not computed")
@@ -304,7 +310,29 @@ def analyze(
         points=n,
         replications=sweep.replications,
         notes=notes,
+        common_random_numbers=sweep.common_random_numbers,
     )
+
+
+def point_means(values: pd.Series, point: pd.Series) -> np.ndarray:
+    """The mean over replications of each point, in point order; no value where a replication has
+    none (a run that never went live, never reached half use): the mean of the others would pass
+    for the point's, biased towards the runs that had one."""
+    grouped = values.groupby(point)
+    means = grouped.mean().where(grouped.count() == grouped.size())
+    return means.sort_index().to_numpy(dtype=float)
+
+
+def constant(y: np.ndarray) -> bool:
+    return bool(np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())))
+
+
+def sobol_base_rows(y: np.ndarray, d: int, second_order: bool) -> np.ndarray:
+    """The outcomes of Saltelli's A and B samples (the first and last row of each base sample's
+    group): their variance is what SALib divides by, so when they are all equal it returns zeros
+    (with a warning) that would read as "no parameter matters"."""
+    step = 2 * d + 2 if second_order else d + 2
+    return np.concatenate([y[0::step], y[step - 1 :: step]])
 
 
 def _fmt(value: float) -> str:
@@ -337,6 +365,14 @@ def to_markdown(result: Sensitivity) -> str:
             "mu: its signed mean; sigma: its spread (interactions or nonlinearity). Intervals are 95% bootstrap "
             "half-widths of mu*."
         )
+    if not result.common_random_numbers:
+        lines += [
+            "",
+            "Note: each point ran on seeds of its own (common_random_numbers = false), so seed-to-seed chance "
+            "is part of every difference between points and is apportioned to the parameters as if they "
+            "caused it: small indices are inflated (ST can add up to well above 1). With "
+            "common_random_numbers = true every point runs on the same seeds.",
+        ]
     lines.append("")
     cols = result.index_columns
     for (label, outcome), group in result.table.groupby(["levers", "outcome"], sort=False):

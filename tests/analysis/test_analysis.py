@@ -185,6 +185,44 @@ def test_a_sobol_sweep_with_draws_clipped_to_their_range_is_analysed(tmp_path, c
     assert (out / "sensitivity_sobol_data_quality_last13.csv").exists()
 
 
+def test_a_rare_outcome_constant_on_the_base_samples_is_not_given_indices_of_zero(sweeps, monkeypatch):
+    """Saltelli's A and B rows all 0 and one AB row 1: SALib would return every index as 0 with
+    nothing wide about it, which reads as "no parameter matters"."""
+    from sim.analysis import sensitivity
+
+    def rare(runs, name):
+        return (runs["point"] == 1).astype(float)  # the first AB row of the first base sample
+
+    monkeypatch.setattr(sensitivity, "outcome_values", rare)
+    result = sensitivity.analyze(sweeps["sobol"], outcomes=["success"])
+    assert result.table["S1"].isna().all() and result.table["ST"].isna().all()
+    assert result.table["note"].iloc[0].startswith("constant on the design's base samples")
+    assert "only 1 of 96 points differ" in sensitivity.to_markdown(result)
+
+
+def test_a_point_with_a_replication_without_a_value_has_no_value():
+    """Not the mean of the replications that have one: that would be the point's luckiest runs."""
+    from sim.analysis.sensitivity import point_means
+
+    values = pd.Series([10.0, np.nan, np.nan, 3.0, 5.0, 7.0])
+    means = point_means(values, pd.Series([1, 1, 1, 0, 0, 2]))
+    assert np.isnan(means[1]) and means[0] == 4.0 and means[2] == 7.0
+
+
+def test_indices_without_common_random_numbers_say_that_chance_inflates_them(sweeps):
+    from sim.analysis.sensitivity import analyze, to_markdown, write_outputs
+    from sim.presentation.reports.pages import sweep_report
+
+    result = analyze(sweeps["sobol"], outcomes=["intended_use_last13"])
+    assert not result.common_random_numbers  # the sweep's default
+    assert "common_random_numbers = false" in to_markdown(result)
+    write_outputs(result)
+    page = sweep_report(sweeps["sobol"])  # the report shows it before the collapsed table, not in it
+    assert page.index("common_random_numbers = false") < page.index("The indices as a table")
+    result.common_random_numbers = True
+    assert "common_random_numbers" not in to_markdown(result)
+
+
 def test_sensitivity_bad_input_gives_one_line(sweeps, tmp_path, capsys):
     assert main(["analyze", "sensitivity", str(sweeps["sobol"]), "--outcome", "happiness"]) == 2
     _one_line_error(capsys, "happiness", "allowed:", "success")

@@ -389,11 +389,17 @@ def sweep_report(folder: Path) -> str:
         page.para(
             "How much of the variation in each outcome is due to each setting: the larger the index, the more "
             "that setting matters (with its interactions for the total index)."
+            if method == "sobol"
+            else "How far each setting moves each outcome: mu* is the mean size of the change one step of the "
+            "setting makes; a large sigma means its effect depends on the other settings or is not a straight line."
         )
         page.image(file_uri(path), f"sensitivity ({method})")
         md = path.with_suffix(".md")
         if md.is_file():
-            page.details("The indices as a table", markdown_html(md.read_text(encoding="utf-8")))
+            text = md.read_text(encoding="utf-8")
+            for warning in analysis_warnings(text):  # not hidden in the collapsed table
+                page.note(warning)
+            page.details("The indices as a table", markdown_html(text))
     if (folder / "discovery.png").is_file() or (folder / "discovery.md").is_file():
         page.section("Where the rollout fails (scenario discovery)")
         page.para(
@@ -408,6 +414,18 @@ def sweep_report(folder: Path) -> str:
     _crashes(page, runs)
     _provenance(page, manifest, folder)
     return page.html()
+
+
+def analysis_warnings(markdown: str) -> list[str]:
+    """An analysis's notes, cautions and outcomes not computed, each with the outcome it is about:
+    what a reader must see before the chart."""
+    warnings, heading = [], ""
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            heading = line.removeprefix("## ")
+        elif line.startswith(("Caution:", "Not computed:", "Note:")):
+            warnings.append(f"{heading}: {line}" if heading else line)
+    return warnings
 
 
 def _run_counts(manifest: dict, runs: pd.DataFrame, scenario: dict | None) -> list[list]:
