@@ -33,7 +33,7 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
 from sim.core.errors import InputError, read_toml
 from sim.core.scenario import Scenario, cases, fields
@@ -116,11 +116,12 @@ class Distribution(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    uniform: tuple[float, float] | None = None
-    integers: tuple[int, int] | None = None
-    normal: tuple[float, float] | None = None
-    triangular: tuple[float, float, float] | None = None
-    beta: tuple[float, float, float, float] | None = None
+    # strict numbers: a sweep file says what it means, and "0.2" is not a number
+    uniform: tuple[StrictFloat, StrictFloat] | None = None
+    integers: tuple[StrictInt, StrictInt] | None = None
+    normal: tuple[StrictFloat, StrictFloat] | None = None
+    triangular: tuple[StrictFloat, StrictFloat, StrictFloat] | None = None
+    beta: tuple[StrictFloat, StrictFloat, StrictFloat, StrictFloat] | None = None
     choice: list[Any] | None = None
     levels: list[Any] | None = None
 
@@ -135,8 +136,8 @@ class Distribution(BaseModel):
             raise ValueError(f"{kind}: low must be below high")
         if kind == "normal" and params[1] <= 0:
             raise ValueError("normal: sd must be positive")
-        if kind == "triangular" and not params[0] <= params[1] <= params[2]:
-            raise ValueError("triangular: need low <= mode <= high")
+        if kind == "triangular" and not (params[0] <= params[1] <= params[2] and params[0] < params[2]):
+            raise ValueError("triangular: need low <= mode <= high and low below high")
         if kind == "beta" and not (params[0] > 0 and params[1] > 0 and params[2] < params[3]):
             raise ValueError("beta: need a, b > 0 and low < high")
         if kind in ("choice", "levels") and not params:

@@ -410,6 +410,11 @@ BAD_SWEEPS = {
     "bad bounds": ('[uncertainties]\n"policy.commitment" = { uniform = [1, 0] }\n', "policy.commitment"),
     "out of range": ('[uncertainties]\n"policy.commitment" = { uniform = [0, 2] }\n', "policy.commitment"),
     "bad lever": ('[levers]\n"policy.integration" = ["none", "total"]\n', "policy.integration"),
+    "a triangle of no width": (
+        '[uncertainties]\n"policy.commitment" = { triangular = [0.5, 0.5, 0.5] }\n',
+        "low below high",
+    ),
+    "a number in quotes": ('[uncertainties]\n"policy.commitment" = { uniform = ["0.2", 1.0] }\n', "a number"),
     "grid of normals": (
         'design = "grid"\n[uncertainties]\n"policy.commitment" = { normal = [0.5, 0.1] }\n',
         "policy.commitment",
