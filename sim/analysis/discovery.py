@@ -445,6 +445,7 @@ def to_markdown(result: Discovery) -> str:
             f"## Box {box.number}: coverage {box.coverage:.2f}, density {box.density:.2f}, mass {box.mass:.2f} "
             f"({box.runs} runs, {box.cases} in the condition)",
             "",
+            *([_found_among(box.number), ""] if box.number > 1 else []),
             "| parameter | limits | quasi-p |",
             "|---|---|---|",
         ]
@@ -457,6 +458,15 @@ def to_markdown(result: Discovery) -> str:
         lines.append(f"Together the boxes hold {covered:.0%} of the runs in the condition. Stopped: {result.stopped}.")
         lines.append("")
     return "\n".join(lines)
+
+
+def _found_among(number: int) -> str:
+    """What a later box's figures are of: PRIM searches box k among the runs outside boxes 1..k-1."""
+    earlier = {2: "box 1", 3: "boxes 1 and 2"}.get(number, f"boxes 1 to {number - 1}")
+    return (
+        f"Found among the runs outside {earlier}: its runs and density count only those (coverage and mass "
+        "are shares of all runs); applied to all runs, its limits would take in runs of the earlier boxes too."
+    )
 
 
 def plot(result: Discovery):

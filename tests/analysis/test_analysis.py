@@ -249,6 +249,9 @@ def test_discovery_finds_the_integration_box(sweeps, capsys, condition):
     assert main(["discover", str(folder), "--outcome", condition]) == 0
     out = capsys.readouterr().out
     assert "## Box 1" in out and "policy.integration" in out
+    # a later box is found among the runs outside the earlier ones, and says so; the first is of all runs
+    assert ("## Box 2" in out) == ("Found among the runs outside box 1:" in out)
+    assert "Found among" not in out.split("## Box 2")[0]
     table = pd.read_csv(folder / "discovery.csv", keep_default_na=False)
     first = table[table["box"] == 1]
     assert "policy.integration" in set(first["parameter"])
