@@ -362,11 +362,19 @@ def _show_sweep_run(args) -> int:
         raise InputError("--run", None, "needs a sweep file: crmsim show SWEEP.toml --run N")
     if args.overrides:
         raise InputError("--set", None, "does not go with --run: the sweep says every setting of its runs")
-    plan = sweep_plan(SweepFile.load(args.scenario))
+    sweep = SweepFile.load(args.scenario)
+    plan = sweep_plan(sweep)
     if not 0 <= args.run < plan.total:
         raise InputError("--run", str(args.run), f"no such run; allowed: 0 to {plan.total - 1}")
     task = next(t for t in plan.tasks() if t.run == args.run)
     scenario = varied_scenario(task).with_overrides({"run.seed": task.seed}, source=f"run {task.run}")
+    # named as the run it is, not as the base scenario it was varied from (whose folder it would go to)
+    named = {
+        "name": f"{sweep.name}_run{task.run}",
+        "description": f"Run {task.run} of the sweep {Path(args.scenario).name} (point {task.point}, "
+        f"replication {task.replication}), varied from {scenario.name}.",
+    }
+    scenario = scenario.with_overrides(named, source=f"run {task.run}")
     print(f"# run {task.run} of {args.scenario} (point {task.point}, replication {task.replication})")
     print(f"# hash {scenario.hash}: crmsim run THIS_FILE gives the sweep's row of run {task.run}")
     print(scenario_toml(scenario.resolved()), end="")
