@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.core.errors import InputError, read_toml
-from sim.core.scenario import Scenario, fields
+from sim.core.scenario import Scenario, fields, key_problem
 from sim.experiments.sweepfile import Distribution, non_finite, one_line
 
 #: Prior kinds a fitted parameter may take: continuous ones (ABC-SMC perturbs particles with a
@@ -173,7 +173,7 @@ class CalibrationSpec(BaseModel):
             )
         for key, dist in self.fit.items():
             if key not in known:
-                raise InputError(source, f"fit.{key}", "not a scenario key; `crmsim keys` lists them")
+                raise InputError(source, f"fit.{key}", key_problem(key) or "not a scenario key")
             if known[key].annotation not in (float, int, float | None, int | None):
                 raise InputError(source, f"fit.{key}", "not a numeric key; allowed: keys that take a number")
             if key.startswith(("run.", "org.")):

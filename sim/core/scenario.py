@@ -1022,23 +1022,31 @@ def reference_rows() -> list[tuple[str, str, str, str]]:
 
 
 def _check_key(key: str, parts: list[str], source: str) -> None:
+    problem = key_problem(key, parts)
+    if problem:
+        raise InputError(source, key, problem)
+
+
+def key_problem(key: str, parts: list[str] | None = None) -> str | None:
+    """What is wrong with a dotted key (``parts``: the key split at its dots), naming what is
+    allowed where it goes wrong; None for a scenario key."""
     model: type[BaseModel] = Scenario
+    parts = key.split(".") if parts is None else parts
     for i, part in enumerate(parts):
         if part not in model.model_fields:
             allowed = ", ".join(sorted(model.model_fields))
             where = ".".join(parts[:i]) or "top level"
-            raise InputError(source, key, f"unknown key; allowed under {where}: {allowed}")
+            return f"unknown key; allowed under {where}: {allowed}"
         annotation = model.model_fields[part].annotation
         is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
         last = i == len(parts) - 1
         if is_section and last:
-            raise InputError(
-                source, key, f"is a section; set one of its fields, e.g. {key}.{next(iter(annotation.model_fields))}"
-            )
+            return f"is a section; set one of its fields, e.g. {key}.{next(iter(annotation.model_fields))}"
         if not is_section and not last:
-            raise InputError(source, key, f"{'.'.join(parts[: i + 1])} is a value, not a section")
+            return f"{'.'.join(parts[: i + 1])} is a value, not a section"
         if is_section:
             model = annotation
+    return None
 
 
 def _input_error(source: str, exc: ValidationError) -> InputError:

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
 from sim.core.errors import InputError, read_toml
-from sim.core.scenario import Scenario, cases, fields
+from sim.core.scenario import Scenario, cases, fields, key_problem
 
 #: What a field of a type allows, said as in every other crmsim error (pydantic's error types).
 ALLOWED_OF_TYPE = {
@@ -271,7 +271,7 @@ class SweepFile(BaseModel):
         for section, entries in (("set", self.set), ("uncertainties", self.uncertainties), ("levers", self.levers)):
             for key in entries:
                 if key not in known:
-                    raise InputError(source, f"{section}.{key}", "not a scenario key; `crmsim keys` lists them")
+                    raise InputError(source, f"{section}.{key}", key_problem(key) or "not a scenario key")
                 if key == "run.seed":
                     raise InputError(
                         source, f"{section}.{key}", "every run's seed derives from the sweep's seed; set seed = N"

@@ -30,7 +30,11 @@ def test_a_good_spec_is_read(pilot):
 @pytest.mark.parametrize(
     ("fit", "field", "words"),
     [
-        ('"behaviour.nonsense" = { uniform = [0, 1] }', "fit.behaviour.nonsense", "not a scenario key"),
+        (
+            '"behaviour.nonsense" = { uniform = [0, 1] }',
+            "fit.behaviour.nonsense",
+            "unknown key; allowed under behaviour:",
+        ),
         ('"policy.integration" = { uniform = [0, 1] }', "fit.policy.integration", "not a numeric key"),
         ('"behaviour.habit" = { choice = [0.2, 0.4] }', "fit.behaviour.habit", "allowed: uniform, normal"),
         ('"behaviour.habit" = { uniform = [0.5, 0.2] }', "fit.behaviour.habit", "low must be below high"),

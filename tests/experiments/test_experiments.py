@@ -405,6 +405,7 @@ BAD_SWEEPS = {
     "unknown key": ('design = "lhs"\nsampels = 3\n', "sampels"),
     "unknown design": ('design = "random"\n', "design"),
     "unknown scenario key": ('[uncertainties]\n"policy.budget" = { uniform = [0, 1] }\n', "policy.budget"),
+    "misspelt scenario key": ('[levers]\n"policy.mandat" = [0.2, 0.8]\n', "allowed under policy: champions,"),
     "two distributions": (
         '[uncertainties]\n"policy.commitment" = { uniform = [0, 1], normal = [0, 1] }\n',
         "policy.commitment",
