@@ -256,6 +256,8 @@ def discover(
         )
     y = cond.holds(runs)
     left_out = "; left out: " + ", ".join(f"{n} {why}" for why, n in dropped.items()) + " runs" if dropped else ""
+    if unfinished:  # the runs done so far may all fall on one side of the condition
+        left_out += f"; only {len(runs) + sum(dropped.values())} of the {planned} planned runs are done"
     if not y.any():
         raise InputError(
             str(folder),

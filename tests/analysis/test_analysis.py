@@ -345,6 +345,9 @@ def test_discovery_of_an_unfinished_sweep_says_it_describes_part_of_the_design(s
         .split("\n")[2]
         .startswith("**Caution: the experiment is unfinished")
     )
+    # a condition that the runs done so far all meet says they are part of the design only
+    assert main(["discover", str(folder), "--outcome", "intended_use_last13>=0", "--quiet"]) == 2
+    assert f"only {done} of the 90 planned runs are done" in capsys.readouterr().err
 
 
 def test_an_analysis_that_cannot_write_its_files_says_so_in_one_line(sweeps, tmp_path, capsys, monkeypatch):
