@@ -3,8 +3,9 @@
 One engine serves ``replicate``, ``compare`` and ``sweep``. It skips runs already in the
 store (resume), keeps only a small window of runs in flight and a small buffer of results in
 memory (memory stays flat however many runs), retries runs whose worker died, and records a
-run that raises as failed, with its error, without stopping the others. Results do not depend
-on the backend, the number of workers or the batches: each run's seed is fixed by the plan.
+run that raises as failed, with its error, without stopping the others; the next command on
+the folder runs the failed runs again. Results do not depend on the backend, the number of
+workers or the batches: each run's seed is fixed by the plan.
 
 A worker gets its runs in batches: consecutive runs of the same scenario and parameters, which
 differ only in their seed, run together as one array program (``sim.io.runner.run_batch``),
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -285,11 +287,13 @@ def run_tasks(
     ``client``, a connected Dask client (``dask_client``), runs them on its cluster; else they run
     on ``workers`` local processes. ``function`` runs one batch in a worker (``execute_batch``;
     tests pass others to simulate crashes). Whatever ends the runs early (a ``Stop``, an error),
-    the finished runs are written first.
+    the finished runs are written first. Runs that failed in an earlier command run again (a
+    killed worker, say, may not kill it this time), and the command says so in one line.
     """
     from tqdm.auto import tqdm
 
     done = store.done()
+    say_failed_run_again(len(store.to_run_again()))
     remaining = max(total - len(done), 1)
     pending = (task for task in tasks if task.run not in done)
 
@@ -324,6 +328,13 @@ def run_tasks(
         "seconds": round(seconds, 3),
         "runs_per_second": round(ran / seconds, 3) if seconds > 0 and ran else None,
     }
+
+
+def say_failed_run_again(runs: int) -> None:
+    """One line on stderr: the runs that failed last time are run again."""
+    if runs:
+        what = "the run that" if runs == 1 else f"the {runs} runs that"
+        print(f"crmsim: note: running again {what} failed last time", file=sys.stderr)
 
 
 def _keep(finished: list[Finished], writer: Writer, bar) -> None:

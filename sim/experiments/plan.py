@@ -10,9 +10,11 @@ arguments leaves no folder behind.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import math
+import multiprocessing.spawn
 import platform
 import sys
 from collections.abc import Iterator
@@ -252,6 +254,7 @@ def execute_plan(
     and raise ``Interrupted``; the same call resumes.
     """
     check_workers(workers, dask)
+    check_not_run_again_by_workers(workers, dask)
     manifest = plan_manifest(plan)  # everything is checked before the folder is touched
     schema = plan.schema()
     store = RunStore(out)
@@ -273,6 +276,57 @@ def execute_plan(
         finally:
             store.close()
     return store
+
+
+def check_not_run_again_by_workers(workers: int, dask: str | None) -> None:
+    """Refuse a call from the top level of a script (not under an ``if``) that starts local workers.
+
+    Workers are spawned: each starts by running the main script again, which would start the
+    experiment again in every worker and make every run fail (``if __name__ == "__main__":``
+    keeps the call from the workers).
+    """
+    if (workers <= 1 and dask is None) or dask not in (None, "local") or not _workers_run_main_again():
+        return
+    call = _call_from_main_top_level()
+    if call is not None and not _under_an_if(*call):
+        path, line = call
+        raise InputError(
+            path,
+            f"line {line}",
+            "starts an experiment on worker processes from the script's top level: each worker runs the script "
+            'again, so put the call under `if __name__ == "__main__":`',
+        )
+
+
+def _workers_run_main_again() -> bool:
+    """Whether a spawned process runs this process's main module again (as multiprocessing decides)."""
+    try:
+        preparation = multiprocessing.spawn.get_preparation_data("crmsim-worker")
+    except AttributeError:  # an embedded interpreter's main module, without __spec__: nothing known
+        return False
+    name = preparation.get("init_main_from_name")
+    return "init_main_from_path" in preparation or (name is not None and not name.endswith("__main__"))
+
+
+def _call_from_main_top_level() -> tuple[str, int] | None:
+    """The file and line of the main module's top-level code that led to this call, if it did."""
+    main = vars(sys.modules["__main__"])
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals is main:
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+def _under_an_if(path: str, line: int) -> bool:
+    """Whether the line lies in an ``if`` block of the file (or the file cannot be read: then it
+    is taken to, as nothing is known)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return True
+    return any(isinstance(node, ast.If) and node.lineno <= line <= node.end_lineno for node in ast.walk(tree))
 
 
 def _run_plan(
@@ -340,18 +394,22 @@ CODE = ("git_commit", "git_code_modified", "python", *LIBRARIES)
 
 
 def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
-    """The provenance of every earlier command on this folder that left runs in it, oldest first,
-    each with the runs in the folder when it ended (the manifest's ``provenance`` is this
-    command's). The last one's runs are counted from the saved parts, not from its manifest,
-    which a killed command left with its counts at the start. When runs saved there were made by
-    other code than this command's, say so: they are kept as they are, and this command's join them."""
+    """The provenance of every earlier command on this folder that left runs in it (or ran failed
+    ones again), oldest first, each with the runs in the folder when it ended and how many of them
+    had failed (the manifest's ``provenance`` is this command's). The last one's runs are counted
+    from the saved parts, not from its manifest, which a killed command left with its counts at
+    the start. When runs saved there were made by other code than this command's, say so: they
+    are kept as they are, and this command's join them."""
     before = _manifest_in(store)
     if before is None:
         return []  # a new folder, or a manifest set aside: the parts are resumed as they are
     earlier = list(before.get("earlier_provenance", []))
-    saved = sum(store.status_counts().values())
-    if saved > (earlier[-1]["finished_runs"] if earlier else 0):  # the last command left runs
-        earlier.append({**before.get("provenance", {}), "finished_runs": saved})
+    counts = store.status_counts()
+    saved, failed = sum(counts.values()), counts.get("failed", 0)
+    last = earlier[-1] if earlier else {"finished_runs": 0}
+    # the last command left runs, or ran again runs that had failed (an entry says how many had)
+    if saved > last["finished_runs"] or failed < last.get("failed_runs", failed):
+        earlier.append({**before.get("provenance", {}), "finished_runs": saved, "failed_runs": failed})
     other = next((e for e in reversed(earlier) if any(e.get(k) != now.get(k) for k in CODE)), None)
     if other is not None:
         differs = [key for key in CODE if other.get(key) != now.get(key)]

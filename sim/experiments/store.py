@@ -21,6 +21,15 @@ Nothing is lost, whatever stops crmsim:
   is refused and the user told to move the manifest aside if the folder is crmsim's;
 - every part carries the hash of its experiment, so a folder whose manifest was lost can still
   be resumed by the same experiment, and by no other.
+
+Runs that failed (an exception in the model, a worker that died every time) run again when the
+next command takes the folder: a failure may be transient, and a folder holding failed runs is
+refused by the analyses that need every run. A failed run's row is replaced only by the same
+run's new result: the part that holds it is written anew, whole, with the new rows in place of
+the failed ones and every other row as it was, under the name its rows give it, and carries the
+name of the part it replaces; only then is the old part removed (with its series part). A crash
+between the two leaves both, and the next start removes the replaced part, whose every run the
+replacement holds. Parts holding only finished runs are never touched.
 """
 
 from __future__ import annotations
@@ -69,6 +78,8 @@ PARTS = "part-*.parquet"
 DAMAGED = ".damaged-"
 #: the key, in every part's Parquet metadata, of the experiment the part belongs to
 EXPERIMENT_KEY = b"crmsim.experiment_hash"
+#: the key, in a replacing part's Parquet metadata, of the part whose failed runs it ran again
+REPLACES_KEY = b"crmsim.replaces"
 
 
 class RunStore:
@@ -82,6 +93,7 @@ class RunStore:
         self.experiment_hash: str | None = None
         self._lock: FolderLock | None = None
         self._finished: dict[int, str] | None = None  # run -> status, once the folder is open
+        self._to_run_again: dict[int, str] = {}  # run that failed before the folder was opened -> its part
 
     # --- taking the folder ---------------------------------------------------------------
 
@@ -196,14 +208,24 @@ class RunStore:
             if problem:
                 self._set_aside(self.runs_dir / name, problem)
         kept = {name for name, (_, problem) in runs.items() if problem is None}
+        for name in _replaced(self.runs_dir, {name: runs[name][0] for name in kept}):
+            (self.runs_dir / name).unlink()  # its replacement holds every run of it; its series part goes next
+            kept.discard(name)
         for part in _parts(self.series_dir):
             if part.name not in kept:  # written just before a crash that lost its runs part
                 part.unlink()
+        fsync_dir(self.runs_dir)
         if self.series_dir.is_dir():
             fsync_dir(self.series_dir)
         self._finished = {}
         for name in sorted(kept):
-            self._finished.update(runs[name][0])
+            _merge(self._finished, runs[name][0])
+        self._to_run_again = {
+            run: name
+            for name in sorted(kept)
+            for run, status in runs[name][0].items()
+            if status == "failed" and self._finished[run] == "failed"
+        }
 
     def _manifest_for_resume(self) -> tuple[dict | None, str | None]:
         """The manifest, or (None, why it is damaged) if it cannot be read."""
@@ -232,8 +254,13 @@ class RunStore:
     # --- runs ------------------------------------------------------------------------------
 
     def done(self) -> set[int]:
-        """Runs already written."""
-        return set(self._runs_written())
+        """Runs not to run again: every run written but those that had failed when this command
+        opened the folder (``to_run_again``), until their new results are written."""
+        return set(self._runs_written()) - self._to_run_again.keys()
+
+    def to_run_again(self) -> set[int]:
+        """Runs that had failed when the folder was opened, and whose new result is not yet written."""
+        return set(self._to_run_again)
 
     def _runs_written(self) -> dict[int, str]:
         if self._finished is not None:
@@ -241,19 +268,36 @@ class RunStore:
         finished: dict[int, str] = {}
         for part in _parts(self.runs_dir):  # part by part: a dataset read of many parts costs memory
             try:
-                finished.update(_run_statuses(pq.read_table(part, columns=["run", "status"], use_threads=False)))
+                _merge(finished, _run_statuses(pq.read_table(part, columns=["run", "status"], use_threads=False)))
             except (OSError, pa.ArrowException):
                 continue  # damaged: set aside and run again by the next command that opens the folder
         return finished
 
     def write(self, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema) -> None:
-        """Write finished runs: their series part first, then the runs part that marks them done.
+        """Write finished runs: new runs in a part of their own, and the runs that ran again in
+        place of their failed rows, in the parts that held those (``_replace_failed``)."""
+        again = [r for r in rows if r["run"] in self._to_run_again]
+        new = [r for r in rows if r["run"] not in self._to_run_again]
+        self._write_part(new, _series_of(series, new), schema)
+        by_part: dict[str, list[dict]] = {}
+        for row in again:
+            by_part.setdefault(self._to_run_again[row["run"]], []).append(row)
+        for name, replacing in by_part.items():
+            self._replace_failed(name, replacing, _series_of(series, replacing), schema)
+        if self._finished is not None:
+            self._finished.update({r["run"]: r["status"] for r in rows})
+
+    def _write_part(
+        self, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema, replaces: str | None = None
+    ) -> str | None:
+        """Write runs as a part: their series part first, then the runs part that marks them done;
+        its name. ``replaces``: the part whose failed runs these rows ran again.
 
         A crash between the two leaves a series part without its runs part, which the next
         ``open`` removes before the runs run again: never a duplicate row, never an orphan one.
         """
         if not rows:
-            return
+            return None
         first, last = min(r["run"] for r in rows), max(r["run"] for r in rows)
         failed = sum(r["status"] == "failed" for r in rows)
         name = f"part-{first:08d}-{last:08d}-{len(rows)}-{failed}.parquet"
@@ -262,18 +306,43 @@ class RunStore:
                 self.series_dir.mkdir()
                 fsync_dir(self.root)
             table = pa.Table.from_pandas(pd.concat(series, ignore_index=True), preserve_index=False)
-            _atomic_parquet(self._tagged(table), self.series_dir / name)
-        _atomic_parquet(self._tagged(pa.Table.from_pylist(rows, schema=schema)), self.runs_dir / name)
-        if self._finished is not None:
-            self._finished.update({r["run"]: r["status"] for r in rows})
+            _atomic_parquet(self._tagged(table, replaces), self.series_dir / name)
+        _atomic_parquet(self._tagged(pa.Table.from_pylist(rows, schema=schema), replaces), self.runs_dir / name)
+        return name
 
-    def _tagged(self, table: pa.Table) -> pa.Table:
-        """The table with its experiment's hash in its metadata (how a part proves whose it is)."""
-        if self.experiment_hash is None:
-            return table
-        return table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), EXPERIMENT_KEY: self.experiment_hash.encode()}
-        )
+    def _replace_failed(self, old: str, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema) -> None:
+        """Write part ``old`` anew with ``rows`` (runs that failed in it, run again) in place of its
+        failed rows, every other row (and weekly series) as it was; then remove ``old`` if the new
+        part's name differs (fewer failed runs). Its runs not yet run again now wait in the new part."""
+        new_rows = {row["run"]: row for row in rows}
+        kept = pq.read_table(self.runs_dir / old, use_threads=False).to_pylist()
+        merged = [new_rows.get(row["run"], row) for row in kept]
+        old_series = self.series_dir / old
+        if old_series.exists():
+            earlier = pq.read_table(old_series, use_threads=False).to_pandas()
+            series = [earlier[~earlier["run"].isin(list(new_rows))], *series]
+        name = self._write_part(merged, series, schema, replaces=old)
+        if name != old:
+            (self.runs_dir / old).unlink()  # the runs part first: a series part alone is removed on the next start
+            old_series.unlink(missing_ok=True)
+            fsync_dir(self.runs_dir)
+            if self.series_dir.is_dir():
+                fsync_dir(self.series_dir)
+        for run in new_rows:
+            del self._to_run_again[run]
+        for run, part in self._to_run_again.items():
+            if part == old:
+                self._to_run_again[run] = name
+
+    def _tagged(self, table: pa.Table, replaces: str | None = None) -> pa.Table:
+        """The table with its experiment's hash in its metadata (how a part proves whose it is),
+        and the name of the part it replaces, if it does."""
+        metadata = dict(table.schema.metadata or {})
+        if self.experiment_hash is not None:
+            metadata[EXPERIMENT_KEY] = self.experiment_hash.encode()
+        if replaces is not None:
+            metadata[REPLACES_KEY] = replaces.encode()
+        return table.replace_schema_metadata(metadata) if metadata else table
 
     def status_counts(self) -> dict[str, int]:
         """How many distinct runs are written, by status."""
@@ -281,15 +350,19 @@ class RunStore:
         return {status: counts[status] for status in ("ok", "failed") if counts[status]}
 
     def read_runs(self) -> pd.DataFrame:
-        """Every finished run, once each, in run order."""
-        frame = _read_parts(self.runs_dir, "finished runs").drop_duplicates("run", keep="first")
-        return frame.sort_values("run", kind="stable").reset_index(drop=True)
+        """Every finished run, once each, in run order: where a run has two rows (a part and its
+        replacement, both left by a crash), the one that did not fail."""
+        frame = _read_parts(self.runs_dir, "finished runs")
+        failed = frame["status"] != "ok"
+        frame = frame.iloc[_order(frame["run"], failed)].drop_duplicates("run", keep="first")
+        return frame.reset_index(drop=True)
 
     def read_series(self) -> pd.DataFrame:
-        """The weekly series of finished runs, once each: a series part whose runs part is missing
-        (written just before a crash) is not read."""
+        """The weekly series of the runs that did not fail, once each: a series part whose runs
+        part is missing (written just before a crash) is not read."""
         frame = _read_parts(self.series_dir, "weekly series")
-        frame = frame[frame["run"].isin(self.done())].drop_duplicates(["run", "week"], keep="first")
+        ok = [run for run, status in self._runs_written().items() if status == "ok"]
+        frame = frame[frame["run"].isin(ok)].drop_duplicates(["run", "week"], keep="first")
         return frame.sort_values(["run", "week"], kind="stable").reset_index(drop=True)
 
     # --- the manifest --------------------------------------------------------------------
@@ -521,6 +594,40 @@ def _rows_in_name(part: Path) -> int | None:
 
 def _run_statuses(table: pa.Table) -> dict[int, str]:
     return dict(zip(table.column("run").to_pylist(), table.column("status").to_pylist(), strict=True))
+
+
+def _merge(statuses: dict[int, str], more: dict[int, str]) -> None:
+    """Add a part's runs to ``statuses``: a run that did not fail in one part did not fail (a part
+    and its replacement, both left by a crash, hold the failed row and the new one)."""
+    for run, status in more.items():
+        if statuses.get(run) != "ok":
+            statuses[run] = status
+
+
+def _order(runs: pd.Series, failed: pd.Series) -> list[int]:
+    """Row positions by run, a run's row that did not fail first (stable otherwise)."""
+    keys = pd.DataFrame({"run": runs.to_numpy(), "failed": failed.to_numpy()})
+    return keys.sort_values(["run", "failed"], kind="stable").index.tolist()
+
+
+def _series_of(series: list[pd.DataFrame], rows: list[dict]) -> list[pd.DataFrame]:
+    """The weekly series of these rows' runs (each series frame holds one run)."""
+    runs = {row["run"] for row in rows}
+    return [frame for frame in series if not frame.empty and frame["run"].iat[0] in runs]
+
+
+def _replaced(folder: Path, parts: dict[str, dict[int, str]]) -> list[str]:
+    """Parts (of ``parts``: name -> its runs) that another of them replaces and holds every run of:
+    left by a command stopped between writing a part anew and removing the old one."""
+    replaced = []
+    for name, runs in parts.items():
+        try:
+            old = (pq.read_schema(folder / name).metadata or {}).get(REPLACES_KEY, b"").decode()
+        except (OSError, pa.ArrowException):
+            continue
+        if old != name and old in parts and parts[old].keys() <= runs.keys():
+            replaced.append(old)
+    return replaced
 
 
 def _which(manifest: dict) -> str:
