@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from sim.experiments.engine import execute
+from sim.experiments.engine import execute, execute_batch
 
 
 def die_once_on_run_3(task):
@@ -37,3 +38,18 @@ def loaded_modules(names):
     import sys
 
     return {name for name in names if name in sys.modules}
+
+
+def batch_on_a_cluster_that_grows(batch):
+    """Run a batch on a Dask worker and note which worker ran it (a file per batch under the
+    CRMSIM_TEST_MARKER folder); the first batch waits until a second worker has joined."""
+    from distributed import get_client, get_worker
+
+    folder = Path(os.environ["CRMSIM_TEST_MARKER"])
+    if batch[0].run == 0:
+        (folder / "started").write_text("")
+        deadline = time.monotonic() + 120
+        while len(get_client().scheduler_info()["workers"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    (folder / f"batch-{batch[0].run}").write_text(get_worker().address)
+    return execute_batch(batch)

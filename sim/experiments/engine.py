@@ -147,7 +147,11 @@ def failed_row(task: Task, error: str) -> dict:
 
 
 def batches(
-    tasks: Iterable[Task], batch_people: int = BATCH_PEOPLE, *, runs: int | None = None, workers: int = 1
+    tasks: Iterable[Task],
+    batch_people: int = BATCH_PEOPLE,
+    *,
+    runs: int | None = None,
+    workers: int | Callable[[], int] = 1,
 ) -> Iterator[list[Task]]:
     """The tasks in batches of the same scenario and parameters, as many as ``batch_size`` allows.
 
@@ -155,7 +159,9 @@ def batches(
     ``runs_per_batch`` of the runs not yet batched when it opens (guided self-scheduling): the
     first batches are big, the last ones small (not under ``TAIL_RUNS``, or a first batch's
     size), so that every worker gets several and they all finish together, none waiting idle
-    while another runs a big last batch.
+    while another runs a big last batch. ``workers`` may be a count asked anew as each batch
+    opens (a cluster whose workers join while the runs go): the batches are then cut for more
+    than one worker even while there is one.
 
     Runs are numbered replication-major, so the arms of a comparison and the points of a sweep
     alternate: up to ``OPEN_BATCHES`` batches are filled side by side (a sweep of 100 points x 40
@@ -163,8 +169,9 @@ def batches(
     oldest is handed on. Lazy: it holds those few unfinished batches at most, so however long the
     stream of tasks, only the batches in flight are in memory.
     """
-    tapered = runs is not None and workers > 1
-    floor = min(TAIL_RUNS, runs_per_batch(runs, workers)) if tapered else 1
+    count = workers if callable(workers) else lambda: workers
+    tapered = runs is not None and (callable(workers) or workers > 1)
+    floor = min(TAIL_RUNS, runs_per_batch(runs, count())) if tapered else 1
     open_batches: list[tuple[list[Task], int]] = []  # each open batch, and the most runs it may hold
     taken = 0  # tasks taken from the stream
     for task in tasks:
@@ -174,7 +181,7 @@ def batches(
                 yield open_batches.pop(0)[0]
             most = batch_size(task, batch_people)
             if tapered:
-                most = min(most, max(floor, runs_per_batch(runs - taken, workers)))
+                most = min(most, max(floor, runs_per_batch(runs - taken, count())))
             opened = ([], most)
             open_batches.append(opened)
         batch, most = opened
@@ -297,7 +304,7 @@ def run_tasks(
     remaining = max(total - len(done), 1)
     pending = (task for task in tasks if task.run not in done)
 
-    def todo(workers_at_hand: int) -> Iterator[list[Task]]:
+    def todo(workers_at_hand: int | Callable[[], int]) -> Iterator[list[Task]]:
         """The batches, cut so that each worker gets several (one worker: as big as they come)."""
         return batches(pending, batch_people, runs=remaining, workers=workers_at_hand)
 
@@ -306,7 +313,7 @@ def run_tasks(
     with tqdm(total=total, initial=len(done), unit="run", disable=not progress, smoothing=0.05) as bar:
         try:
             if client is not None:
-                _run_dask(todo, writer, bar, client, function)
+                workers = _run_dask(todo, writer, bar, client, function)
             elif workers <= 1:
                 for batch in todo(1):
                     finished = function(batch)
@@ -327,6 +334,7 @@ def run_tasks(
         "failed_now": writer.counts["failed"],
         "seconds": round(seconds, 3),
         "runs_per_second": round(ran / seconds, 3) if seconds > 0 and ran else None,
+        "workers": workers,  # a cluster's: the most it had
     }
 
 
@@ -423,16 +431,25 @@ def _run_alone(task: Task, function) -> list[Finished]:
             raise
 
 
-def _run_dask(todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, client, function) -> None:
-    """A Dask distributed cluster, through its connected client. The runs are cut into batches once
-    the cluster's workers are counted (``todo(workers)``).
+def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
+    """A Dask distributed cluster, through its connected client; the most workers it had.
+
+    Its workers are counted as the runs go, not once: on a batch queue (dask-jobqueue, SLURM)
+    they join while their jobs start. Each batch is cut for the workers there when it opens
+    (``todo(workers)``), and about four batches a worker are kept in flight.
 
     Dask retries a batch whose worker died; a batch that killed its worker MAX_ATTEMPTS times is
     split into batches of one, so only the run at fault is recorded as failed."""
     from distributed import as_completed  # importable: dask_client needed it too
 
-    cluster = max(len(client.scheduler_info().get("workers", {})), 1)
-    window, todo = 4 * cluster, todo(cluster)
+    seen = [1]
+
+    def workers() -> int:
+        now = max(len(client.scheduler_info().get("workers", {})), 1)
+        seen[0] = max(seen[0], now)
+        return now
+
+    todo = todo(workers)
     submitted = {}
 
     def submit(batch: Batch):
@@ -440,7 +457,7 @@ def _run_dask(todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, clien
         submitted[future.key] = batch
         return future
 
-    running = as_completed([submit(batch) for _, batch in zip(range(window), todo, strict=False)])
+    running = as_completed([submit(batch) for _, batch in zip(range(4 * workers()), todo, strict=False)])
     for future in running:
         with writer.signals.held():
             batch = submitted.pop(future.key)
@@ -455,9 +472,9 @@ def _run_dask(todo: Callable[[int], Iterator[Batch]], writer: Writer, bar, clien
                     finished = [(failed_row(batch[0], f"{type(exc).__name__}: {exc}"), None)]
             _keep(finished, writer, bar)
         future.release()
-        following = next(todo, None)
-        if following is not None:
+        for _, following in zip(range(4 * workers() - running.count()), todo, strict=False):
             running.add(submit(following))
+    return seen[0]
 
 
 @contextmanager

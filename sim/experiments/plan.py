@@ -384,7 +384,7 @@ def _run_plan(
                 **manifest,
                 **counts,
                 "status": "complete" if counts["finished_runs"] == plan.total else "incomplete",
-                "timings": {**timing, "backend": f"dask {dask}" if dask else "local processes", "workers": workers},
+                "timings": {**timing, "backend": f"dask {dask}" if dask else "local processes"},
             }
         )
 

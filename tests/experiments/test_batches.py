@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+import time
 
 import pandas as pd
+import pytest
 
 import sim.io.runner as runner
 from sim import Scenario
@@ -97,6 +100,49 @@ def test_each_worker_gets_several_batches():
         [8, 9],
     ]
     assert runs_in(batches(tasks, batch_people=10**6, runs=10, workers=1)) == [list(range(10))]  # as big as they come
+
+
+def test_batches_follow_the_workers_of_a_cluster_as_they_join():
+    """On a batch queue a cluster starts with one worker and gains more: each batch is cut for
+    the workers there when it opens, and for more than one even while there is one."""
+    joined = iter([1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4])
+    sizes = [len(b) for b in batches((task(run) for run in range(40)), 10**6, runs=40, workers=lambda: next(joined))]
+    # two batches a worker for the one worker (not all 40 in one batch); then cut for four workers:
+    # of the 20 runs left, 3 a batch, raised to TAIL_RUNS, the first batch's floor
+    assert sizes == [20, TAIL_RUNS, TAIL_RUNS, 4]
+    alone = [len(b) for b in batches((task(run) for run in range(40)), 10**6, runs=40, workers=lambda: 1)]
+    assert alone == [20, 10, 8, 2]  # a cluster of one that gains none: still cut, for workers to come
+
+
+def test_a_dask_worker_that_joins_during_the_runs_gets_runs_to_do(tmp_path, monkeypatch):
+    """A batch queue starts a cluster's workers one by one: the one that joins after the runs
+    began gets batches too (once, all the runs were one batch for the worker there at the start)."""
+    distributed = pytest.importorskip("distributed")
+    from engine_helpers import batch_on_a_cluster_that_grows
+
+    marker = tmp_path / "batches"
+    marker.mkdir()
+    monkeypatch.setenv("CRMSIM_TEST_MARKER", str(marker))
+    plan = tiny_plan(24)
+    store = RunStore(tmp_path / "out")
+    store.open(plan.hash)
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        runs = threading.Thread(
+            target=run_tasks,
+            args=(plan.tasks(), plan.total, store, plan.schema()),
+            kwargs={"client": client, "function": batch_on_a_cluster_that_grows},
+        )
+        runs.start()
+        deadline = time.monotonic() + 120
+        while not (marker / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        cluster.scale(2)  # a second job of the queue starts
+        runs.join(timeout=300)
+    assert len({path.read_text() for path in marker.glob("batch-*")}) == 2  # both workers ran batches
+    assert len(store.read_runs()) == 24 and (store.read_runs()["status"] == "ok").all()
 
 
 def test_the_last_batches_are_small_so_the_workers_finish_together():
