@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -478,6 +480,22 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
 
 
 @contextmanager
+def interrupts_ignored_by_new_processes() -> Iterator[None]:
+    """Processes started meanwhile ignore Ctrl-C, as the local workers do (``processes``): the
+    terminal sends it to them too, and a LocalCluster's workers would each print a traceback
+    before the command's own one line. An ignored signal stays ignored in a started process, and
+    Python and asyncio leave it so; the command stops its cluster itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler; nothing to keep from the workers then
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def dask_client(address: str, workers: int) -> Iterator:
     """A client of the Dask scheduler at ``address``; ``local`` starts a LocalCluster of ``workers``
     processes. Closed, with its cluster, on leaving; an address that cannot be reached is bad input."""
@@ -488,9 +506,10 @@ def dask_client(address: str, workers: int) -> Iterator:
     cluster = None
     try:
         if address == "local":
-            cluster = LocalCluster(
-                n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            with interrupts_ignored_by_new_processes():
+                cluster = LocalCluster(
+                    n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+                )
             client = Client(cluster)
         else:
             client = Client(address, timeout=30)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -21,6 +24,7 @@ from sim.experiments.engine import (
     execute,
     execute_batch,
     failed_row,
+    interrupts_ignored_by_new_processes,
     run_tasks,
     runs_per_batch,
 )
@@ -255,3 +259,15 @@ def test_a_batch_that_raises_falls_back_to_its_runs_one_by_one_and_only_the_bad_
     good = [0, 2, 3]
     same = {"check_exact": True, "check_dtype": False}  # dtype: "error" holds text in got, None only in expected
     pd.testing.assert_frame_equal(got.loc[good], expected.loc[good], **same)
+
+
+def test_a_local_clusters_workers_leave_ctrl_c_to_the_command():
+    """The terminal sends Ctrl-C to every process of the command: a LocalCluster's workers, started
+    meanwhile, ignore it (no traceback of theirs), and the command's own handler is back after."""
+    before = signal.getsignal(signal.SIGINT)
+    asks = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
+    with interrupts_ignored_by_new_processes():
+        started = subprocess.run(asks, capture_output=True, text=True, check=True)
+    assert started.stdout.strip() == "True"
+    assert signal.getsignal(signal.SIGINT) is before
+    assert subprocess.run(asks, capture_output=True, text=True, check=True).stdout.strip() == "False"
