@@ -434,6 +434,7 @@ def cmd_replicate(args) -> int:
     text = experiment_outputs.replication_outputs(store, scenario.name)
     if not args.quiet:
         print(text)
+    _say_failed_runs(store)
     return 0
 
 
@@ -475,6 +476,7 @@ def cmd_compare(args) -> int:
     text = experiment_outputs.comparison_outputs(store, baseline)
     if not args.quiet:
         print(text)
+    _say_failed_runs(store)
     return 0
 
 
@@ -494,7 +496,23 @@ def cmd_sweep(args) -> int:
             f"{sweep.name}: {manifest['finished_runs']} of {manifest['runs']} runs done "
             f"({manifest['failed_runs']} failed) in {args.out}/runs"
         )
+    _say_failed_runs(store)
     return 0
+
+
+def _say_failed_runs(store) -> None:
+    """An experiment that finished with failed runs says so on stderr, even with --quiet: its
+    results have holes, which the analyses that need every run refuse."""
+    counts = store.status_counts()
+    if not counts.get("failed"):
+        return
+    runs = store.read_runs()
+    first = runs[runs["status"] != "ok"].iloc[0]
+    print(
+        f"crmsim: warning: {store.root}: {counts['failed']} of {sum(counts.values())} runs failed "
+        f"(run {int(first['run'])}: {first['error']}); the same command runs them again",
+        file=sys.stderr,
+    )
 
 
 def cmd_analyze_sensitivity(args) -> int:

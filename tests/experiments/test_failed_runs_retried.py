@@ -167,7 +167,11 @@ def test_the_cli_runs_failed_runs_again_and_the_sensitivity_analysis_then_takes_
 
         killing.setattr(plan_module, "run_tasks", killed_worker_on_runs_3_and_9)
         assert main(command) == 0
-    assert "16 of 16 runs done (2 failed)" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "16 of 16 runs done (2 failed)" in captured.out
+    assert captured.err.strip().endswith(  # said on stderr, --quiet or not
+        "2 of 16 runs failed (run 3: worker died 3 times); the same command runs them again"
+    )
     assert main(["analyze", "sensitivity", str(out), "--quiet"]) == 2
     assert "2 of 16 runs failed" in capsys.readouterr().err
 
