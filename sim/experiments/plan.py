@@ -193,6 +193,15 @@ def compare_plan(arms: dict[str, Scenario], n: int, seed: int, baseline: str) ->
     )
 
 
+#: Settings of a sweep file that only some designs read: set for another, they would be ignored.
+UNUSED_BY_OTHER_DESIGNS = {
+    "samples": ("lhs", "sobol", "monte_carlo", "morris"),
+    "grid_levels": ("grid",),
+    "second_order": ("sobol",),
+    "morris_levels": ("morris",),
+}
+
+
 def sweep_plan(sweep: SweepFile) -> Plan:
     """The sweep's design points x replications, on seeds derived from the sweep seed and the run
     index (or the replication index, with common random numbers)."""
@@ -220,6 +229,13 @@ def sweep_plan(sweep: SweepFile) -> Plan:
             "so each lever combination is one point",
             file=sys.stderr,
         )
+    for key, design in UNUSED_BY_OTHER_DESIGNS.items():
+        if key in sweep.model_fields_set and sweep.design not in design:
+            print(
+                f'crmsim: note: {source}: {key} is ignored by design = "{sweep.design}" (it is read by '
+                f"{', '.join(design)})",
+                file=sys.stderr,
+            )
     what = {
         "design": sweep.design,
         "uncertainties": list(sweep.uncertainties),

@@ -308,6 +308,12 @@ def test_values_clipped_to_their_range_and_samples_that_draw_nothing_are_noted(t
     nothing = SweepFile.load(write_sweep(tmp_path / "none.toml", f"samples = 4\n{TINY_SET}"))
     assert len(sweep_plan(nothing).points) == 1
     assert "samples = 4 draws nothing" in capsys.readouterr().err
+    grid = f'design = "grid"\nsamples = 8\nsecond_order = true\ngrid_levels = 2\n{TINY_SET}'
+    grid += '[uncertainties]\n"policy.mandate" = { uniform = [0.2, 1.0] }\n'
+    sweep_plan(SweepFile.load(write_sweep(tmp_path / "grid.toml", grid)))
+    note = capsys.readouterr().err
+    assert 'samples is ignored by design = "grid"' in note and 'second_order is ignored by design = "grid"' in note
+    assert "grid_levels" not in note  # read by the grid
 
 
 def test_show_run_n_of_a_sweep_is_a_scenario_file_that_reruns_its_row(tmp_path, capsys):
