@@ -18,6 +18,11 @@ per lever combination: each combination is analysed on its own (the ``levers`` c
   nonlinearity).
 
 SALib is optional (``pip install crmsim[analysis]``).
+
+References
+----------
+.. [1] Campolongo, F., Cariboni, J., & Saltelli, A. (2007). An effective screening design for
+   sensitivity analysis of large models. Environmental Modelling & Software, 22(10), 1509-1518.
 """
 
 from __future__ import annotations
@@ -339,6 +344,9 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.3f}"
 
 
+#: Fewer Morris trajectories than this rank parameters unreliably (Campolongo et al. 2007 use 10-50).
+FEW_TRAJECTORIES = 10
+
 #: A total-order index known to within more than this (95% half-width) cannot rank parameters
 #: whose indices differ by less: the table says so rather than let the order speak.
 WIDE_INTERVAL = 0.1
@@ -365,6 +373,13 @@ def to_markdown(result: Sensitivity) -> str:
             "mu: its signed mean; sigma: its spread (interactions or nonlinearity). Intervals are 95% bootstrap "
             "half-widths of mu*."
         )
+        trajectories = result.points // (d + 1)
+        if trajectories < FEW_TRAJECTORIES:
+            lines += [
+                "",
+                f"Caution: {trajectories} trajectories; Morris screening is usually run on {FEW_TRAJECTORIES} to 50 "
+                "(Campolongo, Cariboni & Saltelli 2007), and on fewer the ranking of mu* may be chance.",
+            ]
     if not result.common_random_numbers:
         lines += [
             "",

@@ -109,10 +109,11 @@ def test_sobol_indices_rank_a_strong_driver_above_a_weak_one(sweeps, capsys):
 
 
 def test_morris_screens_per_lever_combination(sweeps):
-    from sim.analysis.sensitivity import analyze, write_outputs
+    from sim.analysis.sensitivity import analyze, to_markdown, write_outputs
 
     result = analyze(sweeps["morris"], outcomes=["intended_use_last13", "success"])  # method: the sweep's design
     assert result.method == "morris"
+    assert "Caution: 8 trajectories; Morris screening is usually run on 10" in to_markdown(result)  # 8 drawn
     table = result.table
     assert set(table["levers"]) == {"policy.sanctions=0.0", "policy.sanctions=0.8"}
     use = table[table["outcome"] == "intended_use_last13"]
