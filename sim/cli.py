@@ -353,6 +353,7 @@ def cmd_show(args) -> int:
 
 def _show_sweep_run(args) -> int:
     """Run N of a sweep as a scenario file: rerun it alone with ``crmsim run`` (its row, bit for bit)."""
+    from sim.core.names import folder_name_problem
     from sim.experiments.engine import varied_scenario
     from sim.experiments.plan import sweep_plan
     from sim.experiments.sweepfile import SweepFile
@@ -369,8 +370,9 @@ def _show_sweep_run(args) -> int:
     task = next(t for t in plan.tasks() if t.run == args.run)
     scenario = varied_scenario(task).with_overrides({"run.seed": task.seed}, source=f"run {task.run}")
     # named as the run it is, not as the base scenario it was varied from (whose folder it would go to)
+    name = f"{sweep.name}_run{task.run}"
     named = {
-        "name": f"{sweep.name}_run{task.run}",
+        "name": name if not folder_name_problem(name) else f"sweep_run{task.run}",  # a sweep's name is free text
         "description": f"Run {task.run} of the sweep {Path(args.scenario).name} (point {task.point}, "
         f"replication {task.replication}), varied from {scenario.name}.",
     }

@@ -384,9 +384,13 @@ def to_markdown(result: Sensitivity) -> str:
         lines += [
             "",
             "Note: each point ran on seeds of its own (common_random_numbers = false), so seed-to-seed chance "
-            "is part of every difference between points and is apportioned to the parameters as if they "
-            "caused it: small indices are inflated (ST can add up to well above 1). With "
-            "common_random_numbers = true every point runs on the same seeds.",
+            "is part of every difference between points and is put down to the parameters as if they caused it: "
+            + (
+                "small indices are inflated (ST can add up to well above 1). "
+                if result.method == "sobol"
+                else "mu* and sigma of parameters that matter little are inflated. "
+            )
+            + "With common_random_numbers = true every point runs on the same seeds.",
         ]
     lines.append("")
     cols = result.index_columns

@@ -74,7 +74,8 @@ def live_weeks(live: np.ndarray) -> np.ndarray | None:
     A share of those live is recorded as 0 in a week nobody is live (a share of nobody), so a
     quarter's mean of it is taken over its live weeks only: a go-live in week 150 of 156 is judged
     on its 7 weeks of use, not on 13 with 6 zeros. A quarter with nobody live at all is left as it
-    is: that run never went live, and has no such outcome (``sim.io.runner``).
+    is: a run that never went live has no such outcomes (``sim.io.runner``), but a group that goes
+    live only after the run ends (a late department of one role) keeps its shares of nobody, 0.
     """
     weeks = live > 0
     return weeks if weeks.any() and not weeks.all() else None

@@ -80,6 +80,8 @@ DAMAGED = ".damaged-"
 EXPERIMENT_KEY = b"crmsim.experiment_hash"
 #: the key, in a replacing part's Parquet metadata, of the part whose failed runs it ran again
 REPLACES_KEY = b"crmsim.replaces"
+#: times a reader lists a dataset's parts again when one was replaced while it read them
+READ_ATTEMPTS = 5
 
 
 class RunStore:
@@ -93,7 +95,11 @@ class RunStore:
         self.experiment_hash: str | None = None
         self._lock: FolderLock | None = None
         self._finished: dict[int, str] | None = None  # run -> status, once the folder is open
-        self._to_run_again: dict[int, str] = {}  # run that failed before the folder was opened -> its part
+        # runs that had failed when the folder was opened -> the part that holds their row (kept
+        # for the command: a flush tried again writes the same rows to the same parts), and those
+        # of them whose new result is not written yet
+        self._part_of_failed: dict[int, str] = {}
+        self._to_run_again: set[int] = set()
 
     # --- taking the folder ---------------------------------------------------------------
 
@@ -220,12 +226,13 @@ class RunStore:
         self._finished = {}
         for name in sorted(kept):
             _merge(self._finished, runs[name][0])
-        self._to_run_again = {
+        self._part_of_failed = {
             run: name
             for name in sorted(kept)
             for run, status in runs[name][0].items()
             if status == "failed" and self._finished[run] == "failed"
         }
+        self._to_run_again = set(self._part_of_failed)
 
     def _manifest_for_resume(self) -> tuple[dict | None, str | None]:
         """The manifest, or (None, why it is damaged) if it cannot be read."""
@@ -256,7 +263,7 @@ class RunStore:
     def done(self) -> set[int]:
         """Runs not to run again: every run written but those that had failed when this command
         opened the folder (``to_run_again``), until their new results are written."""
-        return set(self._runs_written()) - self._to_run_again.keys()
+        return set(self._runs_written()) - self._to_run_again
 
     def to_run_again(self) -> set[int]:
         """Runs that had failed when the folder was opened, and whose new result is not yet written."""
@@ -276,12 +283,12 @@ class RunStore:
     def write(self, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema) -> None:
         """Write finished runs: new runs in a part of their own, and the runs that ran again in
         place of their failed rows, in the parts that held those (``_replace_failed``)."""
-        again = [r for r in rows if r["run"] in self._to_run_again]
-        new = [r for r in rows if r["run"] not in self._to_run_again]
+        again = [r for r in rows if r["run"] in self._part_of_failed]
+        new = [r for r in rows if r["run"] not in self._part_of_failed]
         self._write_part(new, _series_of(series, new), schema)
         by_part: dict[str, list[dict]] = {}
         for row in again:
-            by_part.setdefault(self._to_run_again[row["run"]], []).append(row)
+            by_part.setdefault(self._part_of_failed[row["run"]], []).append(row)
         for name, replacing in by_part.items():
             self._replace_failed(name, replacing, _series_of(series, replacing), schema)
         if self._finished is not None:
@@ -294,7 +301,9 @@ class RunStore:
         its name. ``replaces``: the part whose failed runs these rows ran again.
 
         A crash between the two leaves a series part without its runs part, which the next
-        ``open`` removes before the runs run again: never a duplicate row, never an orphan one.
+        ``open`` removes before the runs run again: no orphan row. (A crash while a part is
+        written anew leaves it beside its replacement until the next ``open``: ``read_runs`` and
+        ``read_series`` show each run once meanwhile.)
         """
         if not rows:
             return None
@@ -328,11 +337,10 @@ class RunStore:
             fsync_dir(self.runs_dir)
             if self.series_dir.is_dir():
                 fsync_dir(self.series_dir)
-        for run in new_rows:
-            del self._to_run_again[run]
-        for run, part in self._to_run_again.items():
+        self._to_run_again -= new_rows.keys()
+        for run, part in self._part_of_failed.items():
             if part == old:
-                self._to_run_again[run] = name
+                self._part_of_failed[run] = name  # its row, new or still failed, is in the new part now
 
     def _tagged(self, table: pa.Table, replaces: str | None = None) -> pa.Table:
         """The table with its experiment's hash in its metadata (how a part proves whose it is),
@@ -537,16 +545,28 @@ def _parts(folder: Path) -> list[Path]:
 
 def _read_parts(folder: Path, what: str) -> pd.DataFrame:
     """All readable parts of a dataset as one table; a damaged part is named in one line and left
-    for the experiment's command to set aside and run again (reading never changes the folder)."""
-    tables = []
-    for part in _parts(folder):
-        try:
-            tables.append(pq.read_table(part, use_threads=False))
-        except (OSError, pa.ArrowException):
-            print(
-                f"crmsim: warning: {part}: damaged part, not read; the experiment's command runs its runs again",
-                file=sys.stderr,
-            )
+    for the experiment's command to set aside and run again (reading never changes the folder).
+
+    A part that is gone by the time it is read was replaced meanwhile by the command that holds
+    the folder (failed runs run again, ``RunStore._replace_failed``): the parts are listed and
+    read again, so that its runs are read from its replacement."""
+    for _ in range(READ_ATTEMPTS):
+        tables, damaged, replaced = [], [], False
+        for part in _parts(folder):
+            try:
+                tables.append(pq.read_table(part, use_threads=False))
+            except FileNotFoundError:
+                replaced = True
+                break
+            except (OSError, pa.ArrowException):
+                damaged.append(part)
+        if not replaced:
+            break
+    for part in damaged:
+        print(
+            f"crmsim: warning: {part}: damaged part, not read; the experiment's command runs its runs again",
+            file=sys.stderr,
+        )
     if not tables:
         raise InputError(str(folder), None, f"holds no {what}")
     # "permissive": parts written by other tools may hold large_string where crmsim wrote string

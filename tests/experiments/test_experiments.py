@@ -331,6 +331,9 @@ def test_show_run_n_of_a_sweep_is_a_scenario_file_that_reruns_its_row(tmp_path, 
     (tmp_path / "run4.toml").write_text(capsys.readouterr().out)
     shown = Scenario.load(tmp_path / "run4.toml")  # named as the run, not as the baseline it was varied from
     assert shown.name == "sweep_run4" and shown.description.startswith("Run 4 of the sweep s.toml (point")
+    free = write_sweep(tmp_path / "free.toml", f'name = "Q3 study/pilot"\n{body}')  # not a folder name
+    assert main(["show", str(free), "--run", "0"]) == 0
+    assert 'name = "sweep_run0"' in capsys.readouterr().out
     assert main(["run", str(tmp_path / "run4.toml"), "--no-plots", "--quiet", "--out", str(tmp_path / "r4")]) == 0
     outcomes = json.loads((tmp_path / "r4" / "summary.json").read_text())["outcomes"]
     for name in OUTCOMES:

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import sim.io.runner as runner
@@ -272,3 +273,56 @@ def test_a_script_that_starts_workers_from_its_top_level_is_refused_in_one_line(
         last = done.stderr.strip().splitlines()[-1]
         assert "script.py: line 6" in last and 'if __name__ == "__main__":' in last
         assert "worker died" not in done.stderr
+
+
+def _row(run: int, status: str) -> dict:
+    return {"run": run, "status": status, "x": None if status == "failed" else float(run)}
+
+
+SCHEMA = pa.schema([("run", pa.int64()), ("status", pa.string()), ("x", pa.float64())])
+
+
+def _two_parts_with_a_failed_run_each(folder: Path) -> RunStore:
+    store = RunStore(folder)
+    store.open("h")
+    store.write([_row(0, "ok"), _row(1, "failed")], [], SCHEMA)
+    store.write([_row(2, "ok"), _row(3, "failed")], [], SCHEMA)
+    store.close()
+    store = RunStore(folder)
+    store.open("h")
+    return store
+
+
+def test_a_write_tried_again_after_it_failed_halfway_duplicates_no_run(tmp_path, monkeypatch):
+    """The engine flushes its rows again when a write failed (a full disk): the parts already
+    written anew are written the same, not joined by a part of their runs as if they were new."""
+    store = _two_parts_with_a_failed_run_each(tmp_path / "out")
+    real, writes = store_module._atomic_parquet, []
+
+    def disk_full_at_the_second_part_written_anew(table, path):
+        if store_module.REPLACES_KEY in (table.schema.metadata or {}):
+            writes.append(path)
+            if len(writes) == 2:
+                raise OSError("No space left on device")
+        real(table, path)
+
+    monkeypatch.setattr(store_module, "_atomic_parquet", disk_full_at_the_second_part_written_anew)
+    rows = [_row(4, "ok"), _row(1, "ok"), _row(3, "ok")]
+    with pytest.raises(OSError):
+        store.write(rows, [], SCHEMA)
+    store.write(rows, [], SCHEMA)
+    store.close()
+    on_disk = pd.read_parquet(tmp_path / "out" / "runs")  # as a user reads it, not deduplicated
+    assert sorted(on_disk["run"]) == [0, 1, 2, 3, 4] and (on_disk["status"] == "ok").all()
+
+
+def test_a_reader_meanwhile_finds_the_runs_of_a_part_written_anew(tmp_path, monkeypatch):
+    """A report reads a running experiment: a part it listed is gone when it reads it (replaced
+    with its failed runs run again); it lists the parts again instead of losing that part's runs."""
+    store = _two_parts_with_a_failed_run_each(tmp_path / "out")
+    listed = store_module._parts(tmp_path / "out" / "runs")  # the reader lists the parts ...
+    store.write([_row(1, "ok")], [], SCHEMA)  # ... the command replaces part 0-1 ...
+    real, stale = store_module._parts, [listed]
+    monkeypatch.setattr(store_module, "_parts", lambda folder: stale.pop() if stale else real(folder))
+    runs = RunStore(tmp_path / "out").read_runs()  # ... and the reader reads what it had listed
+    assert list(runs["run"]) == [0, 1, 2, 3] and list(runs["status"]) == ["ok", "ok", "ok", "failed"]

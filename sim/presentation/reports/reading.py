@@ -56,7 +56,8 @@ def read_bands(folder: Path) -> pd.DataFrame | None:
     if not series.is_dir() or not any(series.glob("part-*.parquet")):
         return None
     from sim.analysis.bands import weekly_bands
+    from sim.experiments.store import RunStore
 
-    frame = pd.read_parquet(series)
+    frame = RunStore(folder).read_series()  # each run once, even beside a part written anew
     columns = [c for c in BAND_TITLES if c in frame]
     return weekly_bands(frame, columns) if columns else None
