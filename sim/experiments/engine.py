@@ -444,11 +444,12 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
     split into batches of one, so only the run at fault is recorded as failed."""
     from distributed import as_completed  # importable: dask_client needed it too
 
-    seen = [1]
+    most = 1
 
     def workers() -> int:
+        nonlocal most
         now = max(len(client.scheduler_info().get("workers", {})), 1)
-        seen[0] = max(seen[0], now)
+        most = max(most, now)
         return now
 
     todo = todo(workers)
@@ -476,7 +477,7 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
         future.release()
         for _, following in zip(range(4 * workers() - running.count()), todo, strict=False):
             running.add(submit(following))
-    return seen[0]
+    return most
 
 
 @contextmanager
@@ -484,7 +485,8 @@ def interrupts_ignored_by_new_processes() -> Iterator[None]:
     """Processes started meanwhile ignore Ctrl-C, as the local workers do (``processes``): the
     terminal sends it to them too, and a LocalCluster's workers would each print a traceback
     before the command's own one line. An ignored signal stays ignored in a started process, and
-    Python and asyncio leave it so; the command stops its cluster itself."""
+    Python and asyncio leave it so; the command stops its cluster itself. (A Ctrl-C while the
+    cluster starts, a few seconds, is ignored by the command too: the next one stops it.)"""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set a handler; nothing to keep from the workers then
         return
