@@ -49,7 +49,7 @@ def batch_on_a_cluster_that_grows(batch):
     if batch[0].run == 0:
         (folder / "started").write_text("")
         deadline = time.monotonic() + 120
-        while len(get_client().scheduler_info()["workers"]) < 2 and time.monotonic() < deadline:
+        while len(get_client().nthreads()) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
     (folder / f"batch-{batch[0].run}").write_text(get_worker().address)
     return execute_batch(batch)

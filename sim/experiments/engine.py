@@ -51,6 +51,7 @@ BATCH_PEOPLE = 64_000  # people (employees and partners) of all the runs in one 
 BATCHES_PER_WORKER = 2  # at least, where there are enough runs (runs_per_batch)
 TAIL_RUNS = 8  # the last batches shrink to this many runs at least: a batch of 8 small organisations
 # costs about a quarter of its runs alone (benchmarks/bench_batch.py)
+CLUSTER_CUT = 8  # a Dask cluster's batches are cut for this many workers at least: more may join
 OPEN_BATCHES = 256  # batches of different kinds of run filled side by side (arms, points of a sweep)
 
 
@@ -437,8 +438,10 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
     """A Dask distributed cluster, through its connected client; the most workers it had.
 
     Its workers are counted as the runs go, not once: on a batch queue (dask-jobqueue, SLURM)
-    they join while their jobs start. Each batch is cut for the workers there when it opens
-    (``todo(workers)``), and about four batches a worker are kept in flight.
+    they join while their jobs start, and there may be none yet when the runs begin. Each batch
+    is cut for the workers there when it opens, and for ``CLUSTER_CUT`` at least, so that the
+    batches queued at the scheduler while the first workers run are left for those who join
+    (``todo(workers)``); about four batches a worker are kept in flight.
 
     Dask retries a batch whose worker died; a batch that killed its worker MAX_ATTEMPTS times is
     split into batches of one, so only the run at fault is recorded as failed."""
@@ -448,11 +451,11 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
 
     def workers() -> int:
         nonlocal most
-        now = max(len(client.scheduler_info().get("workers", {})), 1)
+        now = max(len(client.nthreads()), 1)  # every worker (scheduler_info lists at most 5 in some versions)
         most = max(most, now)
         return now
 
-    todo = todo(workers)
+    todo = todo(lambda: max(workers(), CLUSTER_CUT))
     submitted = {}
 
     def submit(batch: Batch):

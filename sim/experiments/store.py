@@ -41,7 +41,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -273,11 +275,13 @@ class RunStore:
         if self._finished is not None:
             return self._finished
         finished: dict[int, str] = {}
-        for part in _parts(self.runs_dir):  # part by part: a dataset read of many parts costs memory
-            try:
-                _merge(finished, _run_statuses(pq.read_table(part, columns=["run", "status"], use_threads=False)))
-            except (OSError, pa.ArrowException):
-                continue  # damaged: set aside and run again by the next command that opens the folder
+        # part by part: a dataset read of many parts costs memory; a damaged part is left out, to
+        # be set aside and run again by the next command that opens the folder
+        statuses, _, _ = _read_each(
+            self.runs_dir, lambda part: _run_statuses(pq.read_table(part, columns=["run", "status"], use_threads=False))
+        )
+        for part_statuses in statuses:
+            _merge(finished, part_statuses)
         return finished
 
     def write(self, rows: list[dict], series: list[pd.DataFrame], schema: pa.Schema) -> None:
@@ -543,28 +547,41 @@ def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob(PARTS)) if folder.is_dir() else []
 
 
-def _read_parts(folder: Path, what: str) -> pd.DataFrame:
-    """All readable parts of a dataset as one table; a damaged part is named in one line and left
-    for the experiment's command to set aside and run again (reading never changes the folder).
+def _read_each(folder: Path, read: Callable[[Path], Any]) -> tuple[list, list[Path], list[Path]]:
+    """``read`` of each part of a dataset; the parts that could not be read (damaged), and those
+    gone on every attempt.
 
     A part that is gone by the time it is read was replaced meanwhile by the command that holds
-    the folder (failed runs run again, ``RunStore._replace_failed``): the parts are listed and
-    read again, so that its runs are read from its replacement."""
+    the folder (failed runs run again, ``RunStore._replace_failed``): the parts are listed and read
+    again, so that its runs are read from its replacement, up to ``READ_ATTEMPTS`` times."""
     for _ in range(READ_ATTEMPTS):
-        tables, damaged, replaced = [], [], False
+        results, damaged, gone = [], [], []
         for part in _parts(folder):
             try:
-                tables.append(pq.read_table(part, use_threads=False))
+                results.append(read(part))
             except FileNotFoundError:
-                replaced = True
-                break
+                gone.append(part)
             except (OSError, pa.ArrowException):
                 damaged.append(part)
-        if not replaced:
+        if not gone:
             break
+    return results, damaged, gone
+
+
+def _read_parts(folder: Path, what: str) -> pd.DataFrame:
+    """All readable parts of a dataset as one table; a damaged part is named in one line and left
+    for the experiment's command to set aside and run again (reading never changes the folder),
+    and a part replaced while it was read is read from its replacement (``_read_each``)."""
+    tables, damaged, gone = _read_each(folder, lambda part: pq.read_table(part, use_threads=False))
     for part in damaged:
         print(
             f"crmsim: warning: {part}: damaged part, not read; the experiment's command runs its runs again",
+            file=sys.stderr,
+        )
+    for part in gone:
+        print(
+            f"crmsim: warning: {part}: gone each time it was to be read (replaced meanwhile), not read; "
+            "read the folder again",
             file=sys.stderr,
         )
     if not tables:

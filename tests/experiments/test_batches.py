@@ -134,11 +134,21 @@ def test_a_dask_worker_that_joins_during_the_runs_gets_runs_to_do(tmp_path, monk
         distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        runs = threading.Thread(
-            target=run_tasks,
-            args=(plan.tasks(), plan.total, store, plan.schema()),
-            kwargs={"client": client, "function": batch_on_a_cluster_that_grows},
-        )
+        timings = {}
+
+        def run_on_the_cluster():
+            timings.update(
+                run_tasks(
+                    plan.tasks(),
+                    plan.total,
+                    store,
+                    plan.schema(),
+                    client=client,
+                    function=batch_on_a_cluster_that_grows,
+                )
+            )
+
+        runs = threading.Thread(target=run_on_the_cluster)
         runs.start()
         deadline = time.monotonic() + 120
         while not (marker / "started").exists() and time.monotonic() < deadline:
@@ -146,6 +156,7 @@ def test_a_dask_worker_that_joins_during_the_runs_gets_runs_to_do(tmp_path, monk
         cluster.scale(2)  # a second job of the queue starts
         runs.join(timeout=300)
     assert len({path.read_text() for path in marker.glob("batch-*")}) == 2  # both workers ran batches
+    assert timings["workers"] == 2  # counted as they came: the manifest records the most there were
     assert len(store.read_runs()) == 24 and (store.read_runs()["status"] == "ok").all()
 
 

@@ -326,3 +326,35 @@ def test_a_reader_meanwhile_finds_the_runs_of_a_part_written_anew(tmp_path, monk
     monkeypatch.setattr(store_module, "_parts", lambda folder: stale.pop() if stale else real(folder))
     runs = RunStore(tmp_path / "out").read_runs()  # ... and the reader reads what it had listed
     assert list(runs["run"]) == [0, 1, 2, 3] and list(runs["status"]) == ["ok", "ok", "ok", "failed"]
+
+
+def test_the_weekly_series_of_a_part_written_anew_while_they_were_read_are_all_read(tmp_path, monkeypatch):
+    """The bands of a running experiment: its runs are listed while a part of them is replaced."""
+
+    def weeks(run: int) -> pd.DataFrame:
+        return pd.DataFrame({"run": [run, run], "week": [1, 2], "y": [1.0, 2.0]})
+
+    store = RunStore(tmp_path / "out")
+    store.open("h")
+    store.write([_row(0, "ok"), _row(1, "failed")], [weeks(0)], SCHEMA)
+    store.write([_row(2, "ok")], [weeks(2)], SCHEMA)
+    store.close()
+    store = RunStore(tmp_path / "out")
+    store.open("h")
+    listed = store_module._parts(tmp_path / "out" / "runs")  # a reader lists the runs parts ...
+    store.write([_row(1, "ok")], [weeks(1)], SCHEMA)  # ... the command replaces part 0-1
+    real, stale = store_module._parts, [listed]
+    monkeypatch.setattr(
+        store_module, "_parts", lambda folder: stale.pop() if stale and folder.name == "runs" else real(folder)
+    )
+    assert sorted(RunStore(tmp_path / "out").read_series()["run"].unique()) == [0, 1, 2]
+
+
+def test_a_part_gone_at_every_attempt_is_named_not_passed_over_in_silence(tmp_path, monkeypatch, capsys):
+    store = _two_parts_with_a_failed_run_each(tmp_path / "out")
+    store.close()
+    real = store_module._parts
+    ghost = tmp_path / "out" / "runs" / "part-00000009-00000009-1-0.parquet"
+    monkeypatch.setattr(store_module, "_parts", lambda folder: [ghost, *real(folder)])
+    assert list(RunStore(tmp_path / "out").read_runs()["run"]) == [0, 1, 2, 3]  # the others all read
+    assert f"{ghost}: gone each time it was to be read" in capsys.readouterr().err
