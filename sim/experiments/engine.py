@@ -447,12 +447,14 @@ def _run_dask(todo: Callable, writer: Writer, bar, client, function) -> int:
     split into batches of one, so only the run at fault is recorded as failed."""
     from distributed import as_completed  # importable: dask_client needed it too
 
-    most = 1
+    most, now, counted_at = 1, 1, -math.inf
 
     def workers() -> int:
-        nonlocal most
-        now = max(len(client.nthreads()), 1)  # every worker (scheduler_info lists at most 5 in some versions)
-        most = max(most, now)
+        """The workers now, asked of the scheduler at most once a second (a round trip each)."""
+        nonlocal most, now, counted_at
+        if time.monotonic() - counted_at >= 1.0:
+            now = max(len(client.nthreads()), 1)  # every worker (scheduler_info lists at most 5 in some versions)
+            most, counted_at = max(most, now), time.monotonic()
         return now
 
     todo = todo(lambda: max(workers(), CLUSTER_CUT))
