@@ -108,24 +108,33 @@ class Plan:
 
     @property
     def hash(self) -> str:
-        return self._hash(self.extra if self.identity is None else self.identity)
+        return self.hash_with(self.replications)
 
-    def earlier_hashes(self, held: dict | None = None) -> tuple[str, ...]:
+    def hash_with(self, replications: int) -> str:
+        """The hash of this experiment with ``replications`` per point instead of its own: a folder
+        begun with fewer replications holds the first runs of this one (runs are numbered
+        replication-major and seeded by replication or run number), so more are added to it."""
+        return self._hash(self.extra if self.identity is None else self.identity, replications)
+
+    def earlier_hashes(self, held: dict | None = None, replications: int | None = None) -> tuple[str, ...]:
         """The hashes this experiment had before a sweep's identity left out its file's place, name
         and description: with this file's path, and with the path a folder's manifest (``held``)
         names. A folder begun then is resumed under its hash: the same content, name and
         description, from any copy of the file."""
         if self.identity is None:
             return ()
+        replications = self.replications if replications is None else replications
         files = {self.extra["sweep_file"], (held or {}).get("sweep_file") or self.extra["sweep_file"]}
-        return tuple(self._hash({**self.extra, "sweep_file": file}) for file in sorted(files))
+        return tuple(self._hash({**self.extra, "sweep_file": file}, replications) for file in sorted(files))
 
-    def _hash(self, definition: dict) -> str:
+    def _hash(self, definition: dict, replications: int) -> str:
+        if "sweep" in definition:  # a sweep file says its replications too
+            definition = {**definition, "sweep": {**definition["sweep"], "replications": replications}}
         content = {
             "crmsim": sim.__version__,  # results of two versions never mix in one folder
             "kind": self.kind,
             "seed": self.seed,
-            "replications": self.replications,
+            "replications": replications,
             "crn": self.common_random_numbers,
             "series": self.keep_series,
             "arms": {str(a): s.resolved() for a, s in self.arms.items()},
@@ -279,12 +288,27 @@ def execute_plan(
             # a cluster that cannot be reached is refused before the folder is touched, too
             client = cluster.enter_context(dask_client(dask, workers)) if dask else None
             held = _manifest_in(store)
-            store.open(plan.hash, wait=wait, earlier=plan.earlier_hashes(held))
-            if store.experiment_hash != plan.hash:  # a folder begun under the earlier rule: its hash
-                manifest["experiment_hash"] = store.experiment_hash  # stays, with the file path it holds
-                manifest["sweep_file"] = (held or {}).get("sweep_file") or manifest["sweep_file"]
+            begun = _replications_begun(held)
+            _check_not_fewer(store.root, held, plan)
+            earlier = plan.earlier_hashes(held)
+            if begun is not None and begun < plan.replications:  # this experiment begun with fewer
+                earlier += (plan.hash_with(begun), *plan.earlier_hashes(held, begun))
+            store.open(plan.hash, wait=wait, earlier=earlier)
         except Stop as stop:
             raise Interrupted(stop.signal_number, f"stopped before any run started; nothing written in {out}") from None
+        try:
+            held = _manifest_in(store)  # again, under the lock: another command may have added replications
+            _check_not_fewer(store.root, held, plan)
+        except BaseException:
+            store.close()
+            raise
+        if store.experiment_hash != plan.hash:  # a folder begun with fewer replications or under the
+            manifest["experiment_hash"] = store.experiment_hash  # earlier rule: its hash stays
+            begun = _replications_begun(held)
+            if begun is not None and begun != plan.replications:
+                manifest["begun_with_replications"] = begun
+            if store.experiment_hash in plan.earlier_hashes(held, begun):  # with the file path it holds
+                manifest["sweep_file"] = (held or {}).get("sweep_file") or manifest["sweep_file"]
         try:
             _run_plan(
                 plan, store, manifest, schema, signals, workers=workers, dask=dask, client=client, progress=progress
@@ -437,6 +461,31 @@ def _earlier_sessions(store: RunStore, now: dict) -> list[dict]:
             file=sys.stderr,
         )
     return earlier
+
+
+def _replications_begun(held: dict | None) -> int | None:
+    """The replications a folder's experiment was begun with (its hash is of those), from its
+    manifest: more may have been added since."""
+    if held is None:
+        return None
+    begun = held.get("begun_with_replications", held.get("replications"))
+    return begun if isinstance(begun, int) and not isinstance(begun, bool) else None
+
+
+def _check_not_fewer(root: Path, held: dict | None, plan: Plan) -> None:
+    """Refuse fewer replications than a folder of this experiment holds: its runs past them would
+    be neither counted nor analysed (more replications are added to it)."""
+    begun, holds = _replications_begun(held), (held or {}).get("replications")
+    if begun is None or not isinstance(holds, int) or holds <= plan.replications:
+        return
+    if held.get("experiment_hash") not in (plan.hash_with(begun), *plan.earlier_hashes(held, begun)):
+        return  # another experiment: refused as such when the folder is opened
+    raise InputError(
+        str(root),
+        "replications",
+        f"holds {holds} replications of this experiment, not {plan.replications}; allowed: {holds} (resumes it) "
+        f"or more (adds replications to it)",
+    )
 
 
 def _manifest_in(store: RunStore) -> dict | None:

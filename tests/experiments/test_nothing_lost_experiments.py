@@ -452,8 +452,8 @@ def test_a_resume_by_other_code_is_noted_and_every_earlier_session_is_kept(tmp_p
     capsys.readouterr()
     edited = {**made, "git_commit": "0123abc", "git_code_modified": True}
     monkeypatch.setattr(plan, "provenance", lambda: edited)
-    other_n = ["replicate", *TINY_ARGS, "-n", "3", "--workers", "1", "--quiet", "--out", str(out)]
-    assert main(other_n) == 2  # another experiment, refused as before
+    other = ["replicate", *TINY_ARGS, "--seed", "9", "-n", "2", "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(other) == 2  # another experiment, refused as before
     capsys.readouterr()
     assert main(first) == 0  # the same experiment, by other code: resumed, and noted
     note = one_line(capsys.readouterr().err)
