@@ -266,7 +266,8 @@ class ServiceRep(Employee):
 
 
 class Manager(Employee):
-    """Leads a team; gets most of the value of the data, and dislikes exposing their own leads (seed 001)."""
+    """Leads a team; gets most of the value of the data (the model's assumption: seed 001 says only that
+    those who enter the data are not those who benefit), and dislikes exposing their own leads (seed 001)."""
 
     role = Role.MANAGER
 

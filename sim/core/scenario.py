@@ -82,7 +82,11 @@ class OrgSettings(Section):
         description="Tenure at the start is drawn uniformly from 0 to this, exclusive [weeks]; "
         "source: assumption (up to ten years; only reported, no mechanism reads it).",
     )
-    around_the_clock: bool = Field(False, description="24/7 operation: service staff cannot stop for training.")
+    around_the_clock: bool = Field(
+        False,
+        description="24/7 operation (seed 001: 'these vital, 24/7 systems cannot be down even for a few moments'); "
+        "the model's interpretation: service staff get only part of their training.",
+    )
     busy_weeks: list[tuple[WeekOfYear, WeekOfYear]] = Field(
         [], description="Busy periods as [first, last] weeks of the year (1-52; [50, 2] spans the new year)."
     )
@@ -170,7 +174,8 @@ class Policy(Section):
         ge=0,
         le=0.5,
         description="Share of each team made key users: given extra training as they go live, and "
-        "watched by their colleagues [0-0.5]; seeds 000, 001 ('depends first and foremost on the people').",
+        "watched by their colleagues [0-0.5]; the model's lever, an assumption built on seed 001 ('The success "
+        "of a CRM project depends first and foremost on the people who implement it').",
     )
     value_returned: float = Field(
         0.0,
@@ -192,7 +197,11 @@ class Behaviour(Section):
     habit: float = Field(0.4, ge=0, le=10, description="Weight of the legacy habit (UTAUT2) on ignoring.")
     sanction: float = Field(1.5, ge=0, le=10, description="Weight of expected discipline on gaming.")
     experience_halflife_weeks: float = Field(
-        26.0, gt=0, le=1000, description="Experience at which effort and voluntary social weight halve [weeks]."
+        26.0,
+        gt=0,
+        le=1000,
+        description="Experience at which the weight of interface effort halves, and of colleagues' example where "
+        "use is voluntary (that one the model's assumption, not UTAUT's finding: docs/ODD.md 7.6) [weeks].",
     )
     habit_decay: float = Field(
         0.05, ge=0, le=1, description="Weekly decay of the legacy habit while not ignoring [1/week]."
@@ -358,7 +367,7 @@ class Routine(Section):
 
 
 class Champions(Section):
-    """Key users per team (seeds 000, 001): trained first and more, and watched by their colleagues."""
+    """Key users per team (an assumption built on seed 001): trained first and more, and watched by their colleagues."""
 
     extra_training_hours: float = Field(
         16.0, ge=0, le=400, description="Extra training a champion gets in their go-live week [hours]; assumption."
@@ -414,7 +423,8 @@ class DataQuality(Section):
         0.7,
         ge=0,
         le=1,
-        description="Share of the value of data that goes to managers, not to those who enter it [0-1].",
+        description="Share of the value of data that goes to managers, not to those who enter it [0-1]; "
+        "assumption (seed 001: 'those who feed the data into the CRM system are not the ones who benefit').",
     )
 
 
@@ -512,7 +522,8 @@ class Calendar(Section):
         ge=0,
         le=1,
         description="Share of the planned training hours service staff of a 24/7 operation get [0-1]; "
-        "source: seed 001 (24/7 systems 'cannot be down even for a few moments').",
+        "source: seed 001 ('these vital, 24/7 systems cannot be down even for a few moments'); reading it as "
+        "less training is the model's interpretation.",
     )
 
 
@@ -537,15 +548,15 @@ class Governance(Section):
         ge=0,
         le=1,
         description="Share of the misfit a system built with full in-house expertise still has at go-live "
-        "[0-1]; source: seed 003 (outsiders 'do not know how the organization operates'; calibrated).",
+        "[0-1]; source: seed 003 ('outsource expertise does not know how the organization operates'; calibrated).",
     )
     outsourced_fix_speed: float = Field(
         0.3,
         ge=0,
         le=1,
         description="Speed of fixes by an outsourced team without in-house expertise, as a share of an "
-        "in-house team's [0-1]; source: seed 003 ('lack of communication between internal and external "
-        "employees'; calibrated).",
+        "in-house team's [0-1]; source: seed 003 ('Lack of communication between internal employees and "
+        "external employees'; calibrated).",
     )
     uncommitted_training_share: float = Field(
         0.5,

@@ -1,6 +1,6 @@
 """Culture: subcultures influence each other less, tension builds, and only culture work helps.
 
-Seed 004: a Fortune 500 company consolidating "call center operations from 50+ offices to
+Seed 004: a Fortune 500 company consolidating its "call center operations from 50+ offices to
 one new central service center", with culture as one of four pillars of the operating model
 but "not one single deliverable relating to culture". Years later: "People are not doing
 their jobs as designed. The system is underused. There are cultural tensions between the new
@@ -15,7 +15,7 @@ of the plan without such work is ``culture_programme = 0``, and changes nothing.
 
 References
 ----------
-.. [1] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+.. [1] Whitehead, J. (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
    3-part series. Seed 004.
 """
 

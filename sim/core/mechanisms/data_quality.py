@@ -10,6 +10,8 @@ an honest, complete entry counts 1, a gamed one ``gaming_entry_quality``, a pers
 ignores the CRM enters nothing (0). Trust follows the data quality a person sees with a lag.
 Usefulness is the role's own use of the CRM plus its share of the value of trusted data:
 most of that value goes to managers (``manager_benefit_share``), not to those who enter it.
+That the beneficiaries are managers is the model's assumption: the seed says who does not
+benefit from the data, not who does.
 
 References
 ----------

@@ -35,5 +35,9 @@ def double_entry(role_double_entry: np.ndarray, integration_gap: float) -> np.nd
 
 
 def experience_weight(weeks_live: np.ndarray, halflife_weeks: float) -> np.ndarray:
-    """How much effort (and voluntary social influence) still weighs: 1 for a newcomer, 1/2 at the half-life."""
+    """How much interface effort still weighs: 1 for a newcomer, 1/2 at the half-life.
+
+    The same weight fades colleagues' example where use is voluntary: that is the model's
+    assumption, not UTAUT's finding for normative social influence (docs/ODD.md 7.6).
+    """
     return 1.0 / (1.0 + weeks_live / halflife_weeks)

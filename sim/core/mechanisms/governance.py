@@ -17,7 +17,8 @@ alike, against an expectation that ramps up to the verdict's level of use over
 ``governance.expectation_weeks`` after go-live. A shortfall within ``governance.patience`` is
 tolerated; beyond it commitment erodes, as it does with the sales force's backlash against
 discipline. So early results can sustain a rollout, and an early stall can
-start a spiral (less push, less use, less commitment): "early results, then failure".
+start a spiral (less push, less use, less commitment): Repenning's "innovations that generate
+early results but fail to produce sustained benefit".
 
 A change of CIO at ``policy.cio_change_week`` turns the goal from integration to collecting
 customer data: integration work stops (the double-entry gap widens) and managers push for
@@ -52,9 +53,9 @@ References
 ----------
 .. [1] Anonymous (2007). Reflection 6: CRM in organizations. Blog post, 21 August 2007; the
    UK City Council case. Seed 003.
-.. [3] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective implementation
+.. [2] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective implementation
    of CRM systems. Web article. Seed 001.
-.. [2] Repenning, N. P. (2002). A simulation-based approach to understanding the dynamics of
+.. [3] Repenning, N. P. (2002). A simulation-based approach to understanding the dynamics of
    innovation implementation. Organization Science, 13(2), 109-127.
 """
 

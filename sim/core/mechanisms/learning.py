@@ -11,7 +11,7 @@ References
 ----------
 .. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
    implementation of CRM systems. Web article. Seed 001.
-.. [2] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+.. [2] Whitehead, J. (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
    3-part series. Seed 004.
 .. [3] Venkatesh, V., Thong, J. Y. L., & Xu, X. (2012). Consumer acceptance and use of
    information technology: Extending the unified theory of acceptance and use of technology.

@@ -17,7 +17,7 @@ References
    implementation of CRM systems. Web article. Seed 001.
 .. [2] Anonymous (n.d.). IT's hardest puzzle. CIO Australia. The Global Giant telecoms
    case. Seed 002.
-.. [3] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+.. [3] Whitehead, J. (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
    3-part series. Seed 004.
 """
 

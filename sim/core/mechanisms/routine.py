@@ -270,7 +270,9 @@ def inertia(
 
 def choose_champions(team: np.ndarray, staff: np.ndarray, attitude: np.ndarray, share: float) -> np.ndarray:
     """Key users: in each team, the ``share`` of its staff who like the CRM most (at least one per
-    team when ``share`` > 0). Seeds 000, 001: success "depends first and foremost on the people".
+    team when ``share`` > 0). The model's lever, an assumption built on seed 001: "The success of
+    a CRM project depends first and foremost on the people who implement it" (no seed mentions
+    key users or champions).
 
     Chosen from traits already drawn, so choosing them draws no random number.
     """

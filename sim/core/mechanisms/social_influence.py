@@ -1,9 +1,13 @@
 """Social influence: people look at what their colleagues and their manager do.
 
-UTAUT's social influence (Venkatesh et al. 2003) as two channels: the shares of live network
-neighbours choosing each option, and the push of one's manager towards visible use. The
-seeds show both: reps copying the "cleverer" colleagues who gamed the CRM (seed 002), and use
-that depends on whether management insists on it (seeds 000, 003).
+Two channels. The first is imitation: the shares of live network neighbours choosing each
+option, what colleagues are seen doing (contagion; Centola & Macy 2007). The second is the push
+of one's manager towards visible use, closer to UTAUT's social influence, which is compliance
+with what important others think (Venkatesh et al. 2003). That reps copy colleagues who game the
+CRM is the model's assumption: seed 002 says only that "A few of the cleverer" sales folks
+gamed it, and reports no imitation. The manager's push draws on seeds 000 (what happens at the
+micro level is "only partly controllable by management techniques") and 003 ("lack of focus and
+commitment from the senior management").
 
 References
 ----------
@@ -15,6 +19,8 @@ References
    UK City Council case. Seed 003.
 .. [4] Venkatesh, V., Morris, M. G., Davis, G. B., & Davis, F. D. (2003). User acceptance of
    information technology: Toward a unified view. MIS Quarterly, 27(3), 425-478.
+.. [5] Centola, D., & Macy, M. (2007). Complex contagions and the weakness of long ties.
+   American Journal of Sociology, 113(3), 702-734.
 """
 
 from __future__ import annotations

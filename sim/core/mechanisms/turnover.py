@@ -11,15 +11,17 @@ dissatisfaction (low morale, culture tension, and the CRM's effort once it is li
 system not yet there makes no one leave). A leaver is replaced at once by a new hire in the same
 post (headcount is constant): no habit of the old process, a tenure of zero, prior skill only,
 trained only if ``policy.new_hire_training``. Busy weeks (``org.busy_weeks``, weeks of the
-year) lower capacity, which raises effort, and leave no time for training: a go-live inside
-them trains people only in part; a 24/7 operation cannot stop for training, so its service
-staff get only part of the hours.
+year) stand for seed 001's exam period; the model reads them as lower capacity, which raises
+effort, and little time for training: a go-live inside them trains people only in part. Seed
+001's 24/7 point is system uptime; the model reads it as a service that cannot close for
+training, so its service staff get only part of the hours. Both readings are the model's
+interpretation, not the seed's claims.
 
 References
 ----------
 .. [1] Lasser, E., & Mandel, Z. (n.d.). Problems and challenges in the effective
    implementation of CRM systems. Web article. Seed 001.
-.. [2] Anonymous (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
+.. [2] Whitehead, J. (n.d.). Case study #1: The elusive CRM culture. Web article, part 1 of a
    3-part series. Seed 004.
 """
 
@@ -64,8 +66,9 @@ def training_share(
 ) -> np.ndarray:
     """Share of the planned training hours people actually get at go-live.
 
-    A busy week loses ``busy_loss`` of it for everyone; a 24/7 service cannot close for
-    training, so its staff get only ``around_the_clock_share`` of what is left.
+    A busy week loses ``busy_loss`` of it for everyone; a 24/7 service, in the model's reading
+    of seed 001, cannot close for training, so its staff get only ``around_the_clock_share`` of
+    what is left.
     """
     share = np.full(len(is_service), 1.0 - busy_loss if busy else 1.0)
     if around_the_clock:
