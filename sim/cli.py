@@ -7,6 +7,7 @@ exit code 2; nothing already written is touched.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -14,6 +15,9 @@ from pathlib import Path
 
 from sim.core.errors import InputError, Interrupted
 from sim.experiments import processes
+
+#: Errors of the machine, not of crmsim: permission denied, a read-only or full disk.
+THE_MACHINES_REFUSALS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signal.SIGPIPE
     except InputError as exc:
         print(f"crmsim: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in THE_MACHINES_REFUSALS:
+            raise
+        # a folder or file the user cannot read or write, a read-only or full disk, met where no
+        # command foresaw it: still one line, naming the file
+        where = exc.filename if exc.filename is not None else "crmsim"
+        print(f"crmsim: error: {where}: {exc.strerror}", file=sys.stderr)
         return 2
     except Interrupted as exc:
         print(f"crmsim: stopped: {exc}", file=sys.stderr)

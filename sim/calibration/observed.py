@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.core.errors import InputError
+from sim.core.errors import InputError, read_bounded
+from sim.core.organisation import import_limit_bytes, too_big_to_import
 
 #: Columns of the weekly series a log may hold: shares between 0 and 1, which the fit compares.
 OBSERVABLE = (
@@ -80,11 +82,11 @@ class ObservedLog:
 def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
     """Read and check a log against a scenario of ``weeks`` weeks; ``source`` names the spec field."""
     where = str(path)
+    if not path.exists() and "\0" not in str(path):
+        raise InputError(source, "observed", f"no such file: {path}")
+    raw = read_bounded(path, import_limit_bytes(), allowed="a CSV file", too_big=too_big_to_import)
     try:
-        raw = path.read_bytes()
-        table = pd.read_csv(path, skip_blank_lines=False)  # each row at its line: line = row + 2
-    except FileNotFoundError:
-        raise InputError(source, "observed", f"no such file: {path}") from None
+        table = pd.read_csv(io.BytesIO(raw), skip_blank_lines=False)  # each row at its line: line = row + 2
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(where, None, f"cannot be read as CSV: {str(exc).splitlines()[0]}") from None
     except pd.errors.EmptyDataError:

@@ -131,11 +131,13 @@ class CalibrationSpec(BaseModel):
         """Each arm's overrides, named: ``KEY=VALUE`` for a list of values, the table's name otherwise."""
         arms: dict[str, dict[str, Any]] = {}
         for key, value in self.arms.items():
-            if isinstance(value, dict):
-                arms[key] = dict(value)
-            else:
-                for option in value:
-                    arms[f"{key}={option}"] = {key: option}
+            named = {key: dict(value)} if isinstance(value, dict) else {f"{key}={o}": {key: o} for o in value}
+            for name, overrides in named.items():
+                if name in arms:  # a value listed twice, or a table named as a listed value is
+                    raise InputError(self.source, f"arms.{key}", f"names the arm {name!r} twice; allowed: each once")
+                arms[name] = overrides
+            if not isinstance(value, dict) and len(named) < len(value):
+                raise InputError(self.source, f"arms.{key}", "lists a value twice; allowed: each value once")
         return arms
 
     def content_hash(self, observed_digest: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -17,19 +20,65 @@ class InputError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+#: The largest TOML file read (a scenario, sweep or calibration file is a few kilobytes).
+TOML_LIMIT_BYTES = 16 * 1024 * 1024
+
+
 def read_toml(path: str | Path, what: str = "file") -> dict:
     """A TOML file's content; a missing, unreadable or malformed file is an InputError naming it."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark (Windows editors) is skipped
-    except FileNotFoundError:
-        raise InputError(str(path), None, f"no such {what}") from None
-    except OSError as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
+        data = read_bounded(path, TOML_LIMIT_BYTES, allowed=f"a {what} (TOML)", missing=f"no such {what}")
+        return tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError:
         raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), None, f"not valid TOML: {exc}") from None
+
+
+def read_bounded(
+    path: str | Path,
+    limit: int,
+    *,
+    allowed: str,
+    missing: str = "no such file",
+    too_big: Callable[[str, int], InputError] | None = None,
+) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is refused at once.
+
+    A device such as /dev/zero, a pipe or a huge file would otherwise be read until memory runs
+    out. The file is opened without blocking (a pipe would wait for a writer), checked, then
+    read at most ``limit + 1`` bytes, so a file that grows meanwhile is caught too. ``allowed``
+    says what the file should be; ``too_big`` makes the refusal of a file over the limit.
+    """
+    name = str(path)
+    too_big = too_big or (lambda name, limit: InputError(name, None, f"larger than {limit // 1024**2} MB"))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError(name, None, missing) from None
+    except IsADirectoryError:
+        raise InputError(name, None, f"is a folder; allowed: {allowed}") from None
+    except ValueError:  # a NUL in the path
+        raise InputError(repr(name), None, f"not a valid path (it holds a NUL character); allowed: {allowed}") from None
+    except OSError as exc:
+        raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(name, None, f"is a folder; allowed: {allowed}")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, None, f"not a regular file (a device or a pipe); allowed: {allowed}")
+        raise too_big(name, limit)
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise too_big(name, limit)
+    return data
 
 
 class Interrupted(Exception):

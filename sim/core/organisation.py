@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import stat
 from dataclasses import dataclass
 
 import networkx as nx
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sim.core.errors import InputError
+from sim.core.errors import InputError, read_bounded
 from sim.core.scenario import Scenario
 from sim.core.state import ROLE_NAMES, Role
 
@@ -417,7 +416,7 @@ def import_limit_bytes() -> int:
         megabytes = float(raw)
     except ValueError:
         megabytes = math.nan
-    if not (math.isfinite(megabytes) and megabytes > 0):
+    if not (math.isfinite(megabytes * MEGABYTE) and megabytes > 0):  # (1e308 MB is not a number of bytes)
         raise InputError(
             IMPORT_LIMIT_VARIABLE,
             None,
@@ -426,41 +425,7 @@ def import_limit_bytes() -> int:
     return int(megabytes * MEGABYTE)
 
 
-def _read_bounded(path, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; anything else is refused at once.
-
-    A device such as /dev/zero, a pipe or a huge file would otherwise be read until memory runs
-    out. The file is opened without blocking (a pipe would wait for a writer), checked, then
-    read at most ``limit + 1`` bytes, so a file that grows meanwhile is caught too.
-    """
-    name = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputError(name, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, None, "is a folder; allowed: a CSV file") from None
-    except OSError as exc:
-        raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(name, None, "is a folder; allowed: a CSV file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(name, None, "not a regular file (a device or a pipe); allowed: a CSV file")
-        raise _too_big(name, limit)
-    with os.fdopen(fd, "rb") as file:
-        try:
-            data = file.read(limit + 1)
-        except OSError as exc:
-            raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise _too_big(name, limit)
-    return data
-
-
-def _too_big(name: str, limit: int) -> InputError:
+def too_big_to_import(name: str, limit: int) -> InputError:
     return InputError(
         name,
         None,
@@ -471,7 +436,7 @@ def _too_big(name: str, limit: int) -> InputError:
 
 def _read_csv(path, required: list[str], optional: list[str], limit: int) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows of a CSV file (blank lines skipped) and, per row, its line in the file."""
-    data = _read_bounded(path, limit)
+    data = read_bounded(path, limit, allowed="a CSV file", too_big=too_big_to_import)
     header = ",".join(required) + "".join(f"[,{c}]" for c in optional)
     if not data.strip():
         raise InputError(str(path), "line 1", f"the file is empty; allowed: a header line {header} and rows")

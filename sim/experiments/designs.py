@@ -105,6 +105,7 @@ def fit_to_field(key: str, values: list, clipped: dict[str, int] | None = None) 
     that lay outside them."""
     info = fields()[key]
     limits = bounds(key)
+    whole = info.annotation in (int, int | None)
     out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | float):
@@ -115,9 +116,16 @@ def fit_to_field(key: str, values: list, clipped: dict[str, int] | None = None) 
             fitted = max(fitted, limits["ge"])
         if "le" in limits:
             fitted = min(fitted, limits["le"])
+        if whole:
+            fitted = round(fitted)
+        # an open bound (> 0, say) takes the nearest value inside it
+        if "gt" in limits and fitted <= limits["gt"]:
+            fitted = limits["gt"] + 1 if whole else math.nextafter(limits["gt"], math.inf)
+        if "lt" in limits and fitted >= limits["lt"]:
+            fitted = limits["lt"] - 1 if whole else math.nextafter(limits["lt"], -math.inf)
         if clipped is not None and fitted != v:
             clipped[key] = clipped.get(key, 0) + 1
-        out.append(int(round(fitted)) if info.annotation in (int, int | None) else float(fitted))
+        out.append(int(round(fitted)) if whole else float(fitted))
     return out
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from sim.core.errors import InputError
 from sim.core.names import FOLDER_NAME_RULE, folder_name_problem
+from sim.io.whole import write_whole
+from sim.io.written import digest
 
 #: the hidden file crmsim writes into every run folder, so that a later run knows it may replace it
 RUN_MARKER = ".crmsim-run"
@@ -63,6 +66,14 @@ def check_writable_folder(path: str | Path, kind: str = "run", force: bool = Fal
     if foreign:
         shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
         raise InputError(str(path), None, f"holds files crmsim did not write as a {kind} ({shown}); {allowed}")
+    changed = changed_in_run_folder(path) if kind == "run" else []
+    if changed:  # a user's edit of summary.json, say, or notes added to its report
+        raise InputError(
+            str(path / changed[0]),
+            None,
+            "was changed after crmsim wrote it, and a new run replaces the whole folder; "
+            "allowed: move it aside (or delete it) and run again, or --force to replace it",
+        )
 
 
 def foreign_entries(path: Path, kind: str) -> list[str]:
@@ -87,12 +98,42 @@ def is_run_folder(path: Path) -> bool:
 def run_files(path: Path) -> set[str]:
     """The names a run folder may hold: what its marker lists, the usual files, and the marker."""
     names = set(LEGACY_RUN_FILES) | {RUN_MARKER}
-    try:
-        listed = json.loads((path / RUN_MARKER).read_text(encoding="utf-8")).get("files", [])
+    listed = _marker(path).get("files", [])
+    if isinstance(listed, list):
         names.update(name for name in listed if isinstance(name, str))
-    except (OSError, ValueError, AttributeError):
-        pass
     return names
+
+
+def changed_in_run_folder(path: Path, names: Iterable[str] | None = None) -> list[str]:
+    """The files of a run folder (or those of ``names``) changed since crmsim wrote them: their
+    bytes no longer have the SHA-256 its marker records (a folder of a crmsim from before the
+    digests were recorded has none to compare)."""
+    recorded = _marker(path).get("sha256")
+    if not isinstance(recorded, dict):
+        return []
+    wanted = recorded if names is None else {name: recorded.get(name) for name in names}
+    return sorted(
+        name for name, known in wanted.items() if known and (path / name).is_file() and digest(path / name) != known
+    )
+
+
+def remember_in_run_folder(path: Path, name: str) -> None:
+    """Record in a run folder's marker the digest of the file ``name`` crmsim has just written there
+    (its report), so that a later run or report does not replace it once a user has changed it."""
+    marker = _marker(path)
+    if not marker:
+        return  # a run folder of a crmsim from before the marker: nothing to record in
+    marker["sha256"] = {**marker.get("sha256", {}), name: digest(path / name)}
+    text = json.dumps(marker) + "\n"
+    write_whole(path / RUN_MARKER, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _marker(path: Path) -> dict:
+    try:
+        marker = json.loads((path / RUN_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
 
 
 def _experiment_kind(path: Path) -> str | None:

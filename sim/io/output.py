@@ -185,10 +185,12 @@ def _glob_escape(name: str) -> str:
 
 
 def _write_marker(folder: Path, files: list[str] | None = None) -> None:
-    """The marker that tells a later run this folder is crmsim's, and which files in it are."""
+    """The marker that tells a later run this folder is crmsim's, which files in it are, and their
+    digests (a later run refuses to replace a file a user has changed since)."""
     content = {"kind": "run", "crmsim": sim.__version__}
     if files is not None:
         content["files"] = files
+        content["sha256"] = {name: written.digest(folder / name) for name in files if name != RUN_MARKER}
     (folder / RUN_MARKER).write_text(json.dumps(content) + "\n", encoding="utf-8")
 
 

@@ -299,3 +299,17 @@ def test_the_report_of_a_calibration_that_has_not_finished_says_so(pilot_folder,
     assert main(["report", str(out), "--out", str(tmp_path / "page.html"), "--quiet"]) == 0
     page = re.sub(r"\s+", " ", (tmp_path / "page.html").read_text(encoding="utf-8"))
     assert "This calibration has not finished" in page and "Its folder says interrupted: run the same" in page
+
+
+def test_the_report_of_a_one_generation_fit_says_it_is_the_prior(pilot_folder, tmp_path):
+    """A fit stopped after its first generation (``generations = 1``, or a simulation budget spent
+    there) has no distance limit yet: its epsilon is stored as null, and the page says so."""
+    folder, _ = pilot_folder
+    out = tmp_path / "first_generation"
+    shutil.copytree(folder / "out", out)
+    summary = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    summary["generations"] = [{**summary["generations"][0], "epsilon": None}]
+    (out / "calibration.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert main(["report", str(out), "--out", str(tmp_path / "page.html"), "--quiet"]) == 0
+    page = re.sub(r"\s+", " ", (tmp_path / "page.html").read_text(encoding="utf-8"))
+    assert "The search: 1 generation," in page and "so the fit is still the prior, not yet narrowed by the log" in page

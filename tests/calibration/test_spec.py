@@ -130,3 +130,18 @@ def test_a_folder_of_other_files_is_refused(pilot, capsys):
     assert main(["calibrate", str(spec), "--out", str(pilot / "mine"), "--quiet"]) == 2
     assert "notes.txt" in capsys.readouterr().err
     assert (pilot / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize(
+    "arms",
+    [
+        '[arms]\n"policy.mandate" = [0.5]\n[arms."policy.mandate=0.5"]\n"policy.mandate" = 0.9',
+        '[arms]\n"policy.mandate" = [0.5, 0.5]',
+    ],
+)
+def test_an_arm_named_twice_is_refused_not_dropped(pilot, arms):
+    """Before, a table named as a listed value replaced that arm (its results labelled mandate 0.5
+    ran 0.9), and a value listed twice made one arm, both without a word."""
+    synthetic_log(pilot, {"behaviour.habit": 0.4}, 3)
+    error = refused(write_spec(pilot, HABIT, arms=arms))
+    assert error.field.startswith("arms.policy.mandate") and "twice" in error.message

@@ -462,3 +462,23 @@ def test_a_folder_of_another_crmsim_command_is_named_as_such(tmp_path, pilot, ca
     spec = write_spec(pilot, '"behaviour.habit" = { uniform = [0.2, 0.7] }')
     code, _, err = run_cli(capsys, "calibrate", str(spec), "--out", str(out))
     assert_one_line_error(code, err, "rep", "holds a crmsim replicate's results, not a calibration's")
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (PermissionError(13, "Permission denied", "nodir/summary.json"), "nodir/summary.json: Permission denied"),
+        (OSError(30, "Read-only file system", "/mnt/ro/out"), "/mnt/ro/out: Read-only file system"),
+    ],
+)
+def test_a_file_the_machine_refuses_is_one_line_wherever_it_is_met(error, words, capsys, monkeypatch):
+    """A folder the user cannot read (``report`` on it was a PermissionError traceback), or a
+    read-only disk met where no command foresaw it, ends in one line naming the file, and 2."""
+    from sim.presentation import reports
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(reports, "write_report", refused)
+    code, _, err = run_cli(capsys, "report", "somewhere")
+    assert_one_line_error(code, err, words)

@@ -303,3 +303,33 @@ def test_a_file_that_is_not_utf8_is_refused_and_a_byte_order_mark_is_fine(capsys
     people.write_text(text, encoding="utf-8-sig")  # as spreadsheets save it
     edges = write_csv(tmp_path / "edges.csv", EDGES_HEADER, EDGES_ROWS)
     assert import_csv(people, edges).employees == 6
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero") or os.name != "posix", reason="needs /dev/zero and mkfifo")
+@pytest.mark.parametrize("what", ["scenario", "calibration spec", "observed log"])
+def test_a_scenario_a_spec_or_a_log_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path, what):
+    """Before, ``crmsim show /dev/zero`` read until memory ran out, and a pipe waited for ever."""
+    from sim.calibration.observed import read_observed
+    from sim.calibration.spec import CalibrationSpec
+    from sim.core.scenario import Scenario
+
+    pipe = tmp_path / "input.pipe"
+    os.mkfifo(pipe)  # no writer: reading it would wait for ever
+    read = {
+        "scenario": Scenario.load,
+        "calibration spec": CalibrationSpec.load,
+        "observed log": lambda path: read_observed(path, 20, "spec.toml"),
+    }[what]
+    for path in (Path("/dev/zero"), pipe):
+        with pytest.raises(InputError) as refused:
+            read(path)
+        assert str(refused.value).startswith(f"{path}: not a regular file (a device or a pipe); allowed: a ")
+
+
+def test_a_path_with_a_nul_character_and_a_limit_past_any_number_are_one_line_each(capsys, tmp_path, monkeypatch):
+    edges = write_csv(tmp_path / "edges.csv", EDGES_HEADER, EDGES_ROWS)
+    code, _, err = _run_import(capsys, tmp_path, people=str(tmp_path / "people.csv\0x"), edges=edges)
+    assert_one_line_error(code, err, "people.csv\\x00x", "not a valid path (it holds a NUL character)")
+    monkeypatch.setenv(IMPORT_LIMIT_VARIABLE, "1e308")  # a number of megabytes, but not of bytes
+    code, _, err = _run_import(capsys, tmp_path)
+    assert_one_line_error(code, err, IMPORT_LIMIT_VARIABLE, "got '1e308'")

@@ -519,3 +519,14 @@ def test_continuous_distributions_map_quantiles_to_their_values():
     assert right == pytest.approx(1.0 - np.sqrt(1.0 - u))
     flat = designs.to_values(Distribution(beta=(1.0, 1.0, 2.0, 4.0)), u)  # Beta(1, 1) on [2, 4] is uniform
     assert flat == pytest.approx(2.0 + 2.0 * u)
+
+
+def test_a_draw_past_an_open_bound_takes_the_nearest_value_inside_it():
+    """``> 0`` fields were not clipped: a normal prior's tail on ``behaviour.choice_sensitivity``
+    stopped a calibration half-way with "got -1.58; allowed: > 0"."""
+    from sim.core.scenario import Scenario
+
+    clipped: dict[str, int] = {}
+    low, inside, high = designs.fit_to_field("behaviour.choice_sensitivity", [-1.58, 3.0, 60.0], clipped)
+    assert 0 < low < 1e-300 and inside == 3.0 and high == 50.0 and clipped == {"behaviour.choice_sensitivity": 2}
+    assert Scenario.default().with_overrides({"behaviour.choice_sensitivity": low}).behaviour.choice_sensitivity == low

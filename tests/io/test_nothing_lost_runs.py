@@ -414,3 +414,25 @@ def test_code_edited_since_the_commit_is_recorded(monkeypatch, status, modified)
     monkeypatch.setattr(module, "git_commit", lambda: None)  # installed, not a checkout: nothing to compare
     assert module.git_code_modified() is None
     module.git_code_modified.cache_clear()
+
+
+@pytest.mark.parametrize("edited", ["summary.json", "report.html"])
+def test_a_run_folder_whose_file_a_user_changed_is_not_replaced_without_force(capsys, tmp_path, edited):
+    """A run folder is replaced whole by the next run into it; before, a user's edit of its
+    summary or notes added to its report went with it without a word."""
+    out = tmp_path / "r"
+    assert run_into(capsys, out)[0] == 0
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
+    assert run_into(capsys, out)[0] == 0  # unchanged: replaced, as before
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0  # and its report too
+    with open(out / edited, "a", encoding="utf-8") as file:
+        file.write("\n<!-- my notes -->\n")
+    before = files_in(out)
+    code, _, err = run_into(capsys, out)
+    assert_one_line_error(code, err, f"{out / edited}: was changed after crmsim wrote it", "--force")
+    if edited == "report.html":
+        code, _, err = run_cli(capsys, "report", str(out), "--quiet")
+        assert_one_line_error(code, err, f"{out / edited}: was changed after crmsim wrote it")
+    assert files_in(out) == before  # nothing of it touched
+    assert run_into(capsys, out, "--force")[0] == 0  # said so: replaced
+    assert not (out / "report.html").exists()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.core.errors import InputError
+from sim.io.folders import changed_in_run_folder, remember_in_run_folder
 from sim.io.output import check_file_to_write, write_output
 from sim.io.whole import write_whole
 from sim.io.written import check_unchanged
@@ -66,9 +67,17 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     check_file_to_write(out, "--out", "a report", is_report)  # before the page is built
     # beside an experiment's or a calibration's outputs, a report is one of them: replaced only
     # while unchanged (sim.io.written)
-    recorded = out.parent.is_dir() and out.parent.samefile(folder) and kind != "run"
+    beside = out.parent.is_dir() and out.parent.samefile(folder)
+    recorded = beside and kind != "run"
     if recorded:
         check_unchanged([out], "crmsim report")
+    elif beside and changed_in_run_folder(folder, [out.name]):  # a run's report: its marker knows it
+        raise InputError(
+            str(out),
+            None,
+            "was changed after crmsim wrote it, and crmsim report would write it anew; "
+            "allowed: move it aside (or delete it) and run the command again, or --out elsewhere",
+        )
     from sim.presentation.reports.calibration import calibration_report
 
     builders = {"run": run_report, "replicate": replicate_report, "compare": compare_report, "sweep": sweep_report}
@@ -78,6 +87,8 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         write_output(out, lambda tmp: tmp.write_text(page, encoding="utf-8"), "crmsim report")
     else:
         write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        if beside:
+            remember_in_run_folder(folder, out.name)
     return out
 
 

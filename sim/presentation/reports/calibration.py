@@ -7,6 +7,7 @@ It reads ``calibration.json``, ``forecast.parquet``, ``observed.parquet`` and
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -65,11 +66,17 @@ def calibration_report(folder: Path) -> str:
         )
     generations = summary.get("generations") or []
     if generations:
-        last = generations[-1]
+        epsilon, ess = generations[-1].get("epsilon"), summary.get("effective_sample_size")
+        accepted = (
+            f"the last accepted runs within a distance of {epsilon:.3g} standard errors of the log"
+            if isinstance(epsilon, int | float) and math.isfinite(epsilon)
+            else "its first generation accepts every run it draws (it sets no distance limit yet), so the fit "
+            "is still the prior, not yet narrowed by the log"
+        )
+        sample = f", with an effective sample size of {ess:.0f} particles" if isinstance(ess, int | float) else ""
         page.para(
-            f"The search: {len(generations)} generations, {summary['simulations']} simulations; the last "
-            f"accepted runs within a distance of {last.get('epsilon', float('nan')):.3g} standard errors of the log, "
-            f"with an effective sample size of {summary.get('effective_sample_size', float('nan')):.0f} particles. "
+            f"The search: {len(generations)} {'generation' if len(generations) == 1 else 'generations'}, "
+            f"{summary['simulations']} simulations; {accepted}{sample}. "
             "A small budget leaves intervals wide: a parameter may be 'not identified' by this search, not by "
             "the log itself; more generations (the same command resumes) can tell which."
         )
