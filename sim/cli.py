@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sim.core.errors import InputError, Interrupted
 from sim.experiments import processes
+from sim.experiments.stopping import terminate_as_interrupt
 
 #: Errors of the machine, not of crmsim: permission denied, a read-only or full disk.
 THE_MACHINES_REFUSALS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
@@ -27,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "out", None) is not None and not args.out.strip():  # '' would mean the current folder
             raise InputError("--out", None, "is empty; allowed: a folder or file name")
-        return args.command(args)
+        with terminate_as_interrupt():  # SIGTERM (kill, a service manager) stops a command as Ctrl-C does
+            return args.command(args)
     except BrokenPipeError:  # the reader went away (crmsim keys | head): not an error of crmsim's
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 128 + signal.SIGPIPE
@@ -45,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"crmsim: stopped: {exc}", file=sys.stderr)
         return 128 + exc.signal_number
-    except KeyboardInterrupt:  # Ctrl-C outside a command's own handling (starting up, planning, figures)
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM outside a command's own handling (planning, figures)
         print(
             "crmsim: stopped: interrupted; every output is written whole or not at all, so what was finished "
             "is kept; the same command again goes on (an experiment resumes) or does the rest",
             file=sys.stderr,
         )
-        return 128 + signal.SIGINT
+        return 128 + getattr(stop, "signal_number", signal.SIGINT)
     finally:
         processes.stop_unused()  # workers started for a command that ended before it ran anything
 
@@ -321,8 +323,10 @@ def cmd_run(args) -> int:
     try:
         result = run(scenario, progress=not args.quiet and sys.stderr.isatty())
         result.save(out, figures=None if args.no_plots else _run_figures(), force=args.force)
-    except KeyboardInterrupt:
-        raise Interrupted(signal.SIGINT, f"{out} is as it was; the run was not finished") from None
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        raise Interrupted(
+            getattr(stop, "signal_number", signal.SIGINT), f"{out} is as it was; the run was not finished"
+        ) from None
     if not args.quiet:
         o = result.summary["outcomes"]
         shares = (

@@ -31,7 +31,8 @@ from sim.analysis.rates import JUDGED
 from sim.analysis.sensitivity import INSTALL_HINT, read_experiment
 from sim.core import outcomes as registry
 from sim.core.errors import InputError
-from sim.io.output import check_outputs_are_ours, plain, png_metadata, write_output
+from sim.io.output import check_outputs_are_ours, figure_bytes, plain, write_output
+from sim.io.whole import together
 
 CONDITION_HELP = "expected verdict=failure, verdict=success, or NAME<VALUE / NAME>VALUE on an outcome, e.g. roi<0"
 _PATTERN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=|==|=|<|>)\s*(\S.*?)\s*$")
@@ -547,8 +548,9 @@ def write_outputs(result: Discovery) -> tuple[str, list[Path]]:
     text = to_markdown(result)
     command = "crmsim discover"
     check_outputs_are_ours("discover", {written[0]: csv, written[1]: text, written[2]: None})
-    write_output(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"), command)
-    write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
-    fig = plot(result)
-    write_output(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()), command)
+    png = figure_bytes(plot(result))
+    with together():  # the three of one condition, never two of one and one of another
+        write_output(written[0], lambda p: Path(p).write_text(csv, encoding="utf-8"), command)
+        write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
+        write_output(written[2], lambda p: Path(p).write_bytes(png), command)
     return text, written

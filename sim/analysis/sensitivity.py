@@ -482,7 +482,8 @@ def output_stem(method: str, outcomes: list[str]) -> str:
 def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
     """sensitivity_<method>[_<outcomes>].csv/.md/.png (and _s2.csv for second-order indices); the
     Markdown text."""
-    from sim.io.output import check_outputs_are_ours, png_metadata, write_output
+    from sim.io.output import check_outputs_are_ours, figure_bytes, write_output
+    from sim.io.whole import together
 
     folder = result.folder
     stem = output_stem(result.method, list(dict.fromkeys(result.table["outcome"])))
@@ -496,10 +497,11 @@ def write_outputs(result: Sensitivity) -> tuple[str, list[Path]]:
         outputs[written[-1]] = tables[-1]
     command = "crmsim analyze sensitivity"
     check_outputs_are_ours("analyze sensitivity", outputs)
-    write_output(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"), command)
-    write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
-    fig = plot(result)
-    write_output(written[2], lambda p: fig.savefig(p, dpi=100, format="png", metadata=png_metadata()), command)
-    if result.second_order is not None:
-        write_output(written[-1], lambda p: Path(p).write_text(tables[1], encoding="utf-8"), command)
+    png = figure_bytes(plot(result))
+    with together():  # the files of one analysis, never some of one and some of another
+        write_output(written[0], lambda p: Path(p).write_text(tables[0], encoding="utf-8"), command)
+        write_output(written[1], lambda p: Path(p).write_text(text, encoding="utf-8"), command)
+        write_output(written[2], lambda p: Path(p).write_bytes(png), command)
+        if result.second_order is not None:
+            write_output(written[-1], lambda p: Path(p).write_text(tables[1], encoding="utf-8"), command)
     return text, written

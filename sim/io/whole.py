@@ -9,7 +9,10 @@ undo a file that was reported written, and a killed command leaves the old file 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.core.errors import InputError
@@ -66,3 +69,32 @@ def remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Outputs that belong together (a table, its text and its figure) written as a set: Ctrl-C
+    and SIGTERM wait until the block ends, so a stop leaves them all old or all new, never the
+    table of one analysis beside the text of another. Only the writing belongs in the block (a
+    figure is drawn before it): a kill -9 can still fall between two files, and the files name
+    what they are of. The stop is then handled as it would have been (in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {number: signal.signal(number, lambda n, _: received.append(n)) for number in STOPS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            handler = previous[received[0]]
+            if callable(handler):  # Python's own (KeyboardInterrupt) or a command's
+                handler(received[0], None)
+            elif handler == signal.SIG_DFL:  # ended by it, as it would have been
+                os.kill(os.getpid(), received[0])
+
+
+#: The signals that stop a command.
+STOPS = (signal.SIGINT, signal.SIGTERM)

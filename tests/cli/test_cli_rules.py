@@ -482,3 +482,24 @@ def test_a_file_the_machine_refuses_is_one_line_wherever_it_is_met(error, words,
     monkeypatch.setattr(reports, "write_report", refused)
     code, _, err = run_cli(capsys, "report", "somewhere")
     assert_one_line_error(code, err, words)
+
+
+def test_sigterm_stops_a_run_with_one_line_and_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch):
+    """Before, SIGTERM (kill, a service manager) ended ``crmsim run`` silently and left its hidden
+    temporary folder beside the output until the next run."""
+    import os
+    import signal
+
+    from sim.presentation import plots
+
+    def terminated_while_drawing(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(plots, "save_run_figures", terminated_while_drawing)
+    small = ["--set", "run.weeks=8", "--set", "org.employees=30", "--set", "org.partners=4"]
+    code, _, err = run_cli(capsys, "run", *small, "--quiet", "--out", str(tmp_path / "r"))
+    assert code == 128 + signal.SIGTERM
+    assert err.strip().count("\n") == 0 and err.startswith("crmsim: stopped: ") and "Traceback" not in err
+    assert "the run was not finished" in err
+    assert list(tmp_path.iterdir()) == []  # neither the run's folder nor its temporary one
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is the command's only

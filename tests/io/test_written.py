@@ -137,3 +137,34 @@ def test_an_experiment_refuses_before_it_runs_when_its_output_was_changed(tmp_pa
     code, _, err = run_cli(capsys, *args, "--out", out)
     assert code == 0, err
     assert bands.exists() and (Path(out) / "my-bands.csv").read_text() == mine
+
+
+def test_outputs_written_together_are_all_new_when_a_stop_comes_between_them(tmp_path):
+    """``discover`` stopped while it replaced its files left the table of one condition beside the
+    text of another; a Ctrl-C or SIGTERM now waits for the set, then stops the command."""
+    import os
+    import signal
+
+    import pytest
+
+    from sim.io.whole import together, write_whole
+
+    names = ["discovery.csv", "discovery.md", "discovery.png"]
+    for name in names:
+        (tmp_path / name).write_text("old")
+
+    def terminated(number, frame):  # as a command takes SIGTERM (``terminate_as_interrupt``)
+        raise KeyboardInterrupt
+
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.signal(signal.SIGTERM, terminated)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                with together():
+                    for name in names:
+                        write_whole(tmp_path / name, lambda p, text=f"new {stop}": p.write_text(text))
+                        os.kill(os.getpid(), stop)  # after the first file, and the second
+                assert False, "the stop waited past the block"  # noqa: B011 (never reached)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        assert [(tmp_path / name).read_text() for name in names] == [f"new {stop}"] * 3
