@@ -112,6 +112,11 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
             raise InputError(where, column, "not a column the model produces; allowed: " + ", ".join(OBSERVABLE))
     if not shares:
         raise InputError(where, None, "no observed column; allowed: " + ", ".join(OBSERVABLE))
+    for column in table.columns:  # pandas reads true/false as booleans, which would pass as 1 and 0
+        flags = table[column].map(lambda v: isinstance(v, bool | np.bool_))
+        if flags.any():
+            at = flags.idxmax()
+            raise InputError(where, column, f"line {at + 2}: got {table[column][at]}; allowed: numbers, not true/false")
     week = pd.to_numeric(table["week"], errors="coerce")
     if week.isna().any() or (week != week.round()).any():
         at = (week.isna() | (week != week.round())).idxmax()
@@ -122,10 +127,10 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
             f"line {at + 2}: got {_cell(got)}; allowed: whole numbers, the "
             "simulation's week (1 is the scenario's first week)",
         )
+    if week.min() < 1 or week.max() > weeks:  # (checked before they are made integers: 1e20 is none)
+        bad = week[(week < 1) | (week > weeks)].iloc[0]
+        raise InputError(where, "week", f"got {bad:.0f}; allowed: 1 to {weeks} (the scenario's run.weeks)")
     week = week.astype(int)
-    if week.min() < 1 or week.max() > weeks:
-        bad = int(week[(week < 1) | (week > weeks)].iloc[0])
-        raise InputError(where, "week", f"got {bad}; allowed: 1 to {weeks} (the scenario's run.weeks)")
     if week.duplicated().any():
         raise InputError(where, "week", f"week {int(week[week.duplicated()].iloc[0])} appears twice; one row a week")
     rows = []
@@ -147,8 +152,10 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         n = pd.Series(0.0, index=table.index)
         if column + COUNT_SUFFIX in counts:
             n = pd.to_numeric(table[column + COUNT_SUFFIX], errors="coerce")
-            if (value.notna() & (n.isna() | (n < 1) | (n != n.round()))).any():
-                raise InputError(where, column + COUNT_SUFFIX, "allowed: whole numbers >= 1 beside each share")
+            if (value.notna() & (n.isna() | (n < 1) | (n > MAX_COUNT) | (n != n.round()))).any():
+                raise InputError(
+                    where, column + COUNT_SUFFIX, f"allowed: whole numbers from 1 to {MAX_COUNT:,} beside each share"
+                )
         keep = value.notna()
         rows.append(pd.DataFrame({"week": week[keep], "column": column, "value": value[keep], "n": n[keep]}))
     cells = pd.concat(rows, ignore_index=True).sort_values(["week", "column"], kind="stable").reset_index(drop=True)
@@ -158,6 +165,9 @@ def read_observed(path: Path, weeks: int, source: str) -> ObservedLog:
         raise InputError(where, None, "allowed: finite numbers")
     return ObservedLog(cells=cells, digest=hashlib.sha256(raw).hexdigest()[:16])
 
+
+#: The most people a share can be observed over (a count past it is a typo, and would overflow).
+MAX_COUNT = 10**9
 
 #: Observed columns that are 0 before anyone is live: shares of those live, and the live shares.
 OF_THOSE_LIVE = tuple(column for column in OBSERVABLE if column not in ("data_quality", "trust"))

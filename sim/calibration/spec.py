@@ -70,7 +70,7 @@ class Settings(BaseModel):
     )
     share_floor: float = Field(
         0.01,
-        gt=0,
+        ge=1e-6,  # its inverse square weighs a difference: a smaller one floods it with infinities
         le=1,
         description="Smallest standard error of an observed share: differences below it are not weighed.",
     )

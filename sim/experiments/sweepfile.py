@@ -51,6 +51,10 @@ ALLOWED_OF_TYPE = {
     "list_type": "allowed: a list of values, e.g. [0, 8, 24]",
 }
 
+#: The widest normal distribution: a wider one draws nothing a scenario field takes but its
+#: bounds, and its variance overflows (pyABC's perturbation kernel squares it).
+MAX_SD = 1e100
+
 DISTRIBUTIONS = ("uniform", "integers", "normal", "triangular", "beta", "choice", "levels")
 
 
@@ -136,6 +140,8 @@ class Distribution(BaseModel):
             raise ValueError(f"{kind}: low must be below high")
         if kind == "normal" and params[1] <= 0:
             raise ValueError("normal: sd must be positive")
+        if kind == "normal" and params[1] > MAX_SD:  # its square (a kernel's covariance) would overflow
+            raise ValueError(f"normal: sd must be at most {MAX_SD:g}")
         if kind == "triangular" and not (params[0] <= params[1] <= params[2] and params[0] < params[2]):
             raise ValueError("triangular: need low <= mode <= high and low below high")
         if kind == "beta" and not (params[0] > 0 and params[1] > 0 and params[2] < params[3]):

@@ -61,7 +61,11 @@ def test_a_bad_fit_key_is_named(pilot, fit, field, words):
         ("week,gaming,gaming\n1,0.1,0.2\n", "gaming", "appears twice among the columns"),
         ("week,intended_use\nA,1,0.1\nA,2,0.2\n", None, "rows have more fields than its header names"),
         ("week,gaming,Gaming \n1,0.1,0.2\n", "gaming", "appears twice among the columns"),
-        ("week,intended_use,intended_use_n\n1,0.1,0\n", "intended_use_n", "whole numbers >= 1"),
+        ("week,intended_use,intended_use_n\n1,0.1,0\n", "intended_use_n", "whole numbers from 1 to"),
+        ("week,intended_use,intended_use_n\n5,0.1,1e308\n", "intended_use_n", "whole numbers from 1 to"),
+        ("week,intended_use\n1e20,0.1\n", "week", "got 100000000000000000000; allowed: 1 to 36"),
+        ("week,intended_use\n5,true\n", "intended_use", "line 2: got True; allowed: numbers, not true/false"),
+        ("week,intended_use\nTRUE,0.1\n", "week", "not true/false"),
         ("", None, "is empty"),
         ("week,intended_use\n", None, "has no rows"),
         ("intended_use\n0.1\n", "week", "missing"),
@@ -145,3 +149,18 @@ def test_an_arm_named_twice_is_refused_not_dropped(pilot, arms):
     synthetic_log(pilot, {"behaviour.habit": 0.4}, 3)
     error = refused(write_spec(pilot, HABIT, arms=arms))
     assert error.field.startswith("arms.policy.mandate") and "twice" in error.message
+
+
+@pytest.mark.parametrize(
+    ("fit", "settings", "field", "words"),
+    [
+        ('"behaviour.habit" = { normal = [0.5, 1e308] }', "", "fit.behaviour.habit", "sd must be at most 1e+100"),
+        (HABIT, "share_floor = 1e-300", "settings.share_floor", "got 1e-300; allowed: >= 1e-06"),
+    ],
+)
+def test_a_prior_or_a_floor_past_what_the_arithmetic_holds_is_refused(pilot, fit, settings, field, words):
+    """A normal prior of sd 1e308 ended in pyABC's traceback (its kernel squares it), and a share
+    floor of 1e-300 flooded the terminal with divisions by zero and never finished."""
+    synthetic_log(pilot, {"behaviour.habit": 0.4}, 3)
+    error = refused(write_spec(pilot, fit, settings))
+    assert error.field == field and words in error.message, error
