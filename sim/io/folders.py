@@ -108,24 +108,36 @@ def changed_in_run_folder(path: Path, names: Iterable[str] | None = None) -> lis
     """The files of a run folder (or those of ``names``) changed since crmsim wrote them: their
     bytes no longer have the SHA-256 its marker records (a folder of a crmsim from before the
     digests were recorded has none to compare)."""
-    recorded = _marker(path).get("sha256")
-    if not isinstance(recorded, dict):
-        return []
+    recorded = _digests(path)
     wanted = recorded if names is None else {name: recorded.get(name) for name in names}
     return sorted(
-        name for name, known in wanted.items() if known and (path / name).is_file() and digest(path / name) != known
+        name
+        for name, known in wanted.items()
+        if known
+        and (path / name).is_file()
+        and digest(path / name) not in ([known] if isinstance(known, str) else known)
     )
 
 
-def remember_in_run_folder(path: Path, name: str) -> None:
-    """Record in a run folder's marker the digest of the file ``name`` crmsim has just written there
-    (its report), so that a later run or report does not replace it once a user has changed it."""
+def remember_in_run_folder(path: Path, name: str, new: str, keep_earlier: bool) -> None:
+    """Record in a run folder's marker ``new``, the digest of the file ``name`` crmsim writes there
+    (its report), so that a later run or report does not replace it once a user has changed it.
+    ``keep_earlier`` keeps the digest known before, for the moment the new file takes the old one's
+    place: a command killed in between leaves a marker that knows both."""
     marker = _marker(path)
     if not marker:
         return  # a run folder of a crmsim from before the marker: nothing to record in
-    marker["sha256"] = {**marker.get("sha256", {}), name: digest(path / name)}
+    earlier = _digests(path).get(name, [])
+    known = sorted({new, *([earlier] if isinstance(earlier, str) else earlier)}) if keep_earlier else new
+    marker["sha256"] = {**_digests(path), name: known}
     text = json.dumps(marker) + "\n"
     write_whole(path / RUN_MARKER, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _digests(path: Path) -> dict:
+    """What a run folder's marker records of its files: name -> a digest, or a list of them."""
+    recorded = _marker(path).get("sha256")
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def _marker(path: Path) -> dict:

@@ -436,3 +436,25 @@ def test_a_run_folder_whose_file_a_user_changed_is_not_replaced_without_force(ca
     assert files_in(out) == before  # nothing of it touched
     assert run_into(capsys, out, "--force")[0] == 0  # said so: replaced
     assert not (out / "report.html").exists()
+
+
+def test_a_report_killed_while_it_replaces_a_runs_report_leaves_a_folder_a_run_still_replaces(
+    capsys, tmp_path, monkeypatch
+):
+    """The run folder's marker knows the old report's digest and the new one's while the new one
+    takes the old one's place: a report killed there is not taken for a user's edit."""
+    import sim.presentation.reports as reports
+
+    out = tmp_path / "r"
+    assert run_into(capsys, out)[0] == 0
+    assert run_cli(capsys, "report", str(out), "--quiet")[0] == 0
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # between the marker's first entry and the rename
+
+    with monkeypatch.context() as during:
+        real = reports.run_report
+        during.setattr(reports, "run_report", lambda folder: real(folder).replace("</body>", "<p>later</p></body>"))
+        during.setattr(reports, "write_whole", killed)
+        assert run_cli(capsys, "report", str(out), "--quiet")[0] == 130
+    assert run_into(capsys, out)[0] == 0  # the old report is still one crmsim wrote

@@ -17,6 +17,7 @@ intervals), ``markup`` (Markdown and TOML) and ``reading``.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sim.core.errors import InputError
@@ -85,10 +86,14 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if recorded:
         write_output(out, lambda tmp: tmp.write_text(page, encoding="utf-8"), "crmsim report")
+    elif beside:  # a run's report: its digest known to the run folder's marker, before and after
+        data = page.encode("utf-8")
+        new = hashlib.sha256(data).hexdigest()
+        remember_in_run_folder(folder, out.name, new, keep_earlier=True)
+        write_whole(out, lambda tmp: tmp.write_bytes(data))
+        remember_in_run_folder(folder, out.name, new, keep_earlier=False)
     else:
         write_whole(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-        if beside:
-            remember_in_run_folder(folder, out.name)
     return out
 
 
