@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # a folder or file the user cannot read or write, a read-only or full disk, met where no
         # command foresaw it: still one line, naming the file
-        where = exc.filename if exc.filename is not None else "crmsim"
-        print(f"crmsim: error: {where}: {exc.strerror}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"crmsim: error: {where}{exc.strerror}", file=sys.stderr)
         return 2
     except Interrupted as exc:
         print(f"crmsim: stopped: {exc}", file=sys.stderr)

@@ -20,6 +20,9 @@ class InputError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+#: How much more of a file that grows while it is read is read at a time.
+CHUNK_BYTES = 1024 * 1024
+
 #: The largest TOML file read (a scenario, sweep or calibration file is a few kilobytes).
 TOML_LIMIT_BYTES = 16 * 1024 * 1024
 
@@ -29,7 +32,8 @@ def read_toml(path: str | Path, what: str = "file") -> dict:
     path = Path(path)
     try:
         data = read_bounded(path, TOML_LIMIT_BYTES, allowed=f"a {what} (TOML)", missing=f"no such {what}")
-        return tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark (Windows editors) is skipped
+        text = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is skipped
+        return tomllib.loads(text.replace("\r\n", "\n").replace("\r", "\n"))  # newlines read as a text file's are
     except UnicodeDecodeError:
         raise InputError(str(path), None, "not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
@@ -72,8 +76,10 @@ def read_bounded(
             raise InputError(name, None, f"not a regular file (a device or a pipe); allowed: {allowed}")
         raise too_big(name, limit)
     with os.fdopen(fd, "rb") as file:
-        try:
-            data = file.read(limit + 1)
+        try:  # what the file holds, then on in chunks up to the limit (it may grow meanwhile)
+            data = file.read(info.st_size + 1)
+            while len(data) <= limit and (more := file.read(min(CHUNK_BYTES, limit + 1 - len(data)))):
+                data += more
         except OSError as exc:
             raise InputError(name, None, f"cannot be read: {exc.strerror or exc}") from None
     if len(data) > limit:

@@ -217,6 +217,8 @@ DEFAULT_IMPORT_LIMIT_MB = 200
 #: The environment variable that raises (or lowers) the limit, in megabytes.
 IMPORT_LIMIT_VARIABLE = "CRMSIM_MAX_IMPORT_MB"
 MEGABYTE = 1_000_000
+#: The largest import limit that can be set: a terabyte.
+MAX_IMPORT_LIMIT_MB = 1_000_000
 
 #: Tie weights are relative strengths; outside this range sums of weights overflow or vanish.
 MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
@@ -416,11 +418,12 @@ def import_limit_bytes() -> int:
         megabytes = float(raw)
     except ValueError:
         megabytes = math.nan
-    if not (math.isfinite(megabytes * MEGABYTE) and megabytes > 0):  # (1e308 MB is not a number of bytes)
+    if not (0 < megabytes <= MAX_IMPORT_LIMIT_MB):  # (nan fails both)
         raise InputError(
             IMPORT_LIMIT_VARIABLE,
             None,
-            f"got {raw!r}; allowed: a number of megabytes > 0 (default {DEFAULT_IMPORT_LIMIT_MB})",
+            f"got {raw!r}; allowed: a number of megabytes > 0 and <= {MAX_IMPORT_LIMIT_MB:,} "
+            f"(default {DEFAULT_IMPORT_LIMIT_MB})",
         )
     return int(megabytes * MEGABYTE)
 

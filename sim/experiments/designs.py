@@ -99,6 +99,11 @@ def _inverse_cdf(kind: str, p: list, u: np.ndarray) -> np.ndarray:
     return stats.beta.ppf(u, p[0], p[1], loc=p[2], scale=p[3] - p[2])
 
 
+#: How far inside an open bound a draw past it is set: near enough to be the bound, far enough that
+#: the mechanisms dividing by the value stay finite.
+INSIDE_AN_OPEN_BOUND = 1e-9
+
+
 def fit_to_field(key: str, values: list, clipped: dict[str, int] | None = None) -> list:
     """Sampled numbers made valid for their scenario field: whole numbers for an integer field,
     clipped to the field's bounds (a normal's tails, say); ``clipped`` counts, per key, the values
@@ -116,13 +121,11 @@ def fit_to_field(key: str, values: list, clipped: dict[str, int] | None = None) 
             fitted = max(fitted, limits["ge"])
         if "le" in limits:
             fitted = min(fitted, limits["le"])
-        if whole:
-            fitted = round(fitted)
-        # an open bound (> 0, say) takes the nearest value inside it
-        if "gt" in limits and fitted <= limits["gt"]:
-            fitted = limits["gt"] + 1 if whole else math.nextafter(limits["gt"], math.inf)
-        if "lt" in limits and fitted >= limits["lt"]:
-            fitted = limits["lt"] - 1 if whole else math.nextafter(limits["lt"], -math.inf)
+        # an open bound (> 0, say) takes a value just inside it (a whole number: the next one)
+        if "gt" in limits and (round(fitted) if whole else fitted) <= limits["gt"]:
+            fitted = limits["gt"] + (1 if whole else INSIDE_AN_OPEN_BOUND)
+        if "lt" in limits and (round(fitted) if whole else fitted) >= limits["lt"]:
+            fitted = limits["lt"] - (1 if whole else INSIDE_AN_OPEN_BOUND)
         if clipped is not None and fitted != v:
             clipped[key] = clipped.get(key, 0) + 1
         out.append(int(round(fitted)) if whole else float(fitted))

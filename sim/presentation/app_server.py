@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim.core.errors import InputError, Interrupted
 from sim.core.scenario import Scenario, cases
+from sim.experiments.stopping import Terminated
 from sim.presentation import app_assets
 
 #: Signals that stop the dashboard (SIGHUP: the terminal was closed).
@@ -69,6 +70,8 @@ def ensure_assets(assets: Path) -> bool:
     if not app_assets.complete(assets):
         try:
             app_assets.fetch(assets)
+        except Terminated:
+            raise  # SIGTERM: the command says so and exits 143
         except KeyboardInterrupt:
             return False
         except Exception as exc:  # offline and no npm: the page needs the CDN then

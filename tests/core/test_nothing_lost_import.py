@@ -332,4 +332,26 @@ def test_a_path_with_a_nul_character_and_a_limit_past_any_number_are_one_line_ea
     assert_one_line_error(code, err, "people.csv\\x00x", "not a valid path (it holds a NUL character)")
     monkeypatch.setenv(IMPORT_LIMIT_VARIABLE, "1e308")  # a number of megabytes, but not of bytes
     code, _, err = _run_import(capsys, tmp_path)
-    assert_one_line_error(code, err, IMPORT_LIMIT_VARIABLE, "got '1e308'")
+    assert_one_line_error(code, err, IMPORT_LIMIT_VARIABLE, "got '1e308'", "<= 1,000,000")
+
+
+def test_a_large_limit_reads_a_small_file_without_setting_aside_the_limit(tmp_path):
+    """A limit of 1e5 MB read a 200-byte file by asking for 1e11 bytes at once (MemoryError), and
+    1e300 MB overflowed; a file is read for what it holds, the limit only bounding it."""
+    from sim.core.errors import read_bounded
+
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"id,role\n" * 20)
+    assert read_bounded(small, 10**18, allowed="a CSV file") == b"id,role\n" * 20
+    with pytest.raises(InputError, match="larger than"):
+        read_bounded(small, 100, allowed="a CSV file")
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r"])
+def test_a_scenario_file_with_windows_or_old_mac_line_endings_reads_as_before(tmp_path, newline):
+    from sim.core.scenario import Scenario
+
+    path = tmp_path / "s.toml"
+    path.write_bytes(newline.join([b'name = "x"', b'description = """two', b'lines"""', b"[run]", b"weeks = 10", b""]))
+    scenario = Scenario.load(path)
+    assert scenario.run.weeks == 10 and scenario.description == "two\nlines"

@@ -528,5 +528,8 @@ def test_a_draw_past_an_open_bound_takes_the_nearest_value_inside_it():
 
     clipped: dict[str, int] = {}
     low, inside, high = designs.fit_to_field("behaviour.choice_sensitivity", [-1.58, 3.0, 60.0], clipped)
-    assert 0 < low < 1e-300 and inside == 3.0 and high == 50.0 and clipped == {"behaviour.choice_sensitivity": 2}
+    assert low == 1e-9 and inside == 3.0 and high == 50.0 and clipped == {"behaviour.choice_sensitivity": 2}
+    whole: dict[str, int] = {}  # a whole-number field's draws are rounded, not clipped
+    assert designs.fit_to_field("org.legacy_systems", [1.4, 9.6, 120.0], whole) == [1, 10, 100]
+    assert whole == {"org.legacy_systems": 1}
     assert Scenario.default().with_overrides({"behaviour.choice_sensitivity": low}).behaviour.choice_sensitivity == low
