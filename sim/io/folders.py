@@ -108,7 +108,7 @@ def changed_in_run_folder(path: Path, names: Iterable[str] | None = None) -> lis
     """The files of a run folder (or those of ``names``) changed since crmsim wrote them: their
     bytes no longer have the SHA-256 its marker records (a folder of a crmsim from before the
     digests were recorded has none to compare)."""
-    recorded = _digests(path)
+    recorded = _digests(_marker(path))
     wanted = recorded if names is None else {name: recorded.get(name) for name in names}
     return sorted(
         name
@@ -127,16 +127,17 @@ def remember_in_run_folder(path: Path, name: str, new: str, keep_earlier: bool) 
     marker = _marker(path)
     if not marker:
         return  # a run folder of a crmsim from before the marker: nothing to record in
-    earlier = _digests(path).get(name, [])
+    recorded = _digests(marker)
+    earlier = recorded.get(name, [])
     known = sorted({new, *([earlier] if isinstance(earlier, str) else earlier)}) if keep_earlier else new
-    marker["sha256"] = {**_digests(path), name: known}
+    marker["sha256"] = {**recorded, name: known}
     text = json.dumps(marker) + "\n"
     write_whole(path / RUN_MARKER, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _digests(path: Path) -> dict:
+def _digests(marker: dict) -> dict:
     """What a run folder's marker records of its files: name -> a digest, or a list of them."""
-    recorded = _marker(path).get("sha256")
+    recorded = marker.get("sha256")
     return recorded if isinstance(recorded, dict) else {}
 
 

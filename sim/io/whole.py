@@ -71,6 +71,10 @@ def remove_quietly(path: Path) -> None:
         pass
 
 
+#: The signals that stop a command.
+STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
 def together() -> Iterator[None]:
     """Outputs that belong together (a table, its text and its figure) written as a set: Ctrl-C
@@ -94,7 +98,3 @@ def together() -> Iterator[None]:
                 handler(received[0], None)
             elif handler == signal.SIG_DFL:  # ended by it, as it would have been
                 os.kill(os.getpid(), received[0])
-
-
-#: The signals that stop a command.
-STOPS = (signal.SIGINT, signal.SIGTERM)
